@@ -1,0 +1,36 @@
+# The README's two commands are `go run ./cmd/web` and `make test`.
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+GO ?= go
+FUZZTIME ?= 5s
+
+.PHONY: test check generate fuzz e2e-deps run stub screenshots
+
+## test: everything CI runs: static checks, unit, contract, fuzz seeds, browser tests
+test: check
+	eval "$$(scripts/e2e-deps.sh)"; E2E_REQUIRED=1 $(GO) test -race -count=1 ./...
+	$(MAKE) fuzz
+
+## check: formatting, generated files, vet, staticcheck
+check:
+	@unformatted=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go' -not -path './.cache/*')); \
+	  if [ -n "$$unformatted" ]; then echo "gofmt needed: $$unformatted"; exit 1; fi
+	$(GO) vet ./...
+	$(GO) tool staticcheck ./...
+
+## generate: regenerate templ output (committed)
+generate:
+	$(GO) tool templ generate
+
+## fuzz: a short run of each fuzz target
+fuzz:
+	$(GO) test -run '^$$' -fuzz '^FuzzValidate$$' -fuzztime $(FUZZTIME) ./internal/saname
+	$(GO) test -run '^$$' -fuzz '^FuzzDecodeAccount$$' -fuzztime $(FUZZTIME) ./apiclient
+
+## run: the dashboard in demo mode
+run:
+	$(GO) run ./cmd/web
+
+## stub: the stub Run:ai API alone
+stub:
+	$(GO) run ./cmd/runai-stub --addr 127.0.0.1:9090 --admin-token dev-token --seed 30
