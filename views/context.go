@@ -1,0 +1,146 @@
+// Package views holds the dashboard's templ components and the plain view
+// models they render. Views never call the API: handlers build the models.
+//
+// Request-scoped values (CSRF token, signed-in user, base path, flashes,
+// request id) travel in the context, set by middleware and read through the
+// typed getters here.
+package views
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"net/url"
+	"time"
+
+	"github.com/a-h/templ"
+
+	"github.com/runai-tools/sa-dashboard/static"
+)
+
+// User is the signed-in admin as shown in the header. The name comes from
+// the token's claims when it is a JWT (read for display only).
+type User struct {
+	Name    string    // email, preferred username or subject; empty if unknown
+	Expires time.Time // when the session ends; zero if unknown
+	SSO     string    // identity asserted by the SSO proxy, if any
+}
+
+// Flash is a one-time message shown on the next page.
+type Flash struct {
+	Kind string // success, error, warning, info
+	Text string
+}
+
+// Request is what every page needs to know about the current request.
+type Request struct {
+	CSRF      string
+	User      *User
+	BasePath  string // "" or "/prefix", no trailing slash
+	Flashes   []Flash
+	RequestID string
+	Demo      bool
+	Now       time.Time
+}
+
+type requestKey struct{}
+
+// WithRequest returns ctx carrying r.
+func WithRequest(ctx context.Context, r *Request) context.Context {
+	return context.WithValue(ctx, requestKey{}, r)
+}
+
+// RequestFrom returns the request info in ctx, never nil.
+func RequestFrom(ctx context.Context) *Request {
+	if r, ok := ctx.Value(requestKey{}).(*Request); ok && r != nil {
+		return r
+	}
+	return &Request{Now: time.Now()}
+}
+
+// Path returns the site path p under the base path, as a URL templ accepts.
+func Path(ctx context.Context, p string) templ.SafeURL {
+	return templ.SafeURL(RequestFrom(ctx).BasePath + p)
+}
+
+// Asset returns the content-hashed URL of a static asset.
+func Asset(ctx context.Context, name string) string {
+	return RequestFrom(ctx).BasePath + static.URL(name)
+}
+
+// EscapeID path-escapes an opaque account id as one URL segment (the ids
+// "." and ".." included).
+func EscapeID(id string) string {
+	switch id {
+	case ".":
+		return "%2E"
+	case "..":
+		return "%2E%2E"
+	}
+	return url.PathEscape(id)
+}
+
+// AccountPath is the site-relative path of an account page, plus suffix
+// ("", "/delete", "/regenerate", "/enable", "/disable").
+func AccountPath(id, suffix string) string { return "/accounts/" + EscapeID(id) + suffix }
+
+// RowID is the DOM id of an account's table row: ids are opaque strings, so
+// they are hashed into a safe token.
+func RowID(id string) string {
+	sum := sha256.Sum256([]byte(id))
+	return "row-" + hex.EncodeToString(sum[:8])
+}
+
+func csrfHeaders(ctx context.Context) string {
+	return fmt.Sprintf(`{"X-CSRF-Token": %q}`, RequestFrom(ctx).CSRF)
+}
+
+// htmxConfig configures htmx for the strict CSP: no eval, no script tags,
+// no injected indicator styles, no history cache (pages hold account data
+// and one-time secrets), same-origin requests only, and swap 4xx/5xx
+// bodies so errors show next to what the user did.
+const htmxConfig = `{"allowEval":false,"allowScriptTags":false,"includeIndicatorStyles":false,` +
+	`"historyCacheSize":0,"refreshOnHistoryMiss":true,"selfRequestsOnly":true,"defaultSwapStyle":"outerHTML",` +
+	`"responseHandling":[{"code":"204","swap":false},{"code":"[23]..","swap":true},{"code":"[45]..","swap":true,"error":false}]}`
+
+// Relative renders t relative to now ("3 days ago", "in 2 hours").
+func Relative(t, now time.Time) string {
+	d := now.Sub(t)
+	future := d < 0
+	if future {
+		d = -d
+	}
+	var s string
+	switch {
+	case d < time.Minute:
+		return "just now"
+	case d < time.Hour:
+		s = plural(int(d/time.Minute), "minute")
+	case d < 24*time.Hour:
+		s = plural(int(d/time.Hour), "hour")
+	case d < 30*24*time.Hour:
+		s = plural(int(d/(24*time.Hour)), "day")
+	case d < 365*24*time.Hour:
+		s = plural(int(d/(30*24*time.Hour)), "month")
+	default:
+		s = plural(int(d/(365*24*time.Hour)), "year")
+	}
+	if future {
+		return "in " + s
+	}
+	return s + " ago"
+}
+
+func plural(n int, unit string) string {
+	if n == 1 {
+		return "1 " + unit
+	}
+	return fmt.Sprintf("%d %ss", n, unit)
+}
+
+// Absolute formats t for a tooltip and the details page, in UTC.
+func Absolute(t time.Time) string { return t.UTC().Format("2006-01-02 15:04:05 UTC") }
+
+// ISO formats t for a <time datetime> attribute.
+func ISO(t time.Time) string { return t.UTC().Format(time.RFC3339) }
