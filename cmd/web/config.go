@@ -1,0 +1,164 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/netip"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/runai-tools/sa-dashboard/internal/session"
+)
+
+// Config is the dashboard's validated configuration. Every setting is a
+// flag with an environment-variable twin; a flag wins over its variable.
+type Config struct {
+	Listen          string
+	RunaiURL        string // empty: demo mode with the in-process stub
+	SessionKeys     [][]byte
+	UpstreamTimeout time.Duration
+	LogLevel        slog.Level
+	LogFormat       string // text or json
+	PublicURL       *url.URL
+	BasePath        string
+	TrustedProxies  []netip.Prefix
+	IdleTimeout     time.Duration
+	SessionMaxAge   time.Duration
+	ShutdownGrace   time.Duration
+	DemoSeed        int
+}
+
+// Demo reports whether the dashboard runs against its own stub.
+func (c Config) Demo() bool { return c.RunaiURL == "" }
+
+// setting describes one flag and its environment variable, for parsing
+// and for the README's configuration table.
+type setting struct {
+	flag, env, def, usage string
+}
+
+var settings = []setting{
+	{"listen", "LISTEN_ADDR", "127.0.0.1:8080", "address to listen on (host:port)"},
+	{"runai-url", "RUNAI_URL", "", "Run:ai control plane URL, e.g. https://myorg.run.ai; empty starts demo mode with an in-process stub"},
+	{"session-keys", "SESSION_KEYS", "", "session keys, comma-separated, newest first, each at least 32 bytes as hex or base64; required outside demo mode"},
+	{"upstream-timeout", "UPSTREAM_TIMEOUT", "15s", "budget for one Run:ai API call, retries included"},
+	{"log-level", "LOG_LEVEL", "info", "debug, info, warn or error"},
+	{"log-format", "LOG_FORMAT", "text", "text or json"},
+	{"public-url", "PUBLIC_URL", "", "the dashboard's external URL; state-changing requests must come from its origin (default: the request's own)"},
+	{"base-path", "BASE_PATH", "", "serve under this path prefix, e.g. /runai-sa"},
+	{"trusted-proxies", "TRUSTED_PROXIES", "", "comma-separated CIDRs of reverse proxies whose X-Forwarded-* headers are trusted"},
+	{"session-idle-timeout", "SESSION_IDLE_TIMEOUT", "30m", "end a session unused for this long"},
+	{"session-max-age", "SESSION_MAX_AGE", "12h", "end a session this long after sign-in, however active"},
+	{"shutdown-grace", "SHUTDOWN_GRACE", "20s", "how long in-flight requests may take to finish on SIGTERM"},
+	{"demo-seed", "DEMO_SEED", "30", "number of accounts the demo stub starts with"},
+}
+
+// loadConfig parses args, with defaults from getenv, and validates.
+func loadConfig(args []string, getenv func(string) string, usageOut io.Writer) (Config, error) {
+	fs := flag.NewFlagSet("runai-sa-dashboard", flag.ContinueOnError)
+	fs.SetOutput(usageOut)
+	vals := map[string]*string{}
+	for _, s := range settings {
+		def := s.def
+		if v := getenv(s.env); v != "" {
+			def = v
+		}
+		vals[s.flag] = fs.String(s.flag, def, s.usage+" ($"+s.env+")")
+	}
+	if err := fs.Parse(args); err != nil {
+		return Config{}, err
+	}
+	if fs.NArg() > 0 {
+		return Config{}, fmt.Errorf("unexpected arguments: %v", fs.Args())
+	}
+	get := func(name string) string { return strings.TrimSpace(*vals[name]) }
+
+	var errs []error
+	bad := func(name string, err error) {
+		for _, s := range settings {
+			if s.flag == name {
+				errs = append(errs, fmt.Errorf("%s (--%s): %w", s.env, s.flag, err))
+			}
+		}
+	}
+	dur := func(name string) time.Duration {
+		d, err := time.ParseDuration(get(name))
+		if err != nil || d <= 0 {
+			bad(name, fmt.Errorf("%q is not a positive duration such as 30s or 15m", get(name)))
+		}
+		return d
+	}
+
+	cfg := Config{
+		Listen:          get("listen"),
+		RunaiURL:        strings.TrimRight(get("runai-url"), "/"),
+		UpstreamTimeout: dur("upstream-timeout"),
+		LogFormat:       strings.ToLower(get("log-format")),
+		BasePath:        strings.TrimRight(get("base-path"), "/"),
+		IdleTimeout:     dur("session-idle-timeout"),
+		SessionMaxAge:   dur("session-max-age"),
+		ShutdownGrace:   dur("shutdown-grace"),
+	}
+	if cfg.Listen == "" {
+		bad("listen", errors.New("is empty"))
+	}
+	if cfg.RunaiURL != "" {
+		u, err := url.Parse(cfg.RunaiURL)
+		if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+			bad("runai-url", fmt.Errorf("%q is not an http(s) URL", cfg.RunaiURL))
+		}
+	}
+	if err := cfg.LogLevel.UnmarshalText([]byte(get("log-level"))); err != nil {
+		bad("log-level", fmt.Errorf("%q: want debug, info, warn or error", get("log-level")))
+	}
+	if cfg.LogFormat != "text" && cfg.LogFormat != "json" {
+		bad("log-format", fmt.Errorf("%q: want text or json", cfg.LogFormat))
+	}
+	if raw := get("session-keys"); raw != "" {
+		keys, err := session.ParseKeys(raw)
+		if err != nil {
+			bad("session-keys", err)
+		}
+		cfg.SessionKeys = keys
+	} else if !cfg.Demo() {
+		bad("session-keys", errors.New("is required when RUNAI_URL is set; generate a key with: openssl rand -hex 32"))
+	}
+	if raw := get("public-url"); raw != "" {
+		u, err := url.Parse(raw)
+		if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+			bad("public-url", fmt.Errorf("%q is not an http(s) URL", raw))
+		} else {
+			cfg.PublicURL = u
+		}
+	}
+	if cfg.BasePath != "" && (!strings.HasPrefix(cfg.BasePath, "/") || strings.ContainsAny(cfg.BasePath, "?#\\ ")) {
+		bad("base-path", fmt.Errorf("%q must be a path starting with /", cfg.BasePath))
+	}
+	for _, part := range strings.Split(get("trusted-proxies"), ",") {
+		if part = strings.TrimSpace(part); part == "" {
+			continue
+		}
+		p, err := netip.ParsePrefix(part)
+		if err != nil {
+			if a, aerr := netip.ParseAddr(part); aerr == nil {
+				p, err = a.Prefix(a.BitLen())
+			}
+		}
+		if err != nil {
+			bad("trusted-proxies", fmt.Errorf("%q is not a CIDR or an address", part))
+			continue
+		}
+		cfg.TrustedProxies = append(cfg.TrustedProxies, p.Masked())
+	}
+	seed, err := strconv.Atoi(get("demo-seed"))
+	if err != nil || seed < 0 || seed > 1000 {
+		bad("demo-seed", fmt.Errorf("%q: want 0 to 1000", get("demo-seed")))
+	}
+	cfg.DemoSeed = seed
+	return cfg, errors.Join(errs...)
+}

@@ -1,0 +1,159 @@
+// Command runai-sa-dashboard serves the Run:ai service-accounts dashboard.
+//
+// With no RUNAI_URL it starts in demo mode: an in-process stub of the
+// Run:ai API on a loopback port, seeded with realistic accounts, and prints
+// the URL and the credentials to sign in with.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/runai-tools/sa-dashboard/apiclient"
+	"github.com/runai-tools/sa-dashboard/handlers"
+	"github.com/runai-tools/sa-dashboard/internal/session"
+	"github.com/runai-tools/sa-dashboard/internal/stub"
+	"github.com/runai-tools/sa-dashboard/internal/version"
+	"github.com/runai-tools/sa-dashboard/views"
+)
+
+// The real client is what the handlers consume.
+var _ handlers.API = (*apiclient.Client)(nil)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr); err != nil {
+		fmt.Fprintln(os.Stderr, "runai-sa-dashboard:", err)
+		os.Exit(1)
+	}
+}
+
+// demoClientID is the stub's admin client ID in demo mode.
+const demoClientID = "demo-admin"
+
+// run wires config → API client → session store → handlers and serves
+// until ctx ends, then shuts down gracefully.
+func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	cfg, err := loadConfig(args, getenv, stderr)
+	if err != nil {
+		return err
+	}
+	logger := newLogger(cfg, stderr)
+
+	runaiURL := cfg.RunaiURL
+	var demo *views.DemoHint
+	var demoSecret string
+	if cfg.Demo() {
+		stubURL, secret, stopStub, err := startStub(cfg.DemoSeed)
+		if err != nil {
+			return fmt.Errorf("demo mode: start the stub Run:ai API: %w", err)
+		}
+		defer stopStub()
+		runaiURL, demoSecret = stubURL, secret
+		demo = &views.DemoHint{ClientID: demoClientID}
+		logger.Warn("demo mode: no RUNAI_URL set, using an in-process stub Run:ai API", "stub", stubURL)
+	}
+
+	api, err := apiclient.New(runaiURL, apiclient.WithTimeout(cfg.UpstreamTimeout))
+	if err != nil {
+		return err
+	}
+	keys := cfg.SessionKeys
+	if len(keys) == 0 {
+		keys = [][]byte{session.RandomKey()}
+		logger.Warn("demo mode: random session key; sessions end when the process restarts (set SESSION_KEYS to keep them)")
+	}
+	store, err := session.NewStore(session.Config{Keys: keys, IdleTimeout: cfg.IdleTimeout, AbsoluteTimeout: cfg.SessionMaxAge})
+	if err != nil {
+		return err
+	}
+	e, err := handlers.New(handlers.Deps{
+		API: api, Sessions: store, Logger: logger, BasePath: cfg.BasePath, PublicURL: cfg.PublicURL,
+		TrustedProxies: cfg.TrustedProxies, Demo: demo,
+	})
+	if err != nil {
+		return err
+	}
+
+	ln, err := net.Listen("tcp", cfg.Listen)
+	if err != nil {
+		return err
+	}
+	url := "http://" + displayAddr(ln.Addr()) + cfg.BasePath + "/"
+	logger.Info("listening", "addr", ln.Addr().String(), "version", version.String(), "runai_url", runaiURL)
+	fmt.Fprintf(stdout, "Run:ai service accounts dashboard %s\n  open:          %s\n", version.String(), url)
+	if demo != nil {
+		// The operator started a demo: these made-up credentials are meant
+		// to be read here. They never reach a log line.
+		fmt.Fprintf(stdout, "  demo mode:     sign in with an access key\n  client ID:     %s\n  client secret: %s\n", demoClientID, demoSecret)
+	}
+
+	srv := &http.Server{
+		Handler:           e,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      cfg.UpstreamTimeout + 30*time.Second,
+		IdleTimeout:       2 * time.Minute,
+		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	logger.Info("shutting down", "grace", cfg.ShutdownGrace)
+	shCtx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownGrace)
+	defer cancel()
+	if err := srv.Shutdown(shCtx); err != nil {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	if err := <-errc; !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}
+
+func newLogger(cfg Config, w io.Writer) *slog.Logger {
+	opts := &slog.HandlerOptions{Level: cfg.LogLevel}
+	if cfg.LogFormat == "json" {
+		return slog.New(slog.NewJSONHandler(w, opts))
+	}
+	return slog.New(slog.NewTextHandler(w, opts))
+}
+
+// startStub serves a seeded stub Run:ai API on a loopback port.
+func startStub(seed int) (url, secret string, stop func(), err error) {
+	s := stub.New(stub.Config{AdminClientID: demoClientID, AdminEmail: "demo-admin@example.com", Seed: seed})
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", "", nil, err
+	}
+	srv := &http.Server{Handler: s, ReadHeaderTimeout: 5 * time.Second}
+	go func() { _ = srv.Serve(ln) }()
+	_, secret = s.AdminCredentials()
+	return "http://" + ln.Addr().String(), secret, func() { _ = srv.Close() }, nil
+}
+
+// displayAddr turns a listen address into one a browser can open.
+func displayAddr(a net.Addr) string {
+	tcp, ok := a.(*net.TCPAddr)
+	if !ok || tcp.IP.IsUnspecified() {
+		if ok {
+			return fmt.Sprintf("localhost:%d", tcp.Port)
+		}
+		return a.String()
+	}
+	return a.String()
+}

@@ -1,0 +1,43 @@
+package handlers
+
+import (
+	"net/http"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/runai-tools/sa-dashboard/views"
+)
+
+// confirmDelete asks before deleting: a page without JavaScript, a panel
+// with it. It reads the account so the question names it.
+func (h *handler) confirmDelete(c echo.Context) error { return h.confirm(c, "delete") }
+
+func (h *handler) confirm(c echo.Context, action string) error {
+	id, err := accountID(c)
+	if err != nil {
+		return err
+	}
+	a, err := h.api.GetServiceAccount(c.Request().Context(), stateOf(c).token(), id)
+	if err != nil {
+		return &actionError{action: "load " + subject("", id), accountID: id, err: err}
+	}
+	return h.render(c, http.StatusOK, "Confirm", views.ConfirmView(views.Confirm{Account: toView(a), Action: action}))
+}
+
+func (h *handler) deleteAccount(c echo.Context) error {
+	id, err := accountID(c)
+	if err != nil {
+		return err
+	}
+	name := c.FormValue("name")
+	err = h.api.DeleteServiceAccount(c.Request().Context(), stateOf(c).token(), id)
+	h.audit(c, "delete", id, name, err)
+	if err != nil {
+		return &actionError{action: "delete " + subject(name, id), accountID: id, mutation: true, err: err}
+	}
+	msg := subject(name, id) + " was deleted. Its credentials no longer work."
+	if !isHTMX(c) {
+		return h.redirectWithFlash(c, "success", msg, h.base+"/accounts")
+	}
+	return h.render(c, http.StatusOK, "Service accounts", views.Outcome("success", msg, id))
+}

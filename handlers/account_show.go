@@ -1,0 +1,22 @@
+package handlers
+
+import (
+	"net/http"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/runai-tools/sa-dashboard/views"
+)
+
+// showAccount renders an account's own page from the get-by-id operation.
+func (h *handler) showAccount(c echo.Context) error {
+	id, err := accountID(c)
+	if err != nil {
+		return err
+	}
+	a, err := h.api.GetServiceAccount(c.Request().Context(), stateOf(c).token(), id)
+	if err != nil {
+		return &actionError{action: "load " + subject("", id), accountID: id, err: err}
+	}
+	return h.render(c, http.StatusOK, a.Name, views.AccountView(toView(a)))
+}

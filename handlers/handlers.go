@@ -1,0 +1,89 @@
+// Package handlers is the dashboard's HTTP layer: Echo routes, middleware
+// and one handler per resource action. Handlers call the Run:ai API through
+// the small API interface declared here, with the signed-in admin's own
+// token, and render views components: bare for HTMX requests, inside the
+// layout otherwise.
+package handlers
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net/netip"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/runai-tools/sa-dashboard/apiclient"
+	"github.com/runai-tools/sa-dashboard/internal/session"
+	"github.com/runai-tools/sa-dashboard/views"
+)
+
+// API is what the handlers need of the Run:ai client. Every call takes the
+// caller's token; apiclient.Client implements it.
+type API interface {
+	ListServiceAccounts(ctx context.Context, token string) ([]apiclient.ServiceAccount, error)
+	GetServiceAccount(ctx context.Context, token, id string) (apiclient.ServiceAccount, error)
+	CreateServiceAccount(ctx context.Context, token, name string) (apiclient.Credentials, error)
+	SetServiceAccountEnabled(ctx context.Context, token, id string, enabled bool) error
+	DeleteServiceAccount(ctx context.Context, token, id string) error
+	RegenerateSecret(ctx context.Context, token, id string) (apiclient.Secret, error)
+	ExchangeToken(ctx context.Context, clientID string, clientSecret apiclient.Secret) (apiclient.Token, error)
+}
+
+// Deps are the handlers' dependencies, built by cmd/web.
+type Deps struct {
+	API      API
+	Sessions *session.Store
+	Logger   *slog.Logger
+	// BasePath serves the dashboard under a path prefix ("/runai-sa");
+	// empty for the root.
+	BasePath string
+	// PublicURL is the dashboard's external URL, when known; the Origin
+	// of state-changing requests must match it. Without it the request's
+	// own scheme and host are used.
+	PublicURL *url.URL
+	// TrustedProxies are the peers whose X-Forwarded-* headers are
+	// believed (client IP, scheme).
+	TrustedProxies []netip.Prefix
+	// Demo, when set, shows the demo credentials hint on the sign-in page.
+	Demo *views.DemoHint
+	// Now is the clock; nil means time.Now.
+	Now func() time.Time
+}
+
+// handler holds the dependencies; its methods are the route handlers.
+type handler struct {
+	api      API
+	sessions *session.Store
+	log      *slog.Logger
+	base     string
+	public   *url.URL
+	trusted  []netip.Prefix
+	demo     *views.DemoHint
+	now      func() time.Time
+}
+
+// New returns the dashboard's HTTP handler.
+func New(d Deps) (*echo.Echo, error) {
+	if d.API == nil || d.Sessions == nil {
+		return nil, errors.New("handlers: API and Sessions are required")
+	}
+	if d.Logger == nil {
+		d.Logger = slog.New(slog.DiscardHandler)
+	}
+	if d.Now == nil {
+		d.Now = time.Now
+	}
+	base := strings.TrimRight(d.BasePath, "/")
+	if base != "" && !strings.HasPrefix(base, "/") {
+		return nil, errors.New("handlers: BasePath must start with /")
+	}
+	h := &handler{
+		api: d.API, sessions: d.Sessions, log: d.Logger, base: base, public: d.PublicURL,
+		trusted: d.TrustedProxies, demo: d.Demo, now: d.Now,
+	}
+	return h.routes(), nil
+}
