@@ -13,7 +13,7 @@ test: check
 
 ## check: formatting, generated files, vet, staticcheck
 check:
-	@unformatted=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go' -not -path './.cache/*')); \
+	@unformatted=$$(gofmt -l $$(find . -name '*.go' -not -path './.cache/*')); \
 	  if [ -n "$$unformatted" ]; then echo "gofmt needed: $$unformatted"; exit 1; fi
 	$(GO) vet ./...
 	$(GO) tool staticcheck ./...
@@ -26,6 +26,13 @@ generate:
 fuzz:
 	$(GO) test -run '^$$' -fuzz '^FuzzValidate$$' -fuzztime $(FUZZTIME) ./internal/saname
 	$(GO) test -run '^$$' -fuzz '^FuzzDecodeAccount$$' -fuzztime $(FUZZTIME) ./apiclient
+
+## screenshots: refresh the README's pictures from the browser tests
+screenshots:
+	eval "$$(scripts/e2e-deps.sh)"; E2E_REQUIRED=1 $(GO) test -count=1 -run 'TestSignInWithAccessKey|TestAccountLifecycle|TestDetailsPage|TestErrorsShownInPlace' ./e2e
+	mkdir -p docs/screenshots
+	cp e2e/artifacts/signin.png e2e/artifacts/accounts.png e2e/artifacts/created-js.png \
+	   e2e/artifacts/confirm-delete-js.png e2e/artifacts/details.png e2e/artifacts/create-error-js.png docs/screenshots/
 
 ## run: the dashboard in demo mode
 run:

@@ -160,7 +160,7 @@ func TestAccountLifecycle(t *testing.T) {
 			must(t, expect.Locator(confirm).ToContainText("current secret stops working"))
 			screenshot(t, p, "confirm-regenerate-"+mode(js))
 			must(t, confirm.GetByRole("button", playwright.LocatorGetByRoleOptions{Name: "Regenerate secret"}).Click())
-			must(t, expect.Locator(p.GetByTestId("secret-panel")).ToContainText("New secret for " + name))
+			must(t, expect.Locator(p.GetByTestId("secret-panel")).ToContainText("New secret for "+name))
 			newSecret, err := p.GetByTestId("secret-value").InnerText()
 			must(t, err)
 			if newSecret == secret || newSecret == "" {
@@ -178,10 +178,10 @@ func TestAccountLifecycle(t *testing.T) {
 			must(t, err)
 			must(t, row(p, name).GetByRole("link", playwright.LocatorGetByRoleOptions{Name: "Delete " + name}).Click())
 			confirm = p.GetByTestId("confirm")
-			must(t, expect.Locator(confirm).ToContainText("Delete " + name + "?"))
+			must(t, expect.Locator(confirm).ToContainText("Delete "+name+"?"))
 			screenshot(t, p, "confirm-delete-"+mode(js))
 			must(t, confirm.GetByRole("button", playwright.LocatorGetByRoleOptions{Name: "Delete " + name}).Click())
-			must(t, expect.Locator(p.GetByText(`"` + name + `" was deleted`)).ToBeVisible())
+			must(t, expect.Locator(p.GetByText(`"`+name+`" was deleted`)).ToBeVisible())
 			must(t, expect.Locator(row(p, name)).ToHaveCount(0))
 			if _, ok := en.stub.AccountByName(name); ok {
 				t.Error("stub: the account still exists")

@@ -146,6 +146,7 @@ func (en *env) page(js bool) playwright.Page {
 		JavaScriptEnabled: playwright.Bool(js),
 		BaseURL:           playwright.String(en.url + "/"),
 		Permissions:       []string{"clipboard-read", "clipboard-write"},
+		Viewport:          &playwright.Size{Width: 1280, Height: 860},
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -230,7 +231,7 @@ func screenshot(t *testing.T, p playwright.Page, name string) {
 	if err := os.MkdirAll(artifacts, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := p.Screenshot(playwright.PageScreenshotOptions{Path: playwright.String(filepath.Join(artifacts, name+".png")), FullPage: playwright.Bool(true)}); err != nil {
+	if _, err := p.Screenshot(playwright.PageScreenshotOptions{Path: playwright.String(filepath.Join(artifacts, name+".png"))}); err != nil {
 		t.Errorf("screenshot %s: %v", name, err)
 	}
 }

@@ -1,0 +1,146 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"encoding/hex"
+	"io"
+	"net/http"
+	"net/http/cookiejar"
+	"net/url"
+	"os"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+)
+
+func env(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
+
+var goodKey = hex.EncodeToString([]byte(strings.Repeat("k", 32)))
+
+func TestLoadConfig(t *testing.T) {
+	tests := []struct {
+		name    string
+		args    []string
+		env     map[string]string
+		wantErr string
+		check   func(Config) bool
+	}{
+		{"demo defaults", nil, nil, "", func(c Config) bool {
+			return c.Demo() && c.Listen == "127.0.0.1:8080" && c.UpstreamTimeout == 15*time.Second && c.DemoSeed == 30
+		}},
+		{"real needs keys", nil, map[string]string{"RUNAI_URL": "https://x.run.ai"}, "SESSION_KEYS (--session-keys): is required", nil},
+		{"short key", []string{"--session-keys", "abcd"}, map[string]string{"RUNAI_URL": "https://x.run.ai"}, "SESSION_KEYS (--session-keys): session key 1: 2 bytes", nil},
+		{"real with keys", nil, map[string]string{"RUNAI_URL": "https://x.run.ai/", "SESSION_KEYS": goodKey + "," + goodKey}, "", func(c Config) bool {
+			return !c.Demo() && c.RunaiURL == "https://x.run.ai" && len(c.SessionKeys) == 2
+		}},
+		{"flag beats env", []string{"--listen", ":9000"}, map[string]string{"LISTEN_ADDR": ":8000"}, "", func(c Config) bool { return c.Listen == ":9000" }},
+		{"env used", nil, map[string]string{"LISTEN_ADDR": ":8000", "LOG_FORMAT": "JSON", "LOG_LEVEL": "debug"}, "", func(c Config) bool {
+			return c.Listen == ":8000" && c.LogFormat == "json" && c.LogLevel.String() == "DEBUG"
+		}},
+		{"bad url", []string{"--runai-url", "ftp://x", "--session-keys", goodKey}, nil, "RUNAI_URL (--runai-url)", nil},
+		{"bad duration", []string{"--upstream-timeout", "soon"}, nil, "UPSTREAM_TIMEOUT", nil},
+		{"bad log format", []string{"--log-format", "xml"}, nil, "LOG_FORMAT", nil},
+		{"bad proxy", []string{"--trusted-proxies", "10.0.0.0/8,nonsense"}, nil, "TRUSTED_PROXIES", nil},
+		{"proxies", []string{"--trusted-proxies", "10.0.0.0/8, 192.168.1.7"}, nil, "", func(c Config) bool {
+			return len(c.TrustedProxies) == 2 && c.TrustedProxies[1].Bits() == 32
+		}},
+		{"base path", []string{"--base-path", "/runai-sa/"}, nil, "", func(c Config) bool { return c.BasePath == "/runai-sa" }},
+		{"bad base path", []string{"--base-path", "runai"}, nil, "BASE_PATH", nil},
+		{"unknown flag", []string{"--nope"}, nil, "flag provided but not defined", nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c, err := loadConfig(tt.args, env(tt.env), io.Discard)
+			if tt.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Fatalf("err = %v, want %q", err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil || !tt.check(c) {
+				t.Fatalf("%+v, %v", c, err)
+			}
+		})
+	}
+}
+
+// TestDemoMode runs the real main wiring: it starts, prints the URL and
+// the demo credentials, and those credentials sign in.
+func TestDemoMode(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	pr, pw := io.Pipe()
+	done := make(chan error, 1)
+	go func() {
+		done <- run(ctx, []string{"--listen", "127.0.0.1:0", "--demo-seed", "7"}, env(nil), pw, io.Discard)
+		pw.Close()
+	}()
+	out := bufio.NewReader(pr)
+	var lines []string
+	for len(lines) < 5 {
+		l, err := out.ReadString('\n')
+		if err != nil {
+			t.Fatalf("output so far %q: %v", lines, err)
+		}
+		lines = append(lines, l)
+	}
+	go io.Copy(io.Discard, out)
+	text := strings.Join(lines, "")
+	base := regexp.MustCompile(`open:\s+(\S+)`).FindStringSubmatch(text)[1]
+	secret := regexp.MustCompile(`client secret:\s+(\S+)`).FindStringSubmatch(text)[1]
+	if !strings.Contains(text, "client ID:     demo-admin") {
+		t.Fatalf("no demo credentials in %q", text)
+	}
+
+	jar, _ := cookiejar.New(nil)
+	c := &http.Client{Jar: jar}
+	res, err := c.Get(base + "signin")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	csrf := regexp.MustCompile(`name="_csrf" value="([^"]+)"`).FindStringSubmatch(string(b))[1]
+	res, err = c.PostForm(base+"signin/key", url.Values{"_csrf": {csrf}, "client_id": {"demo-admin"}, "client_secret": {secret}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ = io.ReadAll(res.Body)
+	res.Body.Close()
+	if res.StatusCode != 200 || strings.Count(string(b), `data-testid="account-row"`) != 7 {
+		t.Fatalf("after sign-in: %d, %d rows", res.StatusCode, strings.Count(string(b), `data-testid="account-row"`))
+	}
+
+	cancel()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("no graceful shutdown")
+	}
+}
+
+func TestRefusesToStartWithoutKeys(t *testing.T) {
+	err := run(context.Background(), nil, env(map[string]string{"RUNAI_URL": "https://x.run.ai"}), io.Discard, io.Discard)
+	if err == nil || !strings.Contains(err.Error(), "SESSION_KEYS") {
+		t.Fatalf("err = %v", err)
+	}
+}
+
+// TestREADMEListsEverySetting keeps the README's configuration table in
+// step with the flags.
+func TestREADMEListsEverySetting(t *testing.T) {
+	b, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range settings {
+		row := "| `--" + s.flag + "` | `" + s.env + "` |"
+		if !strings.Contains(string(b), row) {
+			t.Errorf("README lacks the row for --%s / %s", s.flag, s.env)
+		}
+	}
+}

@@ -1,0 +1,392 @@
+package handlers_test
+
+import (
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/PuerkitoBio/goquery"
+
+	"github.com/runai-tools/sa-dashboard/apiclient"
+	"github.com/runai-tools/sa-dashboard/internal/stub"
+)
+
+func variants() []struct {
+	name string
+	htmx bool
+} {
+	return []struct {
+		name string
+		htmx bool
+	}{{"plain", false}, {"htmx", true}}
+}
+
+func TestListAndDetails(t *testing.T) {
+	h := newHarness(t, options{seed: 12})
+	h.signIn()
+	r := h.get("/accounts")
+	doc := r.doc(t)
+	if n := doc.Find(`[data-testid="account-row"]`).Length(); n != 12 {
+		t.Fatalf("%d rows, want 12", n)
+	}
+	if r.Header.Get("Vary") != "HX-Request" {
+		t.Errorf("Vary = %q", r.Header.Get("Vary"))
+	}
+	// The HTMX variant is the same component without the layout.
+	hx := h.do("GET", "/accounts", nil, map[string]string{"HX-Request": "true"})
+	if strings.Contains(hx.body, "<html") || !strings.Contains(hx.body, `data-testid="accounts-table"`) {
+		t.Error("HTMX list is not the bare fragment")
+	}
+	a := h.stub.Accounts()[3]
+	d := h.get(accountPath(a.ID, "")).doc(t)
+	if got := d.Find(`[data-testid="detail-id"]`).Text(); got != a.ID {
+		t.Errorf("detail id %q", got)
+	}
+	if got := d.Find(`[data-testid="detail-tenant"]`).Text(); got != a.TenantID {
+		t.Errorf("tenant %q", got)
+	}
+	if r := h.get(accountPath("does-not-exist", "")); r.StatusCode != http.StatusNotFound || !strings.Contains(r.body, "no longer exists") {
+		t.Errorf("missing account: %d", r.StatusCode)
+	}
+}
+
+func TestOpaqueIDsRoute(t *testing.T) {
+	h := newHarness(t, options{})
+	h.signIn()
+	for _, id := range []string{"with/slash", "sp ace", "per%cent", "q?x#y"} {
+		a := h.stub.Insert(stub.Account{ID: id, Name: "n-" + strings.NewReplacer("/", "", " ", "", "%", "", "?", "", "#", "").Replace(id), Enabled: true}, "s")
+		if r := h.get(accountPath(id, "")); r.StatusCode != 200 || !strings.Contains(r.body, a.Name) {
+			t.Errorf("details of %q: %d", id, r.StatusCode)
+		}
+		if r := h.post(accountPath(id, "/disable"), nil, false); r.StatusCode != http.StatusSeeOther {
+			t.Errorf("disable %q: %d", id, r.StatusCode)
+		}
+		if got, _ := h.stub.Account(id); got.Enabled {
+			t.Errorf("%q not disabled", id)
+		}
+	}
+}
+
+func TestCreate(t *testing.T) {
+	for _, v := range variants() {
+		t.Run(v.name, func(t *testing.T) {
+			h := newHarness(t, options{seed: 2})
+			h.signIn()
+			r := h.post("/accounts", url.Values{"name": {"new-bot"}}, v.htmx)
+			if r.StatusCode != http.StatusOK || r.Header.Get("Cache-Control") != "no-store" {
+				t.Fatalf("create: %d, Cache-Control %q", r.StatusCode, r.Header.Get("Cache-Control"))
+			}
+			doc := r.doc(t)
+			secret := doc.Find(`[data-testid="secret-value"]`).Text()
+			clientID := doc.Find(`[data-testid="secret-client-id"]`).Text()
+			if secret == "" || clientID == "" || doc.Find(`[hx-history="false"]`).Length() == 0 {
+				t.Fatal("no once-only secret panel")
+			}
+			if _, err := h.api.ExchangeToken(t.Context(), clientID, apiclient.Secret(secret)); err != nil {
+				t.Fatalf("the shown secret does not work: %v", err)
+			}
+			if v.htmx {
+				if !strings.Contains(r.body, `hx-swap-oob="afterbegin:#accounts-body"`) || !strings.Contains(r.body, `data-name="new-bot"`) {
+					t.Error("no out-of-band new row")
+				}
+				if strings.Contains(r.body, "<html") {
+					t.Error("full page sent to htmx")
+				}
+			}
+			// Never again: not on the next page, not in the session's flash.
+			if strings.Contains(h.get("/accounts").body, secret) {
+				t.Error("secret shown again")
+			}
+			if strings.Contains(h.logs.String(), secret) {
+				t.Error("secret logged")
+			}
+			if !strings.Contains(h.logs.String(), "msg=audit action=create") {
+				t.Error("no audit line")
+			}
+		})
+	}
+}
+
+func TestCreateErrors(t *testing.T) {
+	tests := []struct {
+		name     string
+		input    string
+		fail     int // status injected at the stub; 0 for none
+		latency  bool
+		status   int
+		contains string
+	}{
+		{"invalid name", "Bad Name", 0, false, http.StatusUnprocessableEntity, "Invalid name"},
+		{"too short", "a", 0, false, http.StatusUnprocessableEntity, "at least 2"},
+		{"taken", "taken-name", 0, false, http.StatusConflict, "already taken"},
+		{"api 400", "fine-name", 400, false, http.StatusBadRequest, "Run:ai refused the request"},
+		{"api 403", "fine-name", 403, false, http.StatusForbidden, "does not allow"},
+		{"api 500", "fine-name", 500, false, http.StatusBadGateway, "Nothing was changed"},
+		{"api 503", "fine-name", 503, false, http.StatusBadGateway, "unavailable"},
+		{"timeout", "fine-name", 0, true, http.StatusGatewayTimeout, "may or may not have been made"},
+	}
+	for _, v := range variants() {
+		for _, tt := range tests {
+			t.Run(v.name+"/"+tt.name, func(t *testing.T) {
+				h := newHarness(t, options{clientTimeout: 300 * time.Millisecond})
+				h.signIn()
+				tok, _ := h.stub.IssueToken(nil)
+				_, _ = h.api.CreateServiceAccount(t.Context(), tok, "taken-name")
+				if tt.fail != 0 {
+					h.stub.FailNext(stub.OpCreate, 1, tt.fail)
+				}
+				if tt.latency {
+					h.stub.SetLatency(time.Second)
+					defer h.stub.SetLatency(0)
+				}
+				r := h.post("/accounts", url.Values{"name": {tt.input}}, v.htmx)
+				if tt.latency {
+					h.stub.SetLatency(0)
+				}
+				if r.StatusCode != tt.status {
+					t.Fatalf("status %d, want %d", r.StatusCode, tt.status)
+				}
+				doc := r.doc(t)
+				if got := doc.Find(`[data-testid="create-error"]`).Text(); !strings.Contains(got, tt.contains) {
+					t.Errorf("error %q does not mention %q", got, tt.contains)
+				}
+				if got, _ := doc.Find("#create-name").Attr("value"); got != tt.input {
+					t.Errorf("input not kept: %q", got)
+				}
+				if v.htmx && strings.Contains(r.body, "<html") {
+					t.Error("full page sent to htmx")
+				}
+			})
+		}
+	}
+}
+
+// TestRowActions runs enable/disable, delete and regenerate in both
+// variants, successful and failing with each mapped status.
+func TestRowActions(t *testing.T) {
+	type action struct {
+		name, suffix string
+		op           stub.Op
+	}
+	actions := []action{
+		{"disable", "/disable", stub.OpUpdate},
+		{"enable", "/enable", stub.OpUpdate},
+		{"delete", "/delete", stub.OpDelete},
+		{"regenerate", "/regenerate", stub.OpRegenerate},
+	}
+	failures := []struct {
+		status   int
+		contains string
+	}{
+		{400, "Run:ai refused the request"},
+		{403, "does not allow"},
+		{404, "no longer exists"},
+		{409, "conflict"},
+		{500, "Nothing was changed"},
+		{503, "unavailable"},
+	}
+	for _, v := range variants() {
+		for _, a := range actions {
+			t.Run(v.name+"/"+a.name+"/ok", func(t *testing.T) {
+				h := newHarness(t, options{seed: 3})
+				h.signIn()
+				acct := h.stub.Accounts()[1]
+				r := h.post(accountPath(acct.ID, a.suffix), url.Values{"name": {acct.Name}}, v.htmx)
+				after, exists := h.stub.Account(acct.ID)
+				switch a.name {
+				case "disable", "enable":
+					if after.Enabled != (a.name == "enable") {
+						t.Error("state not changed")
+					}
+				case "delete":
+					if exists {
+						t.Error("not deleted")
+					}
+				}
+				if !v.htmx {
+					if a.name == "regenerate" {
+						if r.StatusCode != 200 || r.doc(t).Find(`[data-testid="secret-value"]`).Text() == "" {
+							t.Fatalf("regenerate page: %d", r.StatusCode)
+						}
+						return
+					}
+					if r.StatusCode != http.StatusSeeOther {
+						t.Fatalf("status %d, want 303", r.StatusCode)
+					}
+					next := h.get(strings.TrimPrefix(r.Header.Get("Location"), h.srv.URL))
+					if next.doc(t).Find(`[data-testid="flash"]`).Length() != 1 {
+						t.Error("no flash after redirect")
+					}
+					return
+				}
+				if r.StatusCode != 200 || strings.Contains(r.body, "<html") {
+					t.Fatalf("htmx: %d", r.StatusCode)
+				}
+				doc := r.doc(t)
+				switch a.name {
+				case "disable", "enable":
+					want := map[string]string{"disable": "Disabled", "enable": "Enabled"}[a.name]
+					// A bare <tr> only parses inside a table, as htmx does.
+					row := resp{body: "<table><tbody>" + r.body + "</tbody></table>"}.doc(t)
+					if got := row.Find(`tr [data-testid="status"]`).Text(); got != want {
+						t.Errorf("row status %q, want %q", got, want)
+					}
+					if !strings.Contains(r.Header.Get("HX-Trigger-After-Settle"), "announce") {
+						t.Error("outcome not announced")
+					}
+				case "delete":
+					if !strings.Contains(r.body, `hx-swap-oob="delete"`) {
+						t.Error("row not removed")
+					}
+				case "regenerate":
+					if doc.Find(`[data-testid="secret-value"]`).Text() == "" {
+						t.Error("no new secret")
+					}
+				}
+			})
+			for _, f := range failures {
+				t.Run(v.name+"/"+a.name+"/"+http.StatusText(f.status), func(t *testing.T) {
+					h := newHarness(t, options{seed: 3})
+					h.signIn()
+					acct := h.stub.Accounts()[1]
+					h.stub.FailNext(a.op, 1, f.status)
+					r := h.post(accountPath(acct.ID, a.suffix), url.Values{"name": {acct.Name}}, v.htmx)
+					var text string
+					if v.htmx {
+						if r.Header.Get("HX-Retarget") != "#panel" {
+							t.Errorf("HX-Retarget %q", r.Header.Get("HX-Retarget"))
+						}
+						text = r.doc(t).Find(`[data-testid="problem"]`).Text()
+						removes := strings.Contains(r.body, `hx-swap-oob="delete"`)
+						if removes != (f.status == 404) {
+							t.Errorf("row removal = %v for %d", removes, f.status)
+						}
+					} else {
+						if r.StatusCode != http.StatusSeeOther {
+							t.Fatalf("status %d", r.StatusCode)
+						}
+						text = h.get("/accounts").doc(t).Find(`[data-testid="flash"]`).Text()
+					}
+					if !strings.Contains(text, f.contains) || !strings.Contains(text, acct.Name) {
+						t.Errorf("message %q lacks %q or the account name", text, f.contains)
+					}
+				})
+			}
+		}
+	}
+}
+
+func TestMutationTimeoutIsUnknown(t *testing.T) {
+	for _, v := range variants() {
+		t.Run(v.name, func(t *testing.T) {
+			h := newHarness(t, options{seed: 2, clientTimeout: 200 * time.Millisecond})
+			h.signIn()
+			acct := h.stub.Accounts()[0]
+			h.stub.SetLatency(time.Second)
+			r := h.post(accountPath(acct.ID, "/delete"), url.Values{"name": {acct.Name}}, v.htmx)
+			h.stub.SetLatency(0)
+			text := r.body
+			if !v.htmx {
+				text = h.get("/accounts").body
+			}
+			if !strings.Contains(text, "outcome is unknown") {
+				t.Errorf("no 'outcome unknown' message: %s", text)
+			}
+		})
+	}
+}
+
+func TestListUnavailable(t *testing.T) {
+	h := newHarness(t, options{seed: 2})
+	h.signIn()
+	h.stub.FailNext(stub.OpList, 1, 503)
+	r := h.get("/accounts")
+	doc := r.doc(t)
+	if r.StatusCode != http.StatusBadGateway || !strings.Contains(doc.Find(`[data-testid="problem"]`).Text(), "unavailable") {
+		t.Fatalf("%d: %s", r.StatusCode, doc.Find("main").Text())
+	}
+	if doc.Find(`[data-testid="create-form"]`).Length() != 1 {
+		t.Error("create form missing on a failed list")
+	}
+	if !strings.Contains(doc.Find(`[data-testid="problem"]`).Text(), "Request ID") {
+		t.Error("no request id on the error")
+	}
+}
+
+// TestUnauthorizedUpstream: a revoked token sends the user to sign in with
+// a return path (HX-Redirect for htmx), then back.
+func TestUnauthorizedUpstream(t *testing.T) {
+	for _, v := range variants() {
+		t.Run(v.name, func(t *testing.T) {
+			h := newHarness(t, options{seed: 2})
+			h.signIn()
+			acct := h.stub.Accounts()[0]
+			h.stub.RevokeTokens()
+			var r resp
+			if v.htmx {
+				r = h.do("POST", accountPath(acct.ID, "/disable"), url.Values{}, map[string]string{
+					"HX-Request": "true", "X-CSRF-Token": h.csrf, "HX-Current-URL": h.srv.URL + accountPath(acct.ID, ""),
+				})
+				if loc := r.Header.Get("HX-Redirect"); loc != "/signin?next="+url.QueryEscape(accountPath(acct.ID, "")) {
+					t.Fatalf("HX-Redirect %q", loc)
+				}
+			} else {
+				r = h.get(accountPath(acct.ID, ""))
+				if loc := r.Header.Get("Location"); r.StatusCode != http.StatusSeeOther || loc != "/signin?next="+url.QueryEscape(accountPath(acct.ID, "")) {
+					t.Fatalf("%d Location %q", r.StatusCode, loc)
+				}
+			}
+			page := h.get("/signin?next=" + url.QueryEscape(accountPath(acct.ID, "")))
+			if !strings.Contains(page.body, "expired or was revoked") {
+				t.Error("no explanation on the sign-in page")
+			}
+			back := h.post("/signin/key", url.Values{"client_id": {h.clientID}, "client_secret": {h.secret}, "next": {accountPath(acct.ID, "")}}, false)
+			if back.Header.Get("Location") != accountPath(acct.ID, "") {
+				t.Errorf("after sign-in: %q", back.Header.Get("Location"))
+			}
+		})
+	}
+}
+
+func TestUpstreamSlowGivesClearError(t *testing.T) {
+	h := newHarness(t, options{seed: 1, clientTimeout: 200 * time.Millisecond})
+	h.signIn()
+	h.stub.SetLatency(2 * time.Second)
+	defer h.stub.SetLatency(0)
+	start := time.Now()
+	r := h.get("/accounts")
+	if d := time.Since(start); d > 1500*time.Millisecond {
+		t.Errorf("took %v with a 200ms budget", d)
+	}
+	if r.StatusCode != http.StatusGatewayTimeout || !strings.Contains(r.body, "no answer in time") {
+		t.Errorf("%d", r.StatusCode)
+	}
+}
+
+func TestBasePath(t *testing.T) {
+	h := newHarness(t, options{seed: 2, basePath: "/runai-sa"})
+	h.signIn()
+	r := h.get("/accounts")
+	doc := r.doc(t)
+	doc.Find("[href], [action], [src], [hx-get], [hx-post]").Each(func(_ int, s *goquery.Selection) {
+		for _, a := range []string{"href", "action", "src", "hx-get", "hx-post"} {
+			if v, ok := s.Attr(a); ok && strings.HasPrefix(v, "/") && !strings.HasPrefix(v, "/runai-sa/") {
+				t.Errorf("%s=%q outside the base path", a, v)
+			}
+		}
+	})
+	if st := h.get(strings.TrimPrefix(doc.Find(`link[rel=stylesheet]`).AttrOr("href", ""), "/runai-sa")); st.StatusCode != 200 {
+		t.Errorf("stylesheet under the base path: %d", st.StatusCode)
+	}
+}
+
+func TestRequestTooLarge(t *testing.T) {
+	h := newHarness(t, options{})
+	h.get("/signin")
+	r := h.post("/signin/token", url.Values{"token": {strings.Repeat("x", 100<<10)}}, false)
+	if r.StatusCode != http.StatusRequestEntityTooLarge || !strings.Contains(r.body, "too large") {
+		t.Fatalf("%d", r.StatusCode)
+	}
+}

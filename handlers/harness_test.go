@@ -1,0 +1,217 @@
+package handlers_test
+
+import (
+	"bytes"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/cookiejar"
+	"net/http/httptest"
+	"net/url"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/PuerkitoBio/goquery"
+
+	"github.com/runai-tools/sa-dashboard/apiclient"
+	"github.com/runai-tools/sa-dashboard/handlers"
+	"github.com/runai-tools/sa-dashboard/internal/session"
+	"github.com/runai-tools/sa-dashboard/internal/stub"
+)
+
+// clock is a settable fake clock shared by the handlers and the session
+// store.
+type clock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *clock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.t
+}
+
+func (c *clock) Advance(d time.Duration) {
+	c.mu.Lock()
+	c.t = c.t.Add(d)
+	c.mu.Unlock()
+}
+
+// harness is the real dashboard in front of the stub, driven through HTTP
+// with a cookie jar, like a browser without JavaScript (or with htmx when
+// asked).
+type harness struct {
+	t        *testing.T
+	srv      *httptest.Server
+	stub     *stub.Server
+	api      *apiclient.Client
+	client   *http.Client
+	clock    *clock
+	logs     *lockedBuffer
+	csrf     string
+	clientID string
+	secret   string
+	base     string
+}
+
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
+type options struct {
+	seed          int
+	basePath      string
+	clientTimeout time.Duration
+	publicURL     string
+}
+
+func newHarness(t *testing.T, o options) *harness {
+	t.Helper()
+	clk := &clock{t: time.Now().UTC()}
+	s := stub.New(stub.Config{Seed: o.seed, AdminClientID: "admin", AdminClientSecret: "admin-secret-value-123", AdminEmail: "ada@example.com", Now: clk.Now})
+	stubSrv := httptest.NewServer(s)
+	t.Cleanup(stubSrv.Close)
+	timeout := o.clientTimeout
+	if timeout == 0 {
+		timeout = 5 * time.Second
+	}
+	api, err := apiclient.New(stubSrv.URL, apiclient.WithTimeout(timeout),
+		apiclient.WithRetry(apiclient.RetryPolicy{Attempts: 1}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	store, err := session.NewStore(session.Config{Keys: [][]byte{session.RandomKey()}, Now: clk.Now,
+		IdleTimeout: 30 * time.Minute, AbsoluteTimeout: 8 * time.Hour})
+	if err != nil {
+		t.Fatal(err)
+	}
+	logs := &lockedBuffer{}
+	deps := handlers.Deps{API: api, Sessions: store, Logger: slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
+		BasePath: o.basePath, Now: clk.Now}
+	if o.publicURL != "" {
+		deps.PublicURL, _ = url.Parse(o.publicURL)
+	}
+	e, err := handlers.New(deps)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(e)
+	t.Cleanup(srv.Close)
+	jar, _ := cookiejar.New(nil)
+	h := &harness{
+		t: t, srv: srv, stub: s, api: api, clock: clk, logs: logs, clientID: "admin", secret: "admin-secret-value-123", base: o.basePath,
+		client: &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }},
+	}
+	t.Cleanup(func() {
+		for _, s := range []string{h.secret, "eyJ"} {
+			if strings.Contains(logs.String(), s) {
+				t.Errorf("the log holds secret material %q…", s[:3])
+			}
+		}
+	})
+	return h
+}
+
+type resp struct {
+	*http.Response
+	body string
+}
+
+func (r resp) doc(t *testing.T) *goquery.Document {
+	t.Helper()
+	d, err := goquery.NewDocumentFromReader(strings.NewReader(r.body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return d
+}
+
+var csrfRe = regexp.MustCompile(`name="_csrf" value="([^"]+)"`)
+
+// do sends a request; hdr adds headers ("HX-Request": "true" for htmx).
+func (h *harness) do(method, path string, form url.Values, hdr map[string]string) resp {
+	h.t.Helper()
+	var body io.Reader
+	if form != nil {
+		body = strings.NewReader(form.Encode())
+	}
+	req, err := http.NewRequest(method, h.srv.URL+h.base+path, body)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	if form != nil {
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	}
+	for k, v := range hdr {
+		req.Header.Set(k, v)
+	}
+	res, err := h.client.Do(req)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	defer res.Body.Close()
+	b, _ := io.ReadAll(res.Body)
+	if m := csrfRe.FindStringSubmatch(string(b)); m != nil {
+		h.csrf = m[1]
+	}
+	return resp{res, string(b)}
+}
+
+func (h *harness) get(path string) resp { return h.do("GET", path, nil, nil) }
+
+// post submits a form with the page's CSRF token, as a plain form or as
+// htmx would (token in the header).
+func (h *harness) post(path string, form url.Values, htmx bool) resp {
+	h.t.Helper()
+	if form == nil {
+		form = url.Values{}
+	}
+	hdr := map[string]string{"Origin": h.srv.URL, "Sec-Fetch-Site": "same-origin"}
+	if htmx {
+		hdr["HX-Request"] = "true"
+		hdr["HX-Current-URL"] = h.srv.URL + h.base + "/accounts"
+		hdr["X-CSRF-Token"] = h.csrf
+	} else {
+		form.Set("_csrf", h.csrf)
+	}
+	return h.do("POST", path, form, hdr)
+}
+
+func (h *harness) signIn() {
+	h.t.Helper()
+	h.get("/signin")
+	r := h.post("/signin/key", url.Values{"client_id": {h.clientID}, "client_secret": {h.secret}}, false)
+	if r.StatusCode != http.StatusSeeOther {
+		h.t.Fatalf("sign-in: %d %s", r.StatusCode, r.body)
+	}
+	h.get("/accounts") // pick up the new CSRF token
+}
+
+func (h *harness) cookies() []*http.Cookie {
+	u, _ := url.Parse(h.srv.URL)
+	return h.client.Jar.Cookies(u)
+}
+
+func accountPath(id, suffix string) string { return "/accounts/" + url.PathEscape(id) + suffix }
+
+func newJar() http.CookieJar {
+	j, _ := cookiejar.New(nil)
+	return j
+}

@@ -1,0 +1,216 @@
+package handlers_test
+
+import (
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+
+	"github.com/runai-tools/sa-dashboard/internal/stub"
+	"github.com/runai-tools/sa-dashboard/static"
+)
+
+// TestHeadersOnEveryRoute checks the security headers on every route,
+// signed in or not, errors and static files included.
+func TestHeadersOnEveryRoute(t *testing.T) {
+	h := newHarness(t, options{seed: 2})
+	id := h.stub.Accounts()[0].ID
+	anon := []string{"/signin", "/accounts", "/", "/nope", static.URL(static.CSS), "/static/missing.css", "/healthz"}
+	signedIn := []string{"/accounts", accountPath(id, ""), accountPath(id, "/delete"), accountPath(id, "/regenerate"), accountPath("missing", ""), "/nope"}
+	check := func(path string, r resp) {
+		t.Helper()
+		hd := r.Header
+		csp := hd.Get("Content-Security-Policy")
+		for _, d := range []string{"default-src 'none'", "script-src 'self'", "style-src 'self'", "object-src 'none'", "base-uri 'none'", "frame-ancestors 'none'", "form-action 'self'"} {
+			if !strings.Contains(csp, d) {
+				t.Errorf("%s: CSP lacks %s", path, d)
+			}
+		}
+		if strings.Contains(csp, "unsafe") {
+			t.Errorf("%s: CSP allows unsafe sources: %s", path, csp)
+		}
+		want := map[string]string{
+			"X-Content-Type-Options":     "nosniff",
+			"Referrer-Policy":            "same-origin",
+			"Cross-Origin-Opener-Policy": "same-origin",
+			"X-Frame-Options":            "DENY",
+		}
+		for k, v := range want {
+			if hd.Get(k) != v {
+				t.Errorf("%s: %s = %q, want %q", path, k, hd.Get(k), v)
+			}
+		}
+		for _, k := range []string{"X-XSS-Protection", "Access-Control-Allow-Origin", "Strict-Transport-Security"} {
+			if hd.Get(k) != "" {
+				t.Errorf("%s: unexpected %s: %q", path, k, hd.Get(k))
+			}
+		}
+		if hd.Get("X-Request-ID") == "" {
+			t.Errorf("%s: no X-Request-ID", path)
+		}
+		ct := hd.Get("Content-Type")
+		if !strings.Contains(ct, "charset=") && r.StatusCode != http.StatusSeeOther && r.StatusCode != http.StatusNotModified {
+			t.Errorf("%s: Content-Type %q has no charset", path, ct)
+		}
+		if !strings.HasPrefix(path, "/static/") && hd.Get("Cache-Control") != "no-store" {
+			t.Errorf("%s: Cache-Control %q, want no-store", path, hd.Get("Cache-Control"))
+		}
+	}
+	for _, p := range anon {
+		check(p, h.get(p))
+	}
+	h.signIn()
+	for _, p := range signedIn {
+		check(p, h.get(p))
+	}
+	check("POST bad csrf", h.do("POST", "/accounts", url.Values{"name": {"x"}}, nil))
+}
+
+func TestCSRF(t *testing.T) {
+	tests := []struct {
+		name   string
+		hdr    map[string]string
+		token  string // "" none, "good" the session's, else literal
+		status int
+	}{
+		{"right token", nil, "good", http.StatusSeeOther},
+		{"right token same-origin", map[string]string{"Sec-Fetch-Site": "same-origin", "Origin": "SELF"}, "good", http.StatusSeeOther},
+		{"missing token", nil, "", http.StatusForbidden},
+		{"wrong token", nil, "AAAAAAAAAAAAAAAAAAAAAAAAAA", http.StatusForbidden},
+		{"cross-site", map[string]string{"Sec-Fetch-Site": "cross-site"}, "good", http.StatusForbidden},
+		{"same-site", map[string]string{"Sec-Fetch-Site": "same-site"}, "good", http.StatusForbidden},
+		{"evil origin", map[string]string{"Origin": "https://evil.example"}, "good", http.StatusForbidden},
+		{"null origin", map[string]string{"Origin": "null"}, "good", http.StatusForbidden},
+	}
+	for _, path := range []string{"/accounts", "/signin/key", "/signout"} {
+		for _, tt := range tests {
+			t.Run(path+"/"+tt.name, func(t *testing.T) {
+				h := newHarness(t, options{})
+				if path != "/signin/key" {
+					h.signIn()
+				} else {
+					h.get("/signin")
+				}
+				form := url.Values{"name": {"new-one"}, "client_id": {h.clientID}, "client_secret": {h.secret}}
+				switch tt.token {
+				case "good":
+					form.Set("_csrf", h.csrf)
+				case "":
+				default:
+					form.Set("_csrf", tt.token)
+				}
+				hdr := map[string]string{}
+				for k, v := range tt.hdr {
+					hdr[k] = strings.ReplaceAll(v, "SELF", h.srv.URL)
+				}
+				h.stub.ResetCalls()
+				r := h.do("POST", path, form, hdr)
+				want := tt.status
+				if path == "/accounts" && want == http.StatusSeeOther {
+					want = http.StatusOK // create answers with the page carrying the secret
+				}
+				if r.StatusCode != want {
+					t.Fatalf("status %d, want %d", r.StatusCode, want)
+				}
+				if want == http.StatusForbidden {
+					for _, c := range h.stub.Calls() {
+						t.Errorf("refused request still reached the API: %+v", c)
+					}
+					if !strings.Contains(h.logs.String(), "csrf check failed") {
+						t.Error("no security event logged")
+					}
+				}
+			})
+		}
+	}
+}
+
+func TestCSRFViaHTMXHeader(t *testing.T) {
+	h := newHarness(t, options{seed: 1})
+	h.signIn()
+	r := h.post("/accounts", url.Values{"name": {"via-htmx"}}, true)
+	if r.StatusCode != http.StatusOK || !strings.Contains(r.body, `data-testid="secret-panel"`) {
+		t.Fatalf("htmx create with header token: %d", r.StatusCode)
+	}
+	r = h.do("POST", "/accounts", url.Values{"name": {"no-token"}}, map[string]string{"HX-Request": "true"})
+	if r.StatusCode != http.StatusForbidden {
+		t.Fatalf("htmx create without token: %d", r.StatusCode)
+	}
+}
+
+// TestNoStateChangeOnGET: no GET route makes a mutating API call.
+func TestNoStateChangeOnGET(t *testing.T) {
+	h := newHarness(t, options{seed: 3})
+	h.signIn()
+	id := h.stub.Accounts()[0].ID
+	h.stub.ResetCalls()
+	for _, p := range []string{"/", "/accounts", accountPath(id, ""), accountPath(id, "/delete"), accountPath(id, "/regenerate"),
+		accountPath(id, "/enable"), accountPath(id, "/disable"), "/signin", "/signout"} {
+		h.get(p)
+		h.do("GET", p, nil, map[string]string{"HX-Request": "true"})
+	}
+	for _, c := range h.stub.Calls() {
+		if c.Op.Mutating() {
+			t.Errorf("GET caused %s %s", c.Method, c.Path)
+		}
+	}
+	if _, ok := h.stub.Account(id); !ok {
+		t.Error("account gone after GETs")
+	}
+}
+
+// TestUpstreamDataIsEscaped: hostile account fields render as text.
+func TestUpstreamDataIsEscaped(t *testing.T) {
+	h := newHarness(t, options{})
+	evil := `<img src=x onerror=alert(1)>`
+	a := h.stub.Insert(stub.Account{Name: evil, CreatedBy: `" hx-get="/x" x="`, ClientID: `<script>alert(2)</script>`, Enabled: true}, "s")
+	h.signIn()
+	for _, p := range []string{"/accounts", accountPath(a.ID, ""), accountPath(a.ID, "/delete")} {
+		r := h.get(p)
+		doc := r.doc(t)
+		if n := doc.Find("img[src=x], script:not([src])").Length(); n != 0 {
+			t.Errorf("%s: %d injected elements", p, n)
+		}
+		if doc.Find("[hx-get='/x']").Length() != 0 {
+			t.Errorf("%s: attribute injection", p)
+		}
+		if !strings.Contains(doc.Text(), evil) {
+			t.Errorf("%s: hostile name not shown as text", p)
+		}
+	}
+}
+
+// TestEachAdminUsesOwnToken: the API sees each signed-in admin's own
+// identity, never a shared credential.
+func TestEachAdminUsesOwnToken(t *testing.T) {
+	h := newHarness(t, options{seed: 1})
+	h.signIn()
+	other := newUserOf(t, h)
+	h.stub.ResetCalls()
+	h.get("/accounts")
+	other.get("/accounts")
+	var ids []string
+	for _, c := range h.stub.Calls() {
+		ids = append(ids, c.Identity)
+	}
+	if len(ids) != 2 || ids[0] != "ada@example.com" || ids[1] != "ops-bot@service-accounts.runai.local" {
+		t.Fatalf("identities seen upstream: %v", ids)
+	}
+}
+
+// newUserOf signs a second browser into h's dashboard with a service
+// account's credentials.
+func newUserOf(t *testing.T, h *harness) *harness {
+	t.Helper()
+	tok, _ := h.stub.IssueToken(nil)
+	cr, err := h.api.CreateServiceAccount(t.Context(), tok, "ops-bot")
+	if err != nil {
+		t.Fatal(err)
+	}
+	jar := *h
+	other := &jar
+	other.client = &http.Client{Jar: newJar(), CheckRedirect: h.client.CheckRedirect}
+	other.clientID, other.secret = cr.ClientID, cr.ClientSecret.Reveal()
+	other.signIn()
+	return other
+}

@@ -1,0 +1,210 @@
+package handlers_test
+
+import (
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/runai-tools/sa-dashboard/internal/stub"
+)
+
+func TestSignInWithKey(t *testing.T) {
+	h := newHarness(t, options{seed: 1})
+	h.get("/signin")
+	before := h.cookies()
+	r := h.post("/signin/key", url.Values{"client_id": {h.clientID}, "client_secret": {h.secret}}, false)
+	if r.StatusCode != http.StatusSeeOther || r.Header.Get("Location") != "/accounts" {
+		t.Fatalf("%d %q", r.StatusCode, r.Header.Get("Location"))
+	}
+	page := h.get("/accounts").doc(t)
+	if got := page.Find(`[data-testid="user-name"]`).Text(); got != "ada@example.com" {
+		t.Errorf("user shown as %q", got)
+	}
+	if !strings.Contains(page.Find(`[data-testid="whoami"]`).Text(), "Session ends") {
+		t.Error("session end not shown")
+	}
+	// The pre-sign-in cookie is useless afterwards (new session id).
+	old := &harness{t: t, srv: h.srv, base: h.base, client: &http.Client{Jar: newJar(), CheckRedirect: h.client.CheckRedirect}}
+	u, _ := url.Parse(h.srv.URL)
+	old.client.Jar.SetCookies(u, before)
+	if r := old.get("/accounts"); r.StatusCode != http.StatusSeeOther {
+		t.Errorf("pre-sign-in cookie still signed in: %d", r.StatusCode)
+	}
+}
+
+func TestSignInFailures(t *testing.T) {
+	tests := []struct {
+		name     string
+		form     url.Values
+		path     string
+		status   int
+		contains string
+	}{
+		{"wrong secret", url.Values{"client_id": {"admin"}, "client_secret": {"nope"}}, "/signin/key", http.StatusUnauthorized, "not accepted"},
+		{"missing secret", url.Values{"client_id": {"admin"}}, "/signin/key", http.StatusUnprocessableEntity, "Enter both"},
+		{"bad token", url.Values{"token": {"garbage"}}, "/signin/token", http.StatusUnauthorized, "not accepted"},
+		{"empty token", url.Values{"token": {""}}, "/signin/token", http.StatusUnprocessableEntity, "Paste"},
+		{"token with spaces", url.Values{"token": {"a b"}}, "/signin/token", http.StatusUnprocessableEntity, "does not look like"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			h := newHarness(t, options{})
+			h.get("/signin")
+			r := h.post(tt.path, tt.form, false)
+			doc := r.doc(t)
+			if r.StatusCode != tt.status || !strings.Contains(doc.Find(`[data-testid="problem"]`).Text(), tt.contains) {
+				t.Fatalf("%d: %q", r.StatusCode, doc.Find(`[data-testid="problem"]`).Text())
+			}
+			if got, _ := doc.Find("#client-id").Attr("value"); got != tt.form.Get("client_id") {
+				t.Errorf("client ID not kept: %q", got)
+			}
+			if v, _ := doc.Find("#client-secret").Attr("value"); v != "" || strings.Contains(r.body, "nope") {
+				t.Error("secret re-rendered")
+			}
+			if v, _ := doc.Find("#api-token").Attr("value"); v != "" || strings.Contains(r.body, "garbage") {
+				t.Error("token re-rendered")
+			}
+		})
+	}
+}
+
+func TestSignInUpstreamDown(t *testing.T) {
+	h := newHarness(t, options{})
+	h.get("/signin")
+	h.stub.FailNext(stub.OpToken, 1, 503)
+	r := h.post("/signin/key", url.Values{"client_id": {"admin"}, "client_secret": {h.secret}}, false)
+	if r.StatusCode != http.StatusBadGateway || !strings.Contains(r.body, "unavailable") {
+		t.Fatalf("%d", r.StatusCode)
+	}
+}
+
+func TestSignInWithLargeToken(t *testing.T) {
+	h := newHarness(t, options{seed: 1})
+	tok, _ := h.stub.IssueToken(map[string]any{"pad": strings.Repeat("x", 7500)})
+	if len(tok) < 8*1024-200 {
+		t.Fatalf("token only %d bytes", len(tok))
+	}
+	h.get("/signin")
+	r := h.post("/signin/token", url.Values{"token": {"Bearer " + tok}}, false)
+	if r.StatusCode != http.StatusSeeOther {
+		t.Fatalf("%d %s", r.StatusCode, r.body)
+	}
+	for _, c := range r.Cookies() {
+		if len(c.String()) >= 4096 || strings.Contains(c.Value, tok[:64]) {
+			t.Errorf("cookie %s is %d bytes or holds the token", c.Name, len(c.String()))
+		}
+	}
+	if r := h.get("/accounts"); r.StatusCode != 200 || !strings.Contains(r.body, "ada@example.com") {
+		t.Fatalf("after sign-in: %d", r.StatusCode)
+	}
+}
+
+func TestSignInWithExpiredJWT(t *testing.T) {
+	h := newHarness(t, options{})
+	tok, _ := h.stub.IssueToken(map[string]any{"exp": time.Now().Add(-time.Hour).Unix()})
+	h.get("/signin")
+	r := h.post("/signin/token", url.Values{"token": {tok}}, false)
+	if r.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(r.body, "expired") {
+		t.Fatalf("%d", r.StatusCode)
+	}
+}
+
+func TestReturnPathIsLocalOnly(t *testing.T) {
+	for _, next := range []string{"https://evil.example/", "//evil.example/x", "/\\evil.example", "javascript:alert(1)", "/signout", "\x00/x"} {
+		h := newHarness(t, options{})
+		h.get("/signin?next=" + url.QueryEscape(next))
+		r := h.post("/signin/key", url.Values{"client_id": {h.clientID}, "client_secret": {h.secret}, "next": {next}}, false)
+		if loc := r.Header.Get("Location"); loc != "/accounts" {
+			t.Errorf("next=%q redirected to %q", next, loc)
+		}
+	}
+	h := newHarness(t, options{})
+	h.get("/signin")
+	r := h.post("/signin/key", url.Values{"client_id": {h.clientID}, "client_secret": {h.secret}, "next": {"/accounts/x?y=1"}}, false)
+	if loc := r.Header.Get("Location"); loc != "/accounts/x?y=1" {
+		t.Errorf("local next lost: %q", loc)
+	}
+}
+
+func TestSignOut(t *testing.T) {
+	h := newHarness(t, options{seed: 1})
+	h.signIn()
+	signedIn := h.cookies()
+	r := h.post("/signout", nil, false)
+	if r.StatusCode != http.StatusSeeOther || !strings.Contains(r.Header.Get("Clear-Site-Data"), `"cookies"`) {
+		t.Fatalf("%d %q", r.StatusCode, r.Header.Get("Clear-Site-Data"))
+	}
+	// Replaying the old cookie is refused: the session is gone on the server.
+	u, _ := url.Parse(h.srv.URL)
+	h.client.Jar.SetCookies(u, signedIn)
+	if r := h.get("/accounts"); r.StatusCode != http.StatusSeeOther || !strings.HasPrefix(r.Header.Get("Location"), "/signin") {
+		t.Errorf("old cookie after sign-out: %d", r.StatusCode)
+	}
+}
+
+func TestSessionTimeouts(t *testing.T) {
+	h := newHarness(t, options{seed: 1})
+	h.signIn()
+	h.clock.Advance(29 * time.Minute)
+	if r := h.get("/accounts"); r.StatusCode != 200 {
+		t.Fatalf("ended before the idle timeout: %d", r.StatusCode)
+	}
+	h.clock.Advance(31 * time.Minute)
+	if r := h.get("/accounts"); r.StatusCode != http.StatusSeeOther {
+		t.Fatalf("idle timeout not enforced: %d", r.StatusCode)
+	}
+
+	h.signIn()
+	for range 16 { // active every 29 minutes, for 7h44m
+		h.clock.Advance(29 * time.Minute)
+		h.get("/healthz")
+		if r := h.get("/accounts"); r.StatusCode != 200 && r.StatusCode != http.StatusSeeOther {
+			t.Fatal(r.StatusCode)
+		}
+	}
+	h.clock.Advance(20 * time.Minute)
+	if r := h.get("/accounts"); r.StatusCode != http.StatusSeeOther {
+		t.Fatalf("absolute timeout not enforced: %d", r.StatusCode)
+	}
+}
+
+func TestTokenExpiryEndsSession(t *testing.T) {
+	h := newHarness(t, options{seed: 1})
+	h.signIn() // the stub's tokens last an hour
+	for range 2 { // stay active, within the idle timeout
+		h.clock.Advance(25 * time.Minute)
+		h.get("/accounts")
+	}
+	h.clock.Advance(15 * time.Minute)
+	r := h.get("/accounts")
+	if r.StatusCode != http.StatusSeeOther {
+		t.Fatalf("%d", r.StatusCode)
+	}
+	if page := h.get("/signin"); !strings.Contains(page.body, "token has expired") {
+		t.Error("no explanation")
+	}
+}
+
+func TestCookieAttributesOverHTTPS(t *testing.T) {
+	h := newHarness(t, options{publicURL: "https://dash.example"})
+	r := h.get("/signin")
+	cs := r.Cookies()
+	if len(cs) != 1 {
+		t.Fatalf("%d cookies", len(cs))
+	}
+	c := cs[0]
+	if c.Name != "__Host-runai-sa" || !c.Secure || !c.HttpOnly || c.SameSite != http.SameSiteLaxMode || c.Path != "/" || c.Domain != "" || c.MaxAge != 0 {
+		t.Errorf("cookie %+v", c)
+	}
+	if r.Header.Get("Strict-Transport-Security") == "" {
+		t.Error("no HSTS over HTTPS")
+	}
+	// Origin is checked against the public URL, not the Host header.
+	h.csrf = csrfRe.FindStringSubmatch(r.body)[1]
+	bad := h.do("POST", "/signin/key", url.Values{"_csrf": {h.csrf}}, map[string]string{"Origin": h.srv.URL})
+	if bad.StatusCode != http.StatusForbidden {
+		t.Errorf("Origin of the Host accepted although the public URL differs: %d", bad.StatusCode)
+	}
+}
