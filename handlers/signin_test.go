@@ -172,7 +172,7 @@ func TestSessionTimeouts(t *testing.T) {
 
 func TestTokenExpiryEndsSession(t *testing.T) {
 	h := newHarness(t, options{seed: 1})
-	h.signIn() // the stub's tokens last an hour
+	h.signIn()    // the stub's tokens last an hour
 	for range 2 { // stay active, within the idle timeout
 		h.clock.Advance(25 * time.Minute)
 		h.get("/accounts")
