@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
+	"net/netip"
 	"net/url"
 	"regexp"
 	"strings"
@@ -80,6 +81,7 @@ type options struct {
 	basePath      string
 	clientTimeout time.Duration
 	publicURL     string
+	trusted       []netip.Prefix
 }
 
 func newHarness(t *testing.T, o options) *harness {
@@ -104,7 +106,7 @@ func newHarness(t *testing.T, o options) *harness {
 	}
 	logs := &lockedBuffer{}
 	deps := handlers.Deps{API: api, Sessions: store, Logger: slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
-		BasePath: o.basePath, Now: clk.Now}
+		BasePath: o.basePath, Now: clk.Now, TrustedProxies: o.trusted}
 	if o.publicURL != "" {
 		deps.PublicURL, _ = url.Parse(o.publicURL)
 	}

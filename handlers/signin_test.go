@@ -1,7 +1,9 @@
 package handlers_test
 
 import (
+	"context"
 	"net/http"
+	"net/netip"
 	"net/url"
 	"strings"
 	"testing"
@@ -207,4 +209,54 @@ func TestCookieAttributesOverHTTPS(t *testing.T) {
 	if bad.StatusCode != http.StatusForbidden {
 		t.Errorf("Origin of the Host accepted although the public URL differs: %d", bad.StatusCode)
 	}
+}
+
+// TestForwardedProtoFromTrustedProxyOnly: X-Forwarded-Proto marks the
+// cookie Secure only when the peer is a configured proxy.
+func TestForwardedProtoFromTrustedProxyOnly(t *testing.T) {
+	for _, tt := range []struct {
+		name    string
+		trusted []netip.Prefix
+		secure  bool
+	}{
+		{"trusted peer", []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}, true},
+		{"untrusted peer", []netip.Prefix{netip.MustParsePrefix("10.0.0.0/8")}, false},
+		{"no proxies configured", nil, false},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			h := newHarness(t, options{trusted: tt.trusted})
+			r := h.do("GET", "/signin", nil, map[string]string{"X-Forwarded-Proto": "https"})
+			c := r.Cookies()[0]
+			if c.Secure != tt.secure || strings.HasPrefix(c.Name, "__Host-") != tt.secure {
+				t.Errorf("cookie %s Secure=%v, want %v", c.Name, c.Secure, tt.secure)
+			}
+		})
+	}
+}
+
+// TestCancelledRequestCancelsUpstream: when the browser gives up, the API
+// call made for it is cancelled too.
+func TestCancelledRequestCancelsUpstream(t *testing.T) {
+	h := newHarness(t, options{seed: 1})
+	h.signIn()
+	h.stub.SetLatency(5 * time.Second)
+	defer h.stub.SetLatency(0)
+	h.stub.ResetCalls()
+	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
+	defer cancel()
+	req, _ := http.NewRequestWithContext(ctx, "GET", h.srv.URL+"/accounts", nil)
+	if _, err := h.client.Do(req); err == nil {
+		t.Fatal("request not cancelled")
+	}
+	deadline := time.Now().Add(2 * time.Second)
+	for time.Now().Before(deadline) {
+		if calls := h.stub.Calls(); len(calls) == 1 {
+			if calls[0].Status != http.StatusServiceUnavailable { // the stub's answer to a cancelled wait
+				t.Errorf("upstream call ended with %d", calls[0].Status)
+			}
+			return
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	t.Fatal("the upstream call was not cancelled within 2s (it would take 5s)")
 }
