@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+
+	"github.com/runai-tools/sa-dashboard/internal/pathseg"
 )
 
 const accountsPath = "/api/v1/service-accounts"
@@ -35,7 +37,7 @@ func (c *Client) GetServiceAccount(ctx context.Context, token, id string) (Servi
 	if id == "" {
 		return ServiceAccount{}, fmt.Errorf("apiclient: %s: %w", op, errEmptyID)
 	}
-	resp, err := c.do(ctx, request{op: op, method: http.MethodGet, path: accountsPath + "/" + escapeSegment(id), token: token})
+	resp, err := c.do(ctx, request{op: op, method: http.MethodGet, path: accountsPath + "/" + pathseg.Escape(id), token: token})
 	if err != nil {
 		return ServiceAccount{}, err
 	}
@@ -105,7 +107,7 @@ func (c *Client) SetServiceAccountEnabled(ctx context.Context, token, id string,
 	if err != nil {
 		return err
 	}
-	_, err = c.do(ctx, request{op: op, method: http.MethodPatch, path: accountsPath + "/" + escapeSegment(id),
+	_, err = c.do(ctx, request{op: op, method: http.MethodPatch, path: accountsPath + "/" + pathseg.Escape(id),
 		token: token, body: body, contentType: "application/json"})
 	return err
 }
@@ -116,7 +118,7 @@ func (c *Client) DeleteServiceAccount(ctx context.Context, token, id string) err
 	if id == "" {
 		return fmt.Errorf("apiclient: %s: %w", op, errEmptyID)
 	}
-	_, err := c.do(ctx, request{op: op, method: http.MethodDelete, path: accountsPath + "/" + escapeSegment(id), token: token})
+	_, err := c.do(ctx, request{op: op, method: http.MethodDelete, path: accountsPath + "/" + pathseg.Escape(id), token: token})
 	return err
 }
 
@@ -127,7 +129,7 @@ func (c *Client) RegenerateSecret(ctx context.Context, token, id string) (Secret
 	if id == "" {
 		return "", fmt.Errorf("apiclient: %s: %w", op, errEmptyID)
 	}
-	resp, err := c.do(ctx, request{op: op, method: http.MethodPost, path: accountsPath + "/" + escapeSegment(id) + "/secret", token: token})
+	resp, err := c.do(ctx, request{op: op, method: http.MethodPost, path: accountsPath + "/" + pathseg.Escape(id) + "/secret", token: token})
 	if err != nil {
 		return "", err
 	}

@@ -299,17 +299,5 @@ func decode(op string, body []byte, v any) error {
 	return nil
 }
 
-// escapeSegment path-escapes an opaque id so that it stays one segment,
-// including the ids "." and "..", which PathEscape leaves alone.
-func escapeSegment(id string) string {
-	switch id {
-	case ".":
-		return "%2E"
-	case "..":
-		return "%2E%2E"
-	}
-	return url.PathEscape(id)
-}
-
 // errEmptyID guards calls that address one account.
 var errEmptyID = errors.New("empty service account id")

@@ -13,15 +13,11 @@ import (
 func (h *handler) confirmDelete(c echo.Context) error { return h.confirm(c, "delete") }
 
 func (h *handler) confirm(c echo.Context, action string) error {
-	id, err := accountID(c)
+	a, err := h.loadAccount(c)
 	if err != nil {
 		return err
 	}
-	a, err := h.api.GetServiceAccount(c.Request().Context(), stateOf(c).token(), id)
-	if err != nil {
-		return &actionError{action: "load " + subject("", id), accountID: id, err: err}
-	}
-	return h.render(c, http.StatusOK, "Confirm", views.ConfirmView(views.Confirm{Account: toView(a), Action: action}))
+	return h.render(c, http.StatusOK, "Confirm", views.ConfirmView(views.Confirm{Account: a, Action: action}))
 }
 
 func (h *handler) deleteAccount(c echo.Context) error {

@@ -10,13 +10,22 @@ import (
 
 // showAccount renders an account's own page from the get-by-id operation.
 func (h *handler) showAccount(c echo.Context) error {
-	id, err := accountID(c)
+	a, err := h.loadAccount(c)
 	if err != nil {
 		return err
 	}
+	return h.render(c, http.StatusOK, a.Name, views.AccountView(a))
+}
+
+// loadAccount reads the account named by the :id path parameter.
+func (h *handler) loadAccount(c echo.Context) (views.Account, error) {
+	id, err := accountID(c)
+	if err != nil {
+		return views.Account{}, err
+	}
 	a, err := h.api.GetServiceAccount(c.Request().Context(), stateOf(c).token(), id)
 	if err != nil {
-		return &actionError{action: "load " + subject("", id), accountID: id, err: err}
+		return views.Account{}, &actionError{action: "load " + subject("", id), accountID: id, err: err}
 	}
-	return h.render(c, http.StatusOK, a.Name, views.AccountView(toView(a)))
+	return toView(a), nil
 }

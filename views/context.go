@@ -11,11 +11,11 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
-	"net/url"
 	"time"
 
 	"github.com/a-h/templ"
 
+	"github.com/runai-tools/sa-dashboard/internal/pathseg"
 	"github.com/runai-tools/sa-dashboard/static"
 )
 
@@ -69,21 +69,9 @@ func Asset(ctx context.Context, name string) string {
 	return RequestFrom(ctx).BasePath + static.URL(name)
 }
 
-// EscapeID path-escapes an opaque account id as one URL segment (the ids
-// "." and ".." included).
-func EscapeID(id string) string {
-	switch id {
-	case ".":
-		return "%2E"
-	case "..":
-		return "%2E%2E"
-	}
-	return url.PathEscape(id)
-}
-
 // AccountPath is the site-relative path of an account page, plus suffix
 // ("", "/delete", "/regenerate", "/enable", "/disable").
-func AccountPath(id, suffix string) string { return "/accounts/" + EscapeID(id) + suffix }
+func AccountPath(id, suffix string) string { return "/accounts/" + pathseg.Escape(id) + suffix }
 
 // RowID is the DOM id of an account's table row: ids are opaque strings, so
 // they are hashed into a safe token.
