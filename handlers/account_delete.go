@@ -17,7 +17,7 @@ func (h *handler) confirm(c echo.Context, action string) error {
 	if err != nil {
 		return err
 	}
-	return h.render(c, http.StatusOK, "Confirm", views.ConfirmView(views.Confirm{Account: a, Action: action}))
+	return h.render(c, http.StatusOK, "Confirm", views.ConfirmView(views.Confirm{Account: a, Action: action, Page: !isHTMX(c)}))
 }
 
 func (h *handler) deleteAccount(c echo.Context) error {

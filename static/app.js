@@ -45,28 +45,31 @@
     root.querySelectorAll("[data-copy]").forEach(function (b) { b.hidden = false; });
   }
 
-  // After htmx swaps content in, move focus to the element the server
-  // marked (a new panel's heading, a swapped row) and announce the outcome.
-  document.addEventListener("htmx:afterSettle", function (ev) {
-    var root = ev.detail.elt || document;
+  // Move focus to the element the server marked (a new panel's heading, a
+  // swapped row's button, an error) and announce the outcome. Marks are
+  // consumed so that a later swap does not jump back to them.
+  function settle() {
     enableCopy(document);
-    var target = (root.matches && root.matches("[data-focus]")) ? root : root.querySelector && root.querySelector("[data-focus]");
-    if (!target) target = document.querySelector("[data-focus]");
+    var target = document.querySelector("[data-focus]");
+    document.querySelectorAll("[data-focus]").forEach(function (el) { el.removeAttribute("data-focus"); });
     if (target) {
-      if (!target.hasAttribute("tabindex")) target.setAttribute("tabindex", "-1");
+      if (!target.matches("a, button, input, select, textarea") && !target.hasAttribute("tabindex")) {
+        target.setAttribute("tabindex", "-1");
+      }
       target.focus();
-      target.removeAttribute("data-focus");
     }
     var msg = document.querySelector("[data-announce]");
-    if (msg) {
-      announce(msg.getAttribute("data-announce"));
-      msg.removeAttribute("data-announce");
-    }
-  });
+    var text = msg && msg.getAttribute("data-announce");
+    document.querySelectorAll("[data-announce]").forEach(function (el) { el.removeAttribute("data-announce"); });
+    if (text) announce(text);
+  }
 
-  document.addEventListener("DOMContentLoaded", function () {
-    enableCopy(document);
-    var msg = document.querySelector("[data-announce]");
-    if (msg) { announce(msg.getAttribute("data-announce")); msg.removeAttribute("data-announce"); }
+  document.addEventListener("htmx:afterSettle", settle);
+  document.addEventListener("DOMContentLoaded", settle);
+
+  // Row swaps carry their outcome in HX-Trigger-After-Settle: {"announce": "…"}.
+  document.addEventListener("announce", function (ev) {
+    var text = ev.detail && (ev.detail.value || ev.detail);
+    if (typeof text === "string") announce(text);
   });
 })();

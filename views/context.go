@@ -86,10 +86,12 @@ func csrfHeaders(ctx context.Context) string {
 
 // htmxConfig configures htmx for the strict CSP: no eval, no script tags,
 // no injected indicator styles, no history cache (pages hold account data
-// and one-time secrets), same-origin requests only, and swap 4xx/5xx
-// bodies so errors show next to what the user did.
+// and one-time secrets), same-origin requests only, no settling of style
+// attributes (setting one is an inline style the CSP refuses), and swap
+// 4xx/5xx bodies so errors show next to what the user did.
 const htmxConfig = `{"allowEval":false,"allowScriptTags":false,"includeIndicatorStyles":false,` +
 	`"historyCacheSize":0,"refreshOnHistoryMiss":true,"selfRequestsOnly":true,"defaultSwapStyle":"outerHTML",` +
+	`"attributesToSettle":["class","width","height"],` +
 	`"responseHandling":[{"code":"204","swap":false},{"code":"[23]..","swap":true},{"code":"[45]..","swap":true,"error":false}]}`
 
 // Relative renders t relative to now ("3 days ago", "in 2 hours").

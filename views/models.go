@@ -76,6 +76,7 @@ type AccountsPage struct {
 type Confirm struct {
 	Account Account
 	Action  string // "delete" or "regenerate"
+	Page    bool   // rendered as a page of its own (no JavaScript), not into the panel
 }
 
 // SignInPage is the sign-in page: two forms, one failed attempt at most.
