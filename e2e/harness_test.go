@@ -62,7 +62,9 @@ func runMain(m *testing.M) int {
 		return 1
 	}
 	defer browser.Close()
-	return m.Run()
+	code := m.Run()
+	writeAxeSummary()
+	return code
 }
 
 // env is one dashboard with its own stub Run:ai API.
@@ -137,16 +139,32 @@ func newEnv(t *testing.T, o envOptions) *env {
 	return en
 }
 
+// pageOptions vary the browser context.
+type pageOptions struct {
+	dark          bool
+	width, height int
+}
+
 // page opens a fresh browser context (own cookies) with or without
 // JavaScript, recording CSP violations and console errors.
-func (en *env) page(js bool) playwright.Page {
+func (en *env) page(js bool) playwright.Page { return en.pageWith(js, pageOptions{}) }
+
+func (en *env) pageWith(js bool, o pageOptions) playwright.Page {
 	t := en.t
 	t.Helper()
+	if o.width == 0 {
+		o.width, o.height = 1280, 860
+	}
+	scheme := playwright.ColorSchemeLight
+	if o.dark {
+		scheme = playwright.ColorSchemeDark
+	}
 	ctx, err := browser.NewContext(playwright.BrowserNewContextOptions{
 		JavaScriptEnabled: playwright.Bool(js),
 		BaseURL:           playwright.String(en.url + "/"),
 		Permissions:       []string{"clipboard-read", "clipboard-write"},
-		Viewport:          &playwright.Size{Width: 1280, Height: 860},
+		Viewport:          &playwright.Size{Width: o.width, Height: o.height},
+		ColorScheme:       scheme,
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -168,7 +186,7 @@ func (en *env) page(js bool) playwright.Page {
 	p.On("console", func(m playwright.ConsoleMessage) {
 		if m.Type() == "error" {
 			mu.Lock()
-			consoleErrs = append(consoleErrs, m.Text())
+			consoleErrs = append(consoleErrs, m.Text()+" (at "+p.URL()+")")
 			mu.Unlock()
 		}
 	})

@@ -1,0 +1,107 @@
+package e2e
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/playwright-community/playwright-go"
+)
+
+// tabTo presses Tab until target has the focus (at most max presses).
+func tabTo(t *testing.T, p playwright.Page, target playwright.Locator, max int) {
+	t.Helper()
+	for range max {
+		if focused, _ := target.Evaluate("el => el === document.activeElement", nil); focused == true {
+			return
+		}
+		must(t, p.Keyboard().Press("Tab"))
+	}
+	t.Fatalf("could not reach %v with %d Tab presses", target, max)
+}
+
+// visibleFocus checks that the focused element draws a focus indicator.
+func visibleFocus(t *testing.T, p playwright.Page, what string) {
+	t.Helper()
+	style, err := p.Evaluate(`() => { const s = getComputedStyle(document.activeElement); return s.outlineStyle + " " + s.outlineWidth }`)
+	must(t, err)
+	if s := style.(string); strings.HasPrefix(s, "none") || strings.HasSuffix(s, " 0px") {
+		t.Errorf("%s: no visible focus indicator (outline %q)", what, s)
+	}
+}
+
+func announced(t *testing.T, p playwright.Page, text string) {
+	t.Helper()
+	must(t, expect.Locator(p.Locator("#announcer")).ToContainText(text))
+}
+
+// TestKeyboardOnly runs create → disable → regenerate → delete with the
+// keyboard alone, checking where focus lands after each swap and what the
+// live region announces.
+func TestKeyboardOnly(t *testing.T) {
+	en := newEnv(t, envOptions{seed: 2})
+	p := en.page(true)
+	kb := p.Keyboard()
+	_, err := p.Goto("signin")
+	must(t, err)
+
+	tabTo(t, p, p.GetByLabel("Client ID"), 10)
+	visibleFocus(t, p, "client ID field")
+	must(t, kb.Type(en.clientID))
+	must(t, kb.Press("Tab"))
+	must(t, kb.Type(en.secret))
+	must(t, kb.Press("Enter"))
+	must(t, expect.Locator(p.GetByTestId("account-row")).ToHaveCount(2))
+
+	name := "kbd-bot"
+	tabTo(t, p, p.GetByLabel("Name", playwright.PageGetByLabelOptions{Exact: playwright.Bool(true)}), 20)
+	must(t, kb.Type(name))
+	must(t, kb.Press("Enter"))
+	must(t, expect.Locator(p.GetByRole("heading", playwright.PageGetByRoleOptions{Name: "Service account " + name + " created"})).ToBeFocused())
+	announced(t, p, "Service account "+name+" created")
+	if _, ok := en.stub.AccountByName(name); !ok {
+		t.Fatal("not created at the stub")
+	}
+
+	toggle := row(p, name).GetByRole("button", playwright.LocatorGetByRoleOptions{Name: "Disable " + name})
+	tabTo(t, p, toggle, 60)
+	visibleFocus(t, p, "row button")
+	must(t, kb.Press("Space"))
+	// The row is swapped in place and focus stays on its (new) button.
+	must(t, expect.Locator(row(p, name).GetByRole("button", playwright.LocatorGetByRoleOptions{Name: "Enable " + name})).ToBeFocused())
+	announced(t, p, name+`" is now disabled`)
+	if a, _ := en.stub.AccountByName(name); a.Enabled {
+		t.Error("not disabled at the stub")
+	}
+
+	tabTo(t, p, row(p, name).GetByRole("link", playwright.LocatorGetByRoleOptions{Name: "Regenerate secret of " + name}), 10)
+	must(t, kb.Press("Enter"))
+	must(t, expect.Locator(p.GetByRole("heading", playwright.PageGetByRoleOptions{Name: "Regenerate the secret of " + name + "?"})).ToBeFocused())
+	must(t, kb.Press("Tab"))
+	must(t, expect.Locator(p.GetByRole("button", playwright.PageGetByRoleOptions{Name: "Regenerate secret", Exact: playwright.Bool(true)})).ToBeFocused())
+	must(t, kb.Press("Enter"))
+	must(t, expect.Locator(p.GetByRole("heading", playwright.PageGetByRoleOptions{Name: "New secret for " + name})).ToBeFocused())
+	announced(t, p, "New secret for "+name)
+
+	tabTo(t, p, row(p, name).GetByRole("link", playwright.LocatorGetByRoleOptions{Name: "Delete " + name}), 60)
+	must(t, kb.Press("Enter"))
+	must(t, expect.Locator(p.GetByRole("heading", playwright.PageGetByRoleOptions{Name: "Delete " + name + "?"})).ToBeFocused())
+	must(t, kb.Press("Tab"))
+	must(t, expect.Locator(p.GetByRole("button", playwright.PageGetByRoleOptions{Name: "Delete " + name})).ToBeFocused())
+	must(t, kb.Press("Enter"))
+	must(t, expect.Locator(p.GetByTestId("outcome")).ToBeFocused())
+	announced(t, p, name+`" was deleted`)
+	must(t, expect.Locator(row(p, name)).ToHaveCount(0))
+	if _, ok := en.stub.AccountByName(name); ok {
+		t.Error("not deleted at the stub")
+	}
+
+	// Cancel on a confirmation closes the panel and returns to the form.
+	other := en.stub.Accounts()[0].Name
+	tabTo(t, p, row(p, other).GetByRole("link", playwright.LocatorGetByRoleOptions{Name: "Delete " + other}), 60)
+	must(t, kb.Press("Enter"))
+	must(t, expect.Locator(p.GetByTestId("confirm")).ToBeVisible())
+	tabTo(t, p, p.GetByRole("link", playwright.PageGetByRoleOptions{Name: "Cancel"}), 5)
+	must(t, kb.Press("Enter"))
+	must(t, expect.Locator(p.GetByTestId("confirm")).ToHaveCount(0))
+	must(t, expect.Locator(p.GetByLabel("Name", playwright.PageGetByLabelOptions{Exact: playwright.Bool(true)})).ToBeFocused())
+}

@@ -1,0 +1,52 @@
+package handlers_test
+
+import (
+	"context"
+	"errors"
+
+	"github.com/runai-tools/sa-dashboard/apiclient"
+	"github.com/runai-tools/sa-dashboard/handlers"
+)
+
+// fakeAPI implements handlers.API with function fields; an unset field
+// fails the call.
+type fakeAPI struct {
+	ListFn     func(ctx context.Context, token string) ([]apiclient.ServiceAccount, error)
+	ExchangeFn func(ctx context.Context, clientID string, secret apiclient.Secret) (apiclient.Token, error)
+}
+
+var _ handlers.API = (*fakeAPI)(nil)
+
+var errNotFaked = errors.New("fake: not implemented")
+
+func (f *fakeAPI) ListServiceAccounts(ctx context.Context, token string) ([]apiclient.ServiceAccount, error) {
+	if f.ListFn == nil {
+		return nil, errNotFaked
+	}
+	return f.ListFn(ctx, token)
+}
+
+func (f *fakeAPI) GetServiceAccount(context.Context, string, string) (apiclient.ServiceAccount, error) {
+	return apiclient.ServiceAccount{}, errNotFaked
+}
+
+func (f *fakeAPI) CreateServiceAccount(context.Context, string, string) (apiclient.Credentials, error) {
+	return apiclient.Credentials{}, errNotFaked
+}
+
+func (f *fakeAPI) SetServiceAccountEnabled(context.Context, string, string, bool) error {
+	return errNotFaked
+}
+
+func (f *fakeAPI) DeleteServiceAccount(context.Context, string, string) error { return errNotFaked }
+
+func (f *fakeAPI) RegenerateSecret(context.Context, string, string) (apiclient.Secret, error) {
+	return "", errNotFaked
+}
+
+func (f *fakeAPI) ExchangeToken(ctx context.Context, clientID string, secret apiclient.Secret) (apiclient.Token, error) {
+	if f.ExchangeFn == nil {
+		return apiclient.Token{}, errNotFaked
+	}
+	return f.ExchangeFn(ctx, clientID, secret)
+}
