@@ -20,7 +20,7 @@ func (h *handler) createAccount(c echo.Context) error {
 		return h.renderCreateForm(c, http.StatusUnprocessableEntity, form)
 	}
 	ctx := c.Request().Context()
-	token := stateOf(c).token()
+	token := h.tokenOf(c)
 	cr, err := h.api.CreateServiceAccount(ctx, token, form.Name)
 	h.audit(c, "create", cr.ID, form.Name, err)
 	if err != nil {

@@ -26,14 +26,14 @@ func (h *handler) deleteAccount(c echo.Context) error {
 		return err
 	}
 	name := c.FormValue("name")
-	err = h.api.DeleteServiceAccount(c.Request().Context(), stateOf(c).token(), id)
+	err = h.api.DeleteServiceAccount(c.Request().Context(), h.tokenOf(c), id)
 	h.audit(c, "delete", id, name, err)
 	if err != nil {
 		return &actionError{action: "delete " + subject(name, id), accountID: id, mutation: true, err: err}
 	}
 	msg := subject(name, id) + " was deleted. Its credentials no longer work."
 	if !isHTMX(c) {
-		return h.redirectWithFlash(c, "success", msg, h.base+"/accounts")
+		return h.redirectWithFlash(c, "success", msg, h.link(c, "/accounts"))
 	}
 	return h.render(c, http.StatusOK, "Service accounts", views.Outcome("success", msg, id))
 }

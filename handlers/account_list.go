@@ -24,7 +24,7 @@ func (h *handler) listAccounts(c echo.Context) error {
 // in the page (the create form stays usable), except 401, returned so the
 // user is sent to sign in.
 func (h *handler) accountsPage(c echo.Context, page views.AccountsPage) (views.AccountsPage, int, error) {
-	list, err := h.api.ListServiceAccounts(c.Request().Context(), stateOf(c).token())
+	list, err := h.api.ListServiceAccounts(c.Request().Context(), h.tokenOf(c))
 	if err != nil {
 		if apiclient.IsUnauthorized(err) {
 			return page, 0, err

@@ -18,7 +18,7 @@ func (h *handler) regenerateSecret(c echo.Context) error {
 	}
 	name := c.FormValue("name")
 	ctx := c.Request().Context()
-	token := stateOf(c).token()
+	token := h.tokenOf(c)
 	secret, err := h.api.RegenerateSecret(ctx, token, id)
 	h.audit(c, "regenerate-secret", id, name, err)
 	if err != nil {

@@ -23,7 +23,7 @@ func (h *handler) loadAccount(c echo.Context) (views.Account, error) {
 	if err != nil {
 		return views.Account{}, err
 	}
-	a, err := h.api.GetServiceAccount(c.Request().Context(), stateOf(c).token(), id)
+	a, err := h.api.GetServiceAccount(c.Request().Context(), h.tokenOf(c), id)
 	if err != nil {
 		return views.Account{}, &actionError{action: "load " + subject("", id), accountID: id, err: err}
 	}

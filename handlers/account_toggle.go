@@ -25,7 +25,7 @@ func (h *handler) setEnabled(c echo.Context, enabled bool) error {
 		verb, state = "enable", "enabled"
 	}
 	ctx := c.Request().Context()
-	token := stateOf(c).token()
+	token := h.tokenOf(c)
 	err = h.api.SetServiceAccountEnabled(ctx, token, id, enabled)
 	h.audit(c, verb, id, name, err)
 	if err != nil {

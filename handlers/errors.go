@@ -54,7 +54,7 @@ func (h *handler) problemFor(c echo.Context, action string, mutation bool, err e
 		p.Title = "The outcome is unknown: " + action
 		p.Detail = "The Run:ai control plane did not answer in time, so the change may or may not have been made."
 		p.Next = "Check the current state before trying again."
-		p.RefreshURL = h.base + "/accounts"
+		p.RefreshURL = h.link(c, "/accounts")
 		p.Kind = "warning"
 		return http.StatusGatewayTimeout, p
 	case apiclient.IsUnavailable(err):
@@ -64,7 +64,7 @@ func (h *handler) problemFor(c echo.Context, action string, mutation bool, err e
 		} else {
 			p.Next = "Try again in a moment."
 		}
-		p.RefreshURL = h.base + "/accounts"
+		p.RefreshURL = h.link(c, "/accounts")
 		if apiclient.IsTimeout(err) {
 			return http.StatusGatewayTimeout, p
 		}
@@ -121,9 +121,14 @@ func (h *handler) handleError(err error, c echo.Context) {
 	var (
 		ae *actionError
 		ce *errCSRF
+		na *errNotAllowed
 		he *echo.HTTPError
 	)
 	switch {
+	case errors.As(err, &na):
+		status, problem = http.StatusForbidden, forbiddenProblem(na.who, requestIDOf(c))
+		h.securityEvent(c, "SSO identity not on the allow-list", na.who)
+		mutation = false
 	case errors.As(err, &ae):
 		status, problem = h.problemFor(c, ae.action, ae.mutation, ae.err)
 		if status == http.StatusNotFound {
@@ -174,7 +179,7 @@ func (h *handler) handleError(err error, c echo.Context) {
 		text := problem.Title + ". " + problem.Detail + " " + problem.Next
 		back := h.returnPath(c)
 		if status == http.StatusNotFound {
-			back = h.base + "/accounts"
+			back = h.link(c, "/accounts")
 		}
 		kind := problem.Kind
 		if kind == "" {
@@ -203,6 +208,7 @@ func (h *handler) securityEvent(c echo.Context, event, reason string) {
 		slog.String("method", c.Request().Method),
 		slog.String("path", c.Request().URL.EscapedPath()),
 		slog.String("ip", c.RealIP()),
+		slog.String("sso", identityOf(c).display()),
 		slog.String("session", sid),
 		slog.String("request_id", requestIDOf(c)),
 	)
@@ -218,9 +224,11 @@ func (h *handler) audit(c echo.Context, action, id, name string, err error) {
 			outcome = "unknown"
 		}
 	}
+	_, sub, _ := tokenClaims(h.tokenOf(c))
 	h.log.LogAttrs(c.Request().Context(), slog.LevelInfo, "audit",
 		slog.String("action", action),
-		slog.String("actor", stateOf(c).str(keyUser)),
+		slog.String("sso", identityOf(c).display()),
+		slog.String("subject", sub),
 		slog.String("target_id", id),
 		slog.String("target_name", name),
 		slog.String("outcome", outcome),

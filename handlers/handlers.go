@@ -48,6 +48,8 @@ type Deps struct {
 	// TrustedProxies are the peers whose X-Forwarded-* headers are
 	// believed (client IP, scheme).
 	TrustedProxies []netip.Prefix
+	// SSO configures the identity headers of a trusted SSO proxy.
+	SSO SSO
 	// Demo, when set, shows the demo credentials hint on the sign-in page.
 	Demo *views.DemoHint
 	// Now is the clock; nil means time.Now.
@@ -62,6 +64,7 @@ type handler struct {
 	base     string
 	public   *url.URL
 	trusted  []netip.Prefix
+	sso      SSO
 	demo     *views.DemoHint
 	now      func() time.Time
 }
@@ -83,7 +86,7 @@ func New(d Deps) (*echo.Echo, error) {
 	}
 	h := &handler{
 		api: d.API, sessions: d.Sessions, log: d.Logger, base: base, public: d.PublicURL,
-		trusted: d.TrustedProxies, demo: d.Demo, now: d.Now,
+		trusted: d.TrustedProxies, sso: d.SSO.withDefaults(), demo: d.Demo, now: d.Now,
 	}
 	return h.routes(), nil
 }

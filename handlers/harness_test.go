@@ -86,6 +86,12 @@ type options struct {
 
 func newHarness(t *testing.T, o options) *harness {
 	t.Helper()
+	return newHarnessWith(t, o, nil)
+}
+
+// newHarnessWith lets a test adjust the dependencies before the app is built.
+func newHarnessWith(t *testing.T, o options, adjust func(*handlers.Deps)) *harness {
+	t.Helper()
 	clk := &clock{t: time.Now().UTC()}
 	s := stub.New(stub.Config{Seed: o.seed, AdminClientID: "admin", AdminClientSecret: "admin-secret-value-123", AdminEmail: "ada@example.com", Now: clk.Now})
 	stubSrv := httptest.NewServer(s)
@@ -109,6 +115,9 @@ func newHarness(t *testing.T, o options) *harness {
 		BasePath: o.basePath, Now: clk.Now, TrustedProxies: o.trusted}
 	if o.publicURL != "" {
 		deps.PublicURL, _ = url.Parse(o.publicURL)
+	}
+	if adjust != nil {
+		adjust(&deps)
 	}
 	e, err := handlers.New(deps)
 	if err != nil {

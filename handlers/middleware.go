@@ -164,6 +164,17 @@ func (h *handler) loadSession(next echo.HandlerFunc) echo.HandlerFunc {
 			return fmt.Errorf("load session: %w", err)
 		}
 		st := &state{sess: sess}
+		// A session belongs to the SSO identity that created it: another
+		// identity ends it, before any API call.
+		if who := identityOf(c).key(); st.str(keySSO) != who {
+			if !sess.IsNew {
+				h.securityEvent(c, "session ended: SSO identity changed", "session of "+st.str(keySSO)+" used by "+who)
+				h.sessions.Renew(sess)
+				clear(sess.Values)
+				st.addFlash("warning", "Your SSO identity changed, so the previous dashboard session was ended. Sign in to Run:ai again.")
+			}
+			st.set(keySSO, who)
+		}
 		if st.csrf() == "" {
 			st.set(keyCSRF, rand.Text())
 		}
@@ -176,10 +187,8 @@ func (h *handler) loadSession(next echo.HandlerFunc) echo.HandlerFunc {
 		})
 		c.Set(stateKey, st)
 		vr := &views.Request{
-			CSRF: st.csrf(), BasePath: h.base, RequestID: requestIDOf(c), Demo: h.demo != nil, Now: h.now(),
-		}
-		if st.token() != "" {
-			vr.User = &views.User{Name: st.str(keyUser), Expires: st.expires()}
+			CSRF: st.csrf(), BasePath: h.prefix(c), RequestID: requestIDOf(c), Demo: h.demo != nil, Now: h.now(),
+			User: h.viewUser(c),
 		}
 		c.SetRequest(r.WithContext(views.WithRequest(r.Context(), vr)))
 		return next(c)
@@ -227,8 +236,11 @@ func (h *handler) checkCSRF(next echo.HandlerFunc) echo.HandlerFunc {
 func (h *handler) requireAuth(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		st := stateOf(c)
-		if st.token() == "" {
+		if h.tokenOf(c) == "" {
 			return h.toSignIn(c, "")
+		}
+		if _, viaHeader := c.Get(headerTokenKey).(string); viaHeader {
+			return next(c) // the proxy keeps its token fresh
 		}
 		if exp := st.expires(); !exp.IsZero() && !h.now().Before(exp) {
 			return h.toSignIn(c, "Your Run:ai token has expired. Sign in again to continue.")
@@ -247,8 +259,8 @@ func (h *handler) toSignIn(c echo.Context, notice string) error {
 	if notice != "" {
 		st.addFlash("info", notice)
 	}
-	target := h.base + "/signin"
-	if next := h.returnPath(c); next != h.base+"/accounts" {
+	target := h.link(c, "/signin")
+	if next := h.returnPath(c); next != h.link(c, "/accounts") {
 		target += "?next=" + queryEscape(next)
 	}
 	if isHTMX(c) {
@@ -266,16 +278,18 @@ func (h *handler) returnPath(c echo.Context) string {
 	switch {
 	case isHTMX(c):
 		if u := r.Header.Get("HX-Current-URL"); u != "" {
-			return h.safeNext(localPart(u, h.origin(r)))
+			return h.safeNext(c, localPart(u, h.origin(r)))
 		}
 	case r.Method == http.MethodGet:
-		return h.safeNext(r.URL.RequestURI())
+		// Routes match the path without a proxy-stripped prefix; links
+		// carry it.
+		return h.safeNext(c, strings.TrimSuffix(h.prefix(c), h.base)+r.URL.RequestURI())
 	default:
 		if ref := r.Referer(); ref != "" {
-			return h.safeNext(localPart(ref, h.origin(r)))
+			return h.safeNext(c, localPart(ref, h.origin(r)))
 		}
 	}
-	return h.base + "/accounts"
+	return h.link(c, "/accounts")
 }
 
 // localPart returns the path and query of u when u is on origin.

@@ -49,8 +49,9 @@ func (h *handler) redirectWithFlash(c echo.Context, kind, text, to string) error
 // safeNext accepts a return path only when it is a local path under the
 // base path; anything else (other hosts, scheme-relative //host, back
 // slashes, control characters) gives the accounts page.
-func (h *handler) safeNext(p string) string {
-	def := h.base + "/accounts"
+func (h *handler) safeNext(c echo.Context, p string) string {
+	base := h.prefix(c)
+	def := base + "/accounts"
 	if p == "" || len(p) > 2048 || !strings.HasPrefix(p, "/") || strings.HasPrefix(p, "//") ||
 		strings.ContainsAny(p, "\\\x00\r\n\t") {
 		return def
@@ -59,10 +60,10 @@ func (h *handler) safeNext(p string) string {
 	if err != nil || u.Scheme != "" || u.Host != "" || u.User != nil {
 		return def
 	}
-	if h.base != "" && u.Path != h.base && !strings.HasPrefix(u.Path, h.base+"/") {
+	if base != "" && u.Path != base && !strings.HasPrefix(u.Path, base+"/") {
 		return def
 	}
-	if strings.HasPrefix(u.Path, h.base+"/signin") || strings.HasPrefix(u.Path, h.base+"/signout") {
+	if strings.HasPrefix(u.Path, base+"/signin") || strings.HasPrefix(u.Path, base+"/signout") {
 		return def
 	}
 	return p

@@ -22,14 +22,15 @@ func (h *handler) routes() *echo.Echo {
 	e.IPExtractor = h.ipExtractor()
 
 	e.Pre(routeOnEscapedPath)
-	e.Use(h.securityHeaders, h.requestID, h.logRequests, middleware.Recover(), middleware.BodyLimit(maxBody))
+	e.Use(h.securityHeaders, h.requestID, h.logRequests, middleware.Recover(), middleware.BodyLimit(maxBody), h.readProxyHeaders)
 
 	b := h.base
 	e.GET(b+static.Prefix+"*", echo.WrapHandler(http.StripPrefix(b+"/static", static.Handler())))
 	e.GET(b+"/healthz", h.healthz)
 
-	// Pages with a session; every unsafe method passes the CSRF check.
-	web := []echo.MiddlewareFunc{h.loadSession, h.checkCSRF}
+	// Pages with a session, for allowed SSO identities; every unsafe
+	// method passes the CSRF check.
+	web := []echo.MiddlewareFunc{h.checkAllowList, h.loadSession, h.checkCSRF}
 	e.GET(b+"/signin", h.showSignIn, web...).Name = "signin"
 	e.POST(b+"/signin/key", h.signInWithKey, web...)
 	e.POST(b+"/signin/token", h.signInWithToken, web...)
@@ -68,5 +69,5 @@ func (h *handler) healthz(c echo.Context) error {
 }
 
 func (h *handler) home(c echo.Context) error {
-	return c.Redirect(http.StatusSeeOther, h.base+"/accounts")
+	return c.Redirect(http.StatusSeeOther, h.link(c, "/accounts"))
 }

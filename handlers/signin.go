@@ -22,7 +22,7 @@ const maxTokenLen = 16 << 10
 const probeID = "00000000-0000-0000-0000-000000000000"
 
 func (h *handler) signInPage(c echo.Context, p views.SignInPage) views.SignInPage {
-	p.Next = h.safeNext(p.Next)
+	p.Next = h.safeNext(c, p.Next)
 	p.Demo = h.demo
 	if c.QueryParam("signed_out") == "1" && p.Error == nil {
 		p.Notice = "You have signed out. The session was ended on the server."
@@ -31,8 +31,8 @@ func (h *handler) signInPage(c echo.Context, p views.SignInPage) views.SignInPag
 }
 
 func (h *handler) showSignIn(c echo.Context) error {
-	if stateOf(c).token() != "" {
-		return c.Redirect(http.StatusSeeOther, h.safeNext(c.QueryParam("next")))
+	if h.tokenOf(c) != "" {
+		return c.Redirect(http.StatusSeeOther, h.safeNext(c, c.QueryParam("next")))
 	}
 	return h.render(c, http.StatusOK, "Sign in", views.SignInView(h.signInPage(c, views.SignInPage{Next: c.QueryParam("next")})))
 }
@@ -80,7 +80,7 @@ func (h *handler) signInWithToken(c echo.Context) error {
 			Next:  "Paste the token alone, without spaces or line breaks (at most 16 KiB).",
 		})
 	}
-	_, exp := displayClaims(token)
+	_, _, exp := tokenClaims(token)
 	if !exp.IsZero() && !h.now().Before(exp) {
 		return fail(http.StatusUnprocessableEntity, views.Problem{
 			Title:  "This token has expired.",
@@ -121,17 +121,17 @@ func (h *handler) signInProblem(c echo.Context, err error, rejected, next string
 func (h *handler) startSession(c echo.Context, token string, exp time.Time, next string) error {
 	st := stateOf(c)
 	h.sessions.Renew(st.sess)
-	name, jwtExp := displayClaims(token)
+	name, sub, jwtExp := tokenClaims(token)
 	if exp.IsZero() || (!jwtExp.IsZero() && jwtExp.Before(exp)) {
 		exp = jwtExp
 	}
-	st.signIn(token, name, exp)
+	st.signIn(identityOf(c).key(), token, name, sub, exp)
 	msg := "Signed in."
 	if name != "" {
 		msg = "Signed in as " + name + "."
 	}
-	h.log.Info("signed in", "user", name, "ip", c.RealIP(), "request_id", requestIDOf(c))
-	return h.redirectWithFlash(c, "success", msg, h.safeNext(next))
+	h.log.Info("signed in", "user", name, "subject", sub, "sso", identityOf(c).display(), "ip", c.RealIP(), "request_id", requestIDOf(c))
+	return h.redirectWithFlash(c, "success", msg, h.safeNext(c, next))
 }
 
 // signOut ends the session on the server and in the browser.
@@ -142,17 +142,18 @@ func (h *handler) signOut(c echo.Context) error {
 	st.sess.Options.MaxAge = -1
 	st.dirty = true
 	c.Response().Header().Set("Clear-Site-Data", `"cache", "cookies", "storage"`)
-	return c.Redirect(http.StatusSeeOther, h.base+"/signin?signed_out=1")
+	return c.Redirect(http.StatusSeeOther, h.link(c, "/signin?signed_out=1"))
 }
 
-// displayClaims reads who the token belongs to and when it expires, for
-// display only: the signature is not (and cannot be) checked here; the
-// Run:ai API checks it on every call.
-func displayClaims(token string) (name string, exp time.Time) {
+// tokenClaims reads who the token belongs to, its subject and when it
+// expires, for display and the audit log only: the signature is not (and
+// cannot be) checked here; the Run:ai API checks it on every call.
+func tokenClaims(token string) (name, sub string, exp time.Time) {
 	claims := jwt.MapClaims{}
 	if _, _, err := jwt.NewParser().ParseUnverified(token, claims); err != nil {
-		return "", time.Time{}
+		return "", "", time.Time{}
 	}
+	sub, _ = claims["sub"].(string)
 	for _, k := range []string{"email", "preferred_username", "sub"} {
 		if s, ok := claims[k].(string); ok && s != "" {
 			name = s
@@ -162,5 +163,5 @@ func displayClaims(token string) (name string, exp time.Time) {
 	if e, err := claims.GetExpirationTime(); err == nil && e != nil {
 		exp = e.Time
 	}
-	return name, exp
+	return name, sub, exp
 }

@@ -17,6 +17,8 @@ const (
 	keyUser  = "user"    // display name from the token's claims
 	keyExp   = "exp"     // token expiry (time.Time), zero if unknown
 	keyFlash = "flashes" // []views.Flash
+	keySSO   = "sso"     // the SSO identity the session is bound to ("" without SSO)
+	keySub   = "sub"     // the token's subject claim, for the audit log
 )
 
 const stateKey = "session_state"
@@ -57,8 +59,10 @@ func (s *state) expires() time.Time {
 
 // signIn stores a fresh authentication in the session. The caller renews
 // the session id first.
-func (s *state) signIn(token, user string, exp time.Time) {
+func (s *state) signIn(sso, token, user, sub string, exp time.Time) {
 	clear(s.sess.Values)
+	s.set(keySSO, sso)
+	s.set(keySub, sub)
 	s.set(keyCSRF, rand.Text())
 	s.set(keyToken, token)
 	s.set(keyUser, user)
@@ -70,6 +74,7 @@ func (s *state) clearAuth() {
 	delete(s.sess.Values, keyToken)
 	delete(s.sess.Values, keyUser)
 	delete(s.sess.Values, keyExp)
+	delete(s.sess.Values, keySub)
 	s.dirty = true
 }
 

@@ -25,6 +25,9 @@ type User struct {
 	Name    string    // email, preferred username or subject; empty if unknown
 	Expires time.Time // when the session ends; zero if unknown
 	SSO     string    // identity asserted by the SSO proxy, if any
+	// ViaProxy means the token comes from the SSO proxy on every request:
+	// there is no dashboard sign-in to end.
+	ViaProxy bool
 }
 
 // Flash is a one-time message shown on the next page.

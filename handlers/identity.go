@@ -1,0 +1,207 @@
+package handlers
+
+import (
+	"slices"
+	"strings"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/runai-tools/sa-dashboard/views"
+)
+
+// SSO says which headers an SSO reverse proxy sets and who may use the
+// dashboard. The headers are believed only from TrustedProxies. The zero
+// value takes oauth2-proxy's header names and allows everyone.
+type SSO struct {
+	UserHeader   string // default X-Forwarded-User
+	EmailHeader  string // default X-Forwarded-Email
+	GroupsHeader string // default X-Forwarded-Groups (comma-separated)
+	PrefixHeader string // default X-Forwarded-Prefix: the path the proxy serves us under
+	// TokenHeader, when set, names a header (such as X-Forwarded-Access-Token)
+	// whose bearer token is used for the Run:ai API: no sign-in page then.
+	TokenHeader string
+	// AllowedEmails and AllowedGroups, when either is set, admit only those
+	// SSO identities; others get a 403 page.
+	AllowedEmails []string
+	AllowedGroups []string
+}
+
+func (s SSO) withDefaults() SSO {
+	def := func(v *string, d string) {
+		if *v == "" {
+			*v = d
+		}
+	}
+	def(&s.UserHeader, "X-Forwarded-User")
+	def(&s.EmailHeader, "X-Forwarded-Email")
+	def(&s.GroupsHeader, "X-Forwarded-Groups")
+	def(&s.PrefixHeader, "X-Forwarded-Prefix")
+	return s
+}
+
+// identity is who the SSO proxy says is asking.
+type identity struct {
+	User   string
+	Email  string
+	Groups []string
+}
+
+// key identifies the person for session binding; empty without SSO.
+func (i identity) key() string {
+	switch {
+	case i.Email != "":
+		return "email:" + strings.ToLower(i.Email)
+	case i.User != "":
+		return "user:" + i.User
+	}
+	return ""
+}
+
+// display names the person in the page header and the audit log.
+func (i identity) display() string {
+	if i.Email != "" {
+		return i.Email
+	}
+	return i.User
+}
+
+const (
+	identityKey    = "sso_identity"
+	prefixKey      = "link_prefix"
+	headerTokenKey = "header_token"
+)
+
+func identityOf(c echo.Context) identity {
+	id, _ := c.Get(identityKey).(identity)
+	return id
+}
+
+// prefix is the path every link and redirect of this request starts with:
+// the proxy's X-Forwarded-Prefix (when it strips it before forwarding)
+// followed by the configured base path.
+func (h *handler) prefix(c echo.Context) string {
+	if p, ok := c.Get(prefixKey).(string); ok {
+		return p
+	}
+	return h.base
+}
+
+// link returns a site path under this request's prefix.
+func (h *handler) link(c echo.Context, p string) string { return h.prefix(c) + p }
+
+// headerValue cleans a header value from the proxy: one line, bounded.
+func headerValue(v string) string {
+	v = strings.TrimSpace(v)
+	if len(v) > 512 || strings.ContainsAny(v, "\r\n\x00") {
+		return ""
+	}
+	return v
+}
+
+// readProxyHeaders takes identity, prefix and (optionally) token from a
+// trusted proxy's headers. From any other peer they are ignored, and the
+// attempt is logged as a security event.
+func (h *handler) readProxyHeaders(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		r := c.Request()
+		s := h.sso
+		if !h.fromTrustedProxy(r) {
+			for _, name := range []string{s.UserHeader, s.EmailHeader, s.GroupsHeader, s.TokenHeader} {
+				if name != "" && r.Header.Get(name) != "" {
+					h.securityEvent(c, "proxy headers from an untrusted peer ignored", "header "+name+" from "+r.RemoteAddr)
+					break
+				}
+			}
+			return next(c)
+		}
+		id := identity{User: headerValue(r.Header.Get(s.UserHeader)), Email: headerValue(r.Header.Get(s.EmailHeader))}
+		for _, g := range strings.Split(headerValue(r.Header.Get(s.GroupsHeader)), ",") {
+			if g = strings.TrimSpace(g); g != "" {
+				id.Groups = append(id.Groups, g)
+			}
+		}
+		c.Set(identityKey, id)
+		if p := strings.TrimRight(headerValue(r.Header.Get(s.PrefixHeader)), "/"); p != "" {
+			if strings.HasPrefix(p, "/") && !strings.HasPrefix(p, "//") && !strings.ContainsAny(p, "?#\\\"'<> ") {
+				c.Set(prefixKey, p+h.base)
+			}
+		}
+		if s.TokenHeader != "" {
+			tok := headerValue(r.Header.Get(s.TokenHeader))
+			if t, ok := strings.CutPrefix(tok, "Bearer "); ok {
+				tok = t
+			}
+			if tok != "" && len(tok) <= maxTokenLen {
+				c.Set(headerTokenKey, tok)
+			}
+		}
+		return next(c)
+	}
+}
+
+// errNotAllowed refuses an SSO identity outside the allow-list.
+type errNotAllowed struct{ who string }
+
+func (e *errNotAllowed) Error() string { return "sso identity not allowed: " + e.who }
+
+// checkAllowList admits only the configured emails and groups, when any
+// are configured.
+func (h *handler) checkAllowList(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		if len(h.sso.AllowedEmails) == 0 && len(h.sso.AllowedGroups) == 0 {
+			return next(c)
+		}
+		id := identityOf(c)
+		if id.Email != "" && slices.ContainsFunc(h.sso.AllowedEmails, func(e string) bool { return strings.EqualFold(e, id.Email) }) {
+			return next(c)
+		}
+		for _, g := range id.Groups {
+			if slices.Contains(h.sso.AllowedGroups, g) {
+				return next(c)
+			}
+		}
+		return &errNotAllowed{who: id.display()}
+	}
+}
+
+// tokenOf is the Run:ai token for this request's API calls: the proxy's
+// token header when so configured, else the one stored at sign-in.
+func (h *handler) tokenOf(c echo.Context) string {
+	if t, ok := c.Get(headerTokenKey).(string); ok && t != "" {
+		return t
+	}
+	return stateOf(c).token()
+}
+
+// viewUser is the signed-in user for the page header, nil if signed out.
+func (h *handler) viewUser(c echo.Context) *views.User {
+	tok := h.tokenOf(c)
+	if tok == "" {
+		return nil
+	}
+	st := stateOf(c)
+	u := &views.User{SSO: identityOf(c).display()}
+	if _, viaHeader := c.Get(headerTokenKey).(string); viaHeader {
+		u.ViaProxy = true
+		u.Name, _, u.Expires = tokenClaims(tok)
+		return u
+	}
+	u.Name, u.Expires = st.str(keyUser), st.expires()
+	return u
+}
+
+// forbiddenPage answers an identity outside the allow-list.
+func forbiddenProblem(who, rid string) views.Problem {
+	p := views.Problem{
+		Title:     "Access denied",
+		Detail:    "Your SSO identity is not on this dashboard's allow-list.",
+		Next:      "Ask the dashboard's operators to add your email or one of your groups (ALLOWED_EMAILS, ALLOWED_GROUPS).",
+		RequestID: rid,
+	}
+	if who != "" {
+		p.Detail = "Your SSO identity " + who + " is not on this dashboard's allow-list."
+	} else {
+		p.Detail = "No SSO identity came with this request, and this dashboard admits only the identities on its allow-list."
+	}
+	return p
+}

@@ -1,0 +1,157 @@
+package handlers_test
+
+import (
+	"net/http"
+	"net/netip"
+	"net/url"
+	"strings"
+	"testing"
+
+	"github.com/runai-tools/sa-dashboard/handlers"
+)
+
+var loopback = []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}
+
+func ssoHeaders(email string, extra ...string) map[string]string {
+	h := map[string]string{"X-Forwarded-Email": email, "X-Forwarded-User": strings.Split(email, "@")[0]}
+	for i := 0; i+1 < len(extra); i += 2 {
+		h[extra[i]] = extra[i+1]
+	}
+	return h
+}
+
+// signInAs signs in through the "proxy" (headers added to every request).
+func (h *harness) signInAs(hdr map[string]string) {
+	h.t.Helper()
+	h.do("GET", "/signin", nil, hdr)
+	form := url.Values{"client_id": {h.clientID}, "client_secret": {h.secret}, "_csrf": {h.csrf}}
+	r := h.do("POST", "/signin/key", form, hdr)
+	if r.StatusCode != http.StatusSeeOther {
+		h.t.Fatalf("sign-in as %v: %d", hdr, r.StatusCode)
+	}
+}
+
+func TestSSOIdentityFromTrustedProxy(t *testing.T) {
+	h := newHarness(t, options{seed: 1, trusted: loopback})
+	ada := ssoHeaders("ada@corp.example")
+	h.signInAs(ada)
+	r := h.do("GET", "/accounts", nil, ada)
+	if got := r.doc(t).Find(`[data-testid="whoami"]`).Text(); !strings.Contains(got, "SSO: ada@corp.example") {
+		t.Errorf("header shows %q", got)
+	}
+	// Mutations are audited with the SSO identity and the token's subject.
+	form := url.Values{"name": {"audited-bot"}, "_csrf": {h.csrf}}
+	h.do("POST", "/accounts", form, ada)
+	if !strings.Contains(h.logs.String(), `msg=audit action=create sso=ada@corp.example subject=admin target_id=`) {
+		t.Errorf("audit line lacks the SSO identity or subject:\n%s", h.logs.String())
+	}
+}
+
+func TestSSOHeadersFromUntrustedPeerIgnored(t *testing.T) {
+	h := newHarness(t, options{seed: 1, trusted: []netip.Prefix{netip.MustParsePrefix("10.9.0.0/16")}})
+	forged := ssoHeaders("mallory@corp.example", "X-Forwarded-Prefix", "/evil")
+	h.signInAs(forged)
+	r := h.do("GET", "/accounts", nil, forged)
+	doc := r.doc(t)
+	if strings.Contains(doc.Find(`[data-testid="whoami"]`).Text(), "mallory") {
+		t.Error("a forged identity was believed")
+	}
+	if v, _ := doc.Find(`link[rel=stylesheet]`).Attr("href"); strings.HasPrefix(v, "/evil") {
+		t.Error("a forged prefix was believed")
+	}
+	if !strings.Contains(h.logs.String(), `event="proxy headers from an untrusted peer ignored"`) {
+		t.Error("the attempt was not logged")
+	}
+}
+
+func TestSessionBoundToSSOIdentity(t *testing.T) {
+	h := newHarness(t, options{seed: 1, trusted: loopback})
+	h.signInAs(ssoHeaders("ada@corp.example"))
+	h.stub.ResetCalls()
+	r := h.do("GET", "/accounts", nil, ssoHeaders("bob@corp.example"))
+	if r.StatusCode != http.StatusSeeOther || !strings.HasPrefix(r.Header.Get("Location"), "/signin") {
+		t.Fatalf("another identity kept the session: %d", r.StatusCode)
+	}
+	if n := len(h.stub.Calls()); n != 0 {
+		t.Errorf("%d API calls with another identity's session", n)
+	}
+	if !strings.Contains(h.logs.String(), "SSO identity changed") {
+		t.Error("not logged")
+	}
+	// Back as Ada: that session is gone too (it was ended, not parked).
+	if r := h.do("GET", "/accounts", nil, ssoHeaders("ada@corp.example")); r.StatusCode != http.StatusSeeOther {
+		t.Errorf("the ended session came back: %d", r.StatusCode)
+	}
+}
+
+func TestAllowList(t *testing.T) {
+	tests := []struct {
+		name   string
+		hdr    map[string]string
+		status int
+	}{
+		{"listed email", ssoHeaders("Ada@Corp.example"), http.StatusOK},
+		{"listed group", ssoHeaders("bob@corp.example", "X-Forwarded-Groups", "devs, platform-admins"), http.StatusOK},
+		{"unlisted", ssoHeaders("eve@corp.example", "X-Forwarded-Groups", "devs"), http.StatusForbidden},
+		{"no identity", nil, http.StatusForbidden},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			h := newHarnessWith(t, options{trusted: loopback}, func(d *handlers.Deps) {
+				d.SSO.AllowedEmails = []string{"ada@corp.example"}
+				d.SSO.AllowedGroups = []string{"platform-admins"}
+			})
+			r := h.do("GET", "/signin", nil, tt.hdr)
+			if r.StatusCode != tt.status {
+				t.Fatalf("status %d, want %d", r.StatusCode, tt.status)
+			}
+			if tt.status == http.StatusForbidden && !strings.Contains(r.body, "allow-list") {
+				t.Error("the 403 page does not explain")
+			}
+			if h.get("/healthz").StatusCode != 200 {
+				t.Error("health check behind the allow-list")
+			}
+		})
+	}
+}
+
+func TestForwardedPrefix(t *testing.T) {
+	h := newHarness(t, options{seed: 1, trusted: loopback})
+	hdr := ssoHeaders("ada@corp.example", "X-Forwarded-Prefix", "/runai-sa/")
+	r := h.do("GET", "/accounts", nil, hdr)
+	if loc := r.Header.Get("Location"); loc != "/runai-sa/signin?next=%2Frunai-sa%2Faccounts" && loc != "/runai-sa/signin" {
+		t.Errorf("redirect %q ignores the prefix", loc)
+	}
+	h.signInAs(hdr)
+	doc := h.do("GET", "/accounts", nil, hdr).doc(t)
+	for _, sel := range []string{`link[rel=stylesheet]`, `form[data-testid="create-form"]`, `a.brand`} {
+		attr := map[string]string{`link[rel=stylesheet]`: "href", `form[data-testid="create-form"]`: "action", `a.brand`: "href"}[sel]
+		if v, _ := doc.Find(sel).Attr(attr); !strings.HasPrefix(v, "/runai-sa/") {
+			t.Errorf("%s %s=%q lacks the prefix", sel, attr, v)
+		}
+	}
+}
+
+func TestTokenFromProxyHeader(t *testing.T) {
+	h := newHarnessWith(t, options{seed: 2, trusted: loopback}, func(d *handlers.Deps) {
+		d.SSO.TokenHeader = "X-Forwarded-Access-Token"
+	})
+	tok, _ := h.stub.IssueToken(nil)
+	hdr := ssoHeaders("ada@corp.example", "X-Forwarded-Access-Token", tok)
+	h.stub.ResetCalls()
+	r := h.do("GET", "/accounts", nil, hdr)
+	if r.StatusCode != 200 || r.doc(t).Find(`[data-testid="account-row"]`).Length() != 2 {
+		t.Fatalf("no sign-in page should be needed: %d", r.StatusCode)
+	}
+	if r.doc(t).Find(`form[action="/signout"]`).Length() != 0 {
+		t.Error("a sign-out button although the proxy holds the session")
+	}
+	if calls := h.stub.Calls(); len(calls) != 1 || calls[0].Identity != "ada@example.com" {
+		t.Errorf("upstream calls %+v", calls)
+	}
+	// From an untrusted peer the header is not a credential.
+	h2 := newHarnessWith(t, options{seed: 2}, func(d *handlers.Deps) { d.SSO.TokenHeader = "X-Forwarded-Access-Token" })
+	if r := h2.do("GET", "/accounts", nil, hdr); r.StatusCode != http.StatusSeeOther {
+		t.Errorf("untrusted token header accepted: %d", r.StatusCode)
+	}
+}
