@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/runai-tools/sa-dashboard/handlers"
 	"github.com/runai-tools/sa-dashboard/internal/session"
 )
 
@@ -31,6 +32,7 @@ type Config struct {
 	SessionMaxAge   time.Duration
 	ShutdownGrace   time.Duration
 	DemoSeed        int
+	SSO             handlers.SSO
 }
 
 // Demo reports whether the dashboard runs against its own stub.
@@ -56,6 +58,13 @@ var settings = []setting{
 	{"session-max-age", "SESSION_MAX_AGE", "12h", "end a session this long after sign-in, however active"},
 	{"shutdown-grace", "SHUTDOWN_GRACE", "20s", "how long in-flight requests may take to finish on SIGTERM"},
 	{"demo-seed", "DEMO_SEED", "30", "number of accounts the demo stub starts with"},
+	{"sso-user-header", "SSO_USER_HEADER", "X-Forwarded-User", "header carrying the SSO user name (from trusted proxies only)"},
+	{"sso-email-header", "SSO_EMAIL_HEADER", "X-Forwarded-Email", "header carrying the SSO email (from trusted proxies only)"},
+	{"sso-groups-header", "SSO_GROUPS_HEADER", "X-Forwarded-Groups", "header carrying the SSO groups, comma-separated (from trusted proxies only)"},
+	{"sso-prefix-header", "SSO_PREFIX_HEADER", "X-Forwarded-Prefix", "header carrying the path prefix the proxy serves the dashboard under, when it strips it"},
+	{"sso-token-header", "SSO_TOKEN_HEADER", "", "take the Run:ai token from this header, e.g. X-Forwarded-Access-Token (off when empty)"},
+	{"allowed-emails", "ALLOWED_EMAILS", "", "comma-separated SSO emails allowed in (with ALLOWED_GROUPS; everyone when both are empty)"},
+	{"allowed-groups", "ALLOWED_GROUPS", "", "comma-separated SSO groups allowed in"},
 }
 
 // loadConfig parses args, with defaults from getenv, and validates.
@@ -154,6 +163,28 @@ func loadConfig(args []string, getenv func(string) string, usageOut io.Writer) (
 			continue
 		}
 		cfg.TrustedProxies = append(cfg.TrustedProxies, p.Masked())
+	}
+	list := func(name string) []string {
+		var out []string
+		for _, v := range strings.Split(get(name), ",") {
+			if v = strings.TrimSpace(v); v != "" {
+				out = append(out, v)
+			}
+		}
+		return out
+	}
+	cfg.SSO = handlers.SSO{
+		UserHeader: get("sso-user-header"), EmailHeader: get("sso-email-header"), GroupsHeader: get("sso-groups-header"),
+		PrefixHeader: get("sso-prefix-header"), TokenHeader: get("sso-token-header"),
+		AllowedEmails: list("allowed-emails"), AllowedGroups: list("allowed-groups"),
+	}
+	if len(cfg.TrustedProxies) == 0 {
+		if cfg.SSO.TokenHeader != "" {
+			bad("sso-token-header", errors.New("needs TRUSTED_PROXIES: the header is believed only from a trusted proxy"))
+		}
+		if len(cfg.SSO.AllowedEmails)+len(cfg.SSO.AllowedGroups) > 0 {
+			bad("allowed-emails", errors.New("ALLOWED_EMAILS/ALLOWED_GROUPS need TRUSTED_PROXIES: identities are believed only from a trusted proxy"))
+		}
 	}
 	seed, err := strconv.Atoi(get("demo-seed"))
 	if err != nil || seed < 0 || seed > 1000 {

@@ -79,7 +79,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	}
 	e, err := handlers.New(handlers.Deps{
 		API: api, Sessions: store, Logger: logger, BasePath: cfg.BasePath, PublicURL: cfg.PublicURL,
-		TrustedProxies: cfg.TrustedProxies, Demo: demo,
+		TrustedProxies: cfg.TrustedProxies, SSO: cfg.SSO, Demo: demo,
 	})
 	if err != nil {
 		return err

@@ -49,6 +49,14 @@ func TestLoadConfig(t *testing.T) {
 		{"base path", []string{"--base-path", "/runai-sa/"}, nil, "", func(c Config) bool { return c.BasePath == "/runai-sa" }},
 		{"bad base path", []string{"--base-path", "runai"}, nil, "BASE_PATH", nil},
 		{"unknown flag", []string{"--nope"}, nil, "flag provided but not defined", nil},
+		{"sso defaults", nil, nil, "", func(c Config) bool {
+			return c.SSO.EmailHeader == "X-Forwarded-Email" && c.SSO.TokenHeader == "" && len(c.SSO.AllowedEmails) == 0
+		}},
+		{"allow-list", []string{"--trusted-proxies", "10.0.0.1", "--allowed-emails", "a@x, b@x", "--allowed-groups", "admins"}, nil, "", func(c Config) bool {
+			return len(c.SSO.AllowedEmails) == 2 && c.SSO.AllowedGroups[0] == "admins"
+		}},
+		{"allow-list needs proxies", []string{"--allowed-groups", "admins"}, nil, "ALLOWED_EMAILS", nil},
+		{"token header needs proxies", []string{"--sso-token-header", "X-Forwarded-Access-Token"}, nil, "SSO_TOKEN_HEADER", nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
