@@ -14,7 +14,7 @@ const accountsPath = "/api/v1/service-accounts"
 // ListServiceAccounts returns every service account the token may see.
 func (c *Client) ListServiceAccounts(ctx context.Context, token string) ([]ServiceAccount, error) {
 	const op = "list service accounts"
-	resp, err := c.do(ctx, request{op: op, method: http.MethodGet, path: accountsPath, token: token})
+	resp, err := c.do(ctx, request{op: op, metric: "list", method: http.MethodGet, path: accountsPath, token: token})
 	if err != nil {
 		return nil, err
 	}
@@ -37,7 +37,7 @@ func (c *Client) GetServiceAccount(ctx context.Context, token, id string) (Servi
 	if id == "" {
 		return ServiceAccount{}, fmt.Errorf("apiclient: %s: %w", op, errEmptyID)
 	}
-	resp, err := c.do(ctx, request{op: op, method: http.MethodGet, path: accountsPath + "/" + pathseg.Escape(id), token: token})
+	resp, err := c.do(ctx, request{op: op, metric: "get", method: http.MethodGet, path: accountsPath + "/" + pathseg.Escape(id), token: token})
 	if err != nil {
 		return ServiceAccount{}, err
 	}
@@ -62,7 +62,7 @@ func (c *Client) CreateServiceAccount(ctx context.Context, token, name string) (
 	if err != nil {
 		return Credentials{}, err
 	}
-	resp, err := c.do(ctx, request{op: op, method: http.MethodPost, path: accountsPath, token: token,
+	resp, err := c.do(ctx, request{op: op, metric: "create", method: http.MethodPost, path: accountsPath, token: token,
 		body: body, contentType: "application/json"})
 	if err != nil {
 		return Credentials{}, err
@@ -107,7 +107,7 @@ func (c *Client) SetServiceAccountEnabled(ctx context.Context, token, id string,
 	if err != nil {
 		return err
 	}
-	_, err = c.do(ctx, request{op: op, method: http.MethodPatch, path: accountsPath + "/" + pathseg.Escape(id),
+	_, err = c.do(ctx, request{op: op, metric: "update", method: http.MethodPatch, path: accountsPath + "/" + pathseg.Escape(id),
 		token: token, body: body, contentType: "application/json"})
 	return err
 }
@@ -118,7 +118,7 @@ func (c *Client) DeleteServiceAccount(ctx context.Context, token, id string) err
 	if id == "" {
 		return fmt.Errorf("apiclient: %s: %w", op, errEmptyID)
 	}
-	_, err := c.do(ctx, request{op: op, method: http.MethodDelete, path: accountsPath + "/" + pathseg.Escape(id), token: token})
+	_, err := c.do(ctx, request{op: op, metric: "delete", method: http.MethodDelete, path: accountsPath + "/" + pathseg.Escape(id), token: token})
 	return err
 }
 
@@ -129,7 +129,7 @@ func (c *Client) RegenerateSecret(ctx context.Context, token, id string) (Secret
 	if id == "" {
 		return "", fmt.Errorf("apiclient: %s: %w", op, errEmptyID)
 	}
-	resp, err := c.do(ctx, request{op: op, method: http.MethodPost, path: accountsPath + "/" + pathseg.Escape(id) + "/secret", token: token})
+	resp, err := c.do(ctx, request{op: op, metric: "regenerate", method: http.MethodPost, path: accountsPath + "/" + pathseg.Escape(id) + "/secret", token: token})
 	if err != nil {
 		return "", err
 	}
@@ -143,4 +143,18 @@ func (c *Client) RegenerateSecret(ctx context.Context, token, id string) (Secret
 		return "", fmt.Errorf("apiclient: %s: decode response: %w", op, missingField("clientSecret"))
 	}
 	return Secret(*w.ClientSecret), nil
+}
+
+// Ping checks that the control plane answers: one unauthenticated GET of
+// the accounts list, not retried. Any HTTP answer below 500 (401 is the
+// expected one) means it is up.
+func (c *Client) Ping(ctx context.Context) error {
+	resp, err := c.send(ctx, request{op: "ping", metric: "ping", method: http.MethodGet, path: accountsPath})
+	if err != nil {
+		return fmt.Errorf("apiclient: ping: %w", err)
+	}
+	if resp.status >= 500 {
+		return newError("ping", resp.status, resp.body)
+	}
+	return nil
 }

@@ -57,6 +57,7 @@ type Client struct {
 	retry     RetryPolicy
 	userAgent string
 	now       func() time.Time
+	observe   func(op string, status int, d time.Duration)
 
 	// tokenV1 is set once the control plane answered 404 or 405 on
 	// /api/v2/token, so later exchanges go straight to /api/v1/token.
@@ -88,6 +89,13 @@ func WithMaxBodyBytes(n int64) Option { return func(c *Client) { c.maxBody = n }
 
 // WithRetry sets the GET retry policy.
 func WithRetry(p RetryPolicy) Option { return func(c *Client) { c.retry = p } }
+
+// WithObserver has every HTTP attempt reported to fn: the operation's
+// short name ("list", "create", "token_v2"…), the status (0 when there was
+// no answer) and the duration. cmd/web feeds it to Prometheus.
+func WithObserver(fn func(op string, status int, d time.Duration)) Option {
+	return func(c *Client) { c.observe = fn }
+}
 
 // WithUserAgent overrides the User-Agent header.
 func WithUserAgent(ua string) Option { return func(c *Client) { c.userAgent = ua } }
@@ -156,7 +164,8 @@ func ContextWithRequestID(ctx context.Context, id string) context.Context {
 
 // request describes one API call.
 type request struct {
-	op          string
+	op          string // for messages: `get service account "x"`
+	metric      string // for metrics: "get"
 	method      string
 	path        string // escaped, starting with "/"
 	token       string
@@ -224,7 +233,15 @@ func (c *Client) send(ctx context.Context, r request) (*response, error) {
 	if id, ok := ctx.Value(requestIDKey{}).(string); ok && id != "" {
 		req.Header.Set("X-Request-ID", id)
 	}
+	start := time.Now()
 	resp, err := c.hc.Do(req)
+	if c.observe != nil {
+		status := 0
+		if err == nil {
+			status = resp.StatusCode
+		}
+		c.observe(r.metric, status, time.Since(start))
+	}
 	if err != nil {
 		return nil, err
 	}

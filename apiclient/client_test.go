@@ -609,3 +609,31 @@ func FuzzDecodeAccount(f *testing.F) {
 		}
 	})
 }
+
+func TestPingAndObserver(t *testing.T) {
+	type obs struct {
+		op     string
+		status int
+	}
+	var seen []obs
+	status, pinging := 401, true
+	c := server(t, func(w http.ResponseWriter, r *http.Request) {
+		if pinging && r.Header.Get("Authorization") != "" {
+			t.Error("ping sent a token")
+		}
+		w.WriteHeader(status)
+	}, WithObserver(func(op string, st int, _ time.Duration) { seen = append(seen, obs{op, st}) }))
+	if err := c.Ping(context.Background()); err != nil {
+		t.Errorf("ping with 401: %v", err)
+	}
+	status = 503
+	if err := c.Ping(context.Background()); !IsServerError(err) {
+		t.Errorf("ping with 503: %v", err)
+	}
+	pinging = false
+	_, _ = c.ListServiceAccounts(context.Background(), "t") // 503 three times (retried)
+	want := []obs{{"ping", 401}, {"ping", 503}, {"list", 503}, {"list", 503}, {"list", 503}}
+	if fmt.Sprint(seen) != fmt.Sprint(want) {
+		t.Errorf("observed %v, want %v", seen, want)
+	}
+}

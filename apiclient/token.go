@@ -33,7 +33,7 @@ func (c *Client) exchangeV2(ctx context.Context, clientID string, secret Secret)
 		"client_id":     {clientID},
 		"client_secret": {secret.Reveal()},
 	}
-	resp, err := c.do(ctx, request{op: op, method: http.MethodPost, path: "/api/v2/token",
+	resp, err := c.do(ctx, request{op: op, metric: "token_v2", method: http.MethodPost, path: "/api/v2/token",
 		body: []byte(form.Encode()), contentType: "application/x-www-form-urlencoded"})
 	if err != nil {
 		return Token{}, err
@@ -62,7 +62,7 @@ func (c *Client) exchangeV1(ctx context.Context, clientID string, secret Secret)
 	if err != nil {
 		return Token{}, err
 	}
-	resp, err := c.do(ctx, request{op: op, method: http.MethodPost, path: "/api/v1/token",
+	resp, err := c.do(ctx, request{op: op, metric: "token_v1", method: http.MethodPost, path: "/api/v1/token",
 		body: body, contentType: "application/json"})
 	if err != nil {
 		return Token{}, err

@@ -17,6 +17,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/runai-tools/sa-dashboard/apiclient"
+	"github.com/runai-tools/sa-dashboard/internal/metrics"
 	"github.com/runai-tools/sa-dashboard/internal/session"
 	"github.com/runai-tools/sa-dashboard/views"
 )
@@ -52,6 +53,11 @@ type Deps struct {
 	SSO SSO
 	// Demo, when set, shows the demo credentials hint on the sign-in page.
 	Demo *views.DemoHint
+	// Ready, when set, checks that the Run:ai control plane answers; it
+	// backs /readyz.
+	Ready func(context.Context) error
+	// Metrics, when set, records requests and is served at /metrics.
+	Metrics *metrics.Metrics
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
 }
@@ -66,6 +72,8 @@ type handler struct {
 	trusted  []netip.Prefix
 	sso      SSO
 	demo     *views.DemoHint
+	ready    *readiness
+	metrics  *metrics.Metrics
 	now      func() time.Time
 }
 
@@ -88,5 +96,9 @@ func New(d Deps) (*echo.Echo, error) {
 		api: d.API, sessions: d.Sessions, log: d.Logger, base: base, public: d.PublicURL,
 		trusted: d.TrustedProxies, sso: d.SSO.withDefaults(), demo: d.Demo, now: d.Now,
 	}
+	if d.Ready != nil {
+		h.ready = &readiness{check: d.Ready}
+	}
+	h.metrics = d.Metrics
 	return h.routes(), nil
 }

@@ -19,6 +19,7 @@ import (
 
 	"github.com/runai-tools/sa-dashboard/apiclient"
 	"github.com/runai-tools/sa-dashboard/handlers"
+	"github.com/runai-tools/sa-dashboard/internal/metrics"
 	"github.com/runai-tools/sa-dashboard/internal/session"
 	"github.com/runai-tools/sa-dashboard/internal/stub"
 )
@@ -100,8 +101,9 @@ func newHarnessWith(t *testing.T, o options, adjust func(*handlers.Deps)) *harne
 	if timeout == 0 {
 		timeout = 5 * time.Second
 	}
+	m := metrics.New()
 	api, err := apiclient.New(stubSrv.URL, apiclient.WithTimeout(timeout),
-		apiclient.WithRetry(apiclient.RetryPolicy{Attempts: 1}))
+		apiclient.WithRetry(apiclient.RetryPolicy{Attempts: 1}), apiclient.WithObserver(m.ObserveUpstream))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -112,7 +114,7 @@ func newHarnessWith(t *testing.T, o options, adjust func(*handlers.Deps)) *harne
 	}
 	logs := &lockedBuffer{}
 	deps := handlers.Deps{API: api, Sessions: store, Logger: slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
-		BasePath: o.basePath, Now: clk.Now, TrustedProxies: o.trusted}
+		BasePath: o.basePath, Now: clk.Now, TrustedProxies: o.trusted, Ready: api.Ping, Metrics: m}
 	if o.publicURL != "" {
 		deps.PublicURL, _ = url.Parse(o.publicURL)
 	}

@@ -137,6 +137,13 @@ func (h *handler) logRequests(next echo.HandlerFunc) echo.HandlerFunc {
 			c.Error(err)
 		}
 		status := c.Response().Status
+		if h.metrics != nil {
+			route := c.Path()
+			if route == "" || route == "/*" {
+				route = "unmatched"
+			}
+			h.metrics.ObserveRequest(route, c.Request().Method, status, time.Since(start))
+		}
 		level := slog.LevelInfo
 		if status >= 500 {
 			level = slog.LevelError

@@ -27,6 +27,10 @@ func (h *handler) routes() *echo.Echo {
 	b := h.base
 	e.GET(b+static.Prefix+"*", echo.WrapHandler(http.StripPrefix(b+"/static", static.Handler())))
 	e.GET(b+"/healthz", h.healthz)
+	e.GET(b+"/readyz", h.readyz)
+	if h.metrics != nil {
+		e.GET(b+"/metrics", echo.WrapHandler(h.metrics.Handler()))
+	}
 
 	// Pages with a session, for allowed SSO identities; every unsafe
 	// method passes the CSRF check.
@@ -62,10 +66,6 @@ func routeOnEscapedPath(next echo.HandlerFunc) echo.HandlerFunc {
 		u.RawPath = u.EscapedPath()
 		return next(c)
 	}
-}
-
-func (h *handler) healthz(c echo.Context) error {
-	return c.String(http.StatusOK, "ok\n")
 }
 
 func (h *handler) home(c echo.Context) error {

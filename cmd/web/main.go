@@ -20,6 +20,7 @@ import (
 
 	"github.com/runai-tools/sa-dashboard/apiclient"
 	"github.com/runai-tools/sa-dashboard/handlers"
+	"github.com/runai-tools/sa-dashboard/internal/metrics"
 	"github.com/runai-tools/sa-dashboard/internal/session"
 	"github.com/runai-tools/sa-dashboard/internal/stub"
 	"github.com/runai-tools/sa-dashboard/internal/version"
@@ -64,7 +65,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		logger.Warn("demo mode: no RUNAI_URL set, using an in-process stub Run:ai API", "stub", stubURL)
 	}
 
-	api, err := apiclient.New(runaiURL, apiclient.WithTimeout(cfg.UpstreamTimeout))
+	m := metrics.New()
+	api, err := apiclient.New(runaiURL, apiclient.WithTimeout(cfg.UpstreamTimeout), apiclient.WithObserver(m.ObserveUpstream))
 	if err != nil {
 		return err
 	}
@@ -79,7 +81,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	}
 	e, err := handlers.New(handlers.Deps{
 		API: api, Sessions: store, Logger: logger, BasePath: cfg.BasePath, PublicURL: cfg.PublicURL,
-		TrustedProxies: cfg.TrustedProxies, SSO: cfg.SSO, Demo: demo,
+		TrustedProxies: cfg.TrustedProxies, SSO: cfg.SSO, Demo: demo, Ready: api.Ping, Metrics: m,
 	})
 	if err != nil {
 		return err

@@ -1,0 +1,57 @@
+package handlers_test
+
+import (
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/runai-tools/sa-dashboard/internal/stub"
+)
+
+func TestProbes(t *testing.T) {
+	h := newHarness(t, options{})
+	if r := h.get("/healthz"); r.StatusCode != 200 {
+		t.Errorf("healthz %d", r.StatusCode)
+	}
+	if r := h.get("/readyz"); r.StatusCode != 200 {
+		t.Errorf("readyz with the control plane up: %d %s", r.StatusCode, r.body)
+	}
+	// The result is cached briefly: a failure now shows after the TTL.
+	h.stub.FailNext(stub.OpList, 5, 503)
+	if r := h.get("/readyz"); r.StatusCode != 200 {
+		t.Errorf("readyz not cached: %d", r.StatusCode)
+	}
+	h.clock.Advance(6 * time.Second)
+	if r := h.get("/readyz"); r.StatusCode != http.StatusServiceUnavailable || !strings.Contains(r.body, "does not answer") {
+		t.Errorf("readyz with the control plane down: %d %s", r.StatusCode, r.body)
+	}
+}
+
+func TestMetrics(t *testing.T) {
+	h := newHarness(t, options{seed: 2})
+	h.signIn()
+	h.get("/accounts")
+	h.get("/accounts/missing")
+	h.get("/no-such-page")
+	body := h.get("/metrics").body
+	for _, want := range []string{
+		`dashboard_http_requests_total{method="GET",route="/accounts",status="200"}`,
+		`dashboard_http_requests_total{method="GET",route="/accounts/:id",status="404"}`,
+		`dashboard_http_requests_total{method="POST",route="/signin/key",status="303"}`,
+		`dashboard_http_requests_total{method="GET",route="unmatched",status="404"}`,
+		`dashboard_http_request_duration_seconds_bucket{method="GET",route="/accounts",le="0.1"}`,
+		`dashboard_runai_api_requests_total{operation="list",status="200"}`,
+		`dashboard_runai_api_requests_total{operation="get",status="404"}`,
+		`dashboard_runai_api_requests_total{operation="token_v2",status="200"}`,
+		`dashboard_runai_api_request_duration_seconds_count{operation="list"}`,
+		`go_goroutines`,
+	} {
+		if !strings.Contains(body, want) {
+			t.Errorf("metrics lack %s", want)
+		}
+	}
+	if strings.Contains(body, "missing") {
+		t.Error("a raw path leaked into a label")
+	}
+}
