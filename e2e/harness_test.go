@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http/httptest"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -81,6 +82,7 @@ type env struct {
 type envOptions struct {
 	seed     int
 	basePath string
+	trusted  []netip.Prefix
 }
 
 type syncBuffer struct {
@@ -119,7 +121,7 @@ func newEnv(t *testing.T, o envOptions) *env {
 	}
 	logger := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	e, err := handlers.New(handlers.Deps{API: api, Sessions: store, Logger: logger, BasePath: o.basePath,
-		Demo: &views.DemoHint{ClientID: "e2e-admin"}})
+		TrustedProxies: o.trusted, Demo: &views.DemoHint{ClientID: "e2e-admin"}})
 	if err != nil {
 		t.Fatal(err)
 	}

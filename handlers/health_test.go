@@ -55,3 +55,23 @@ func TestMetrics(t *testing.T) {
 		t.Error("a raw path leaked into a label")
 	}
 }
+
+// TestRequestIDTravels: a request id is accepted (or made), sent upstream
+// with every API call of the request, and shown on error pages.
+func TestRequestIDTravels(t *testing.T) {
+	h := newHarness(t, options{seed: 1})
+	h.signIn()
+	h.stub.ResetCalls()
+	r := h.do("GET", "/accounts/missing", nil, map[string]string{"X-Request-ID": "req-abc.123"})
+	if r.Header.Get("X-Request-ID") != "req-abc.123" || !strings.Contains(r.body, "req-abc.123") {
+		t.Errorf("request id not echoed on the error page")
+	}
+	if calls := h.stub.Calls(); len(calls) != 1 || calls[0].RequestID != "req-abc.123" {
+		t.Errorf("upstream calls %+v", calls)
+	}
+	// A malformed id (log injection) is replaced.
+	r = h.do("GET", "/accounts", nil, map[string]string{"X-Request-ID": "x\" injected=1"})
+	if id := r.Header.Get("X-Request-ID"); id == "" || strings.Contains(id, "injected") {
+		t.Errorf("hostile request id kept: %q", id)
+	}
+}

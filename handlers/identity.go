@@ -180,7 +180,7 @@ func (h *handler) viewUser(c echo.Context) *views.User {
 		return nil
 	}
 	st := stateOf(c)
-	u := &views.User{SSO: identityOf(c).display()}
+	u := &views.User{}
 	if _, viaHeader := c.Get(headerTokenKey).(string); viaHeader {
 		u.ViaProxy = true
 		u.Name, _, u.Expires = tokenClaims(tok)

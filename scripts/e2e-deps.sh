@@ -11,6 +11,7 @@ set -euo pipefail
 
 PLAYWRIGHT_CORE_VERSION=1.52.0
 AXE_CORE_VERSION=4.14.1
+OAUTH2_PROXY_VERSION=v7.15.6
 root=$(cd "$(dirname "$0")/.." && pwd)
 cache="$root/.cache/e2e"
 
@@ -46,7 +47,20 @@ case "$got" in
   *) log "playwright-core reports '$got', want $PLAYWRIGHT_CORE_VERSION"; exit 1 ;;
 esac
 
+# The real oauth2-proxy for the SSO browser test, built from its Go module
+# with the machine's toolchain (no binary download), once per version.
+proxy="$root/.cache/bin/oauth2-proxy-$OAUTH2_PROXY_VERSION"
+if [ ! -x "$proxy" ]; then
+  log "building oauth2-proxy $OAUTH2_PROXY_VERSION with go install (about a minute, once)"
+  tmpbin=$(mktemp -d)
+  (cd "$tmpbin" && GOBIN="$tmpbin" GOFLAGS=-mod=mod go install "github.com/oauth2-proxy/oauth2-proxy/v7@$OAUTH2_PROXY_VERSION") >&2
+  mkdir -p "$root/.cache/bin"
+  mv "$tmpbin/oauth2-proxy" "$proxy"
+  rm -rf "$tmpbin"
+fi
+
 echo "export PLAYWRIGHT_DRIVER_PATH='$cache/driver'"
 echo "export PLAYWRIGHT_NODEJS_PATH='$(command -v node)'"
 echo "export E2E_CHROMIUM='$(command -v chromium)'"
 echo "export E2E_AXE_JS='$cache/node_modules/axe-core/axe.min.js'"
+echo "export E2E_OAUTH2_PROXY='$proxy'"

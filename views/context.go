@@ -24,7 +24,6 @@ import (
 type User struct {
 	Name    string    // email, preferred username or subject; empty if unknown
 	Expires time.Time // when the session ends; zero if unknown
-	SSO     string    // identity asserted by the SSO proxy, if any
 	// ViaProxy means the token comes from the SSO proxy on every request:
 	// there is no dashboard sign-in to end.
 	ViaProxy bool
@@ -40,6 +39,7 @@ type Flash struct {
 type Request struct {
 	CSRF      string
 	User      *User
+	SSO       string // identity asserted by a trusted SSO proxy, if any
 	BasePath  string // "" or "/prefix", no trailing slash
 	Flashes   []Flash
 	RequestID string

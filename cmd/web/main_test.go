@@ -7,12 +7,15 @@ import (
 	"io"
 	"net/http"
 	"net/http/cookiejar"
+	"net/http/httptest"
 	"net/url"
 	"os"
 	"regexp"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/runai-tools/sa-dashboard/internal/stub"
 )
 
 func env(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
@@ -150,5 +153,55 @@ func TestREADMEListsEverySetting(t *testing.T) {
 		if !strings.Contains(string(b), row) {
 			t.Errorf("README lacks the row for --%s / %s", s.flag, s.env)
 		}
+	}
+}
+
+// TestGracefulShutdown: on shutdown an in-flight request still finishes.
+func TestGracefulShutdown(t *testing.T) {
+	s := stub.New(stub.Config{})
+	up := httptest.NewServer(s)
+	defer up.Close()
+	s.SetLatency(700 * time.Millisecond) // every upstream answer takes a while
+
+	ctx, cancel := context.WithCancel(context.Background())
+	pr, pw := io.Pipe()
+	done := make(chan error, 1)
+	go func() {
+		done <- run(ctx, []string{"--listen", "127.0.0.1:0", "--runai-url", up.URL, "--session-keys", goodKey, "--shutdown-grace", "5s"}, env(nil), pw, io.Discard)
+		pw.Close()
+	}()
+	out := bufio.NewReader(pr)
+	line, err := out.ReadString('\n')
+	for err == nil && !strings.Contains(line, "open:") {
+		line, err = out.ReadString('\n')
+	}
+	go io.Copy(io.Discard, out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	base := strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(line), "open:"))
+
+	type result struct {
+		status int
+		err    error
+	}
+	inflight := make(chan result, 1)
+	go func() {
+		res, err := http.Get(base + "readyz") // waits on the slow upstream
+		if err != nil {
+			inflight <- result{0, err}
+			return
+		}
+		res.Body.Close()
+		inflight <- result{res.StatusCode, nil}
+	}()
+	time.Sleep(200 * time.Millisecond)
+	cancel() // SIGTERM
+	r := <-inflight
+	if r.err != nil || r.status != 200 {
+		t.Fatalf("in-flight request: %d %v", r.status, r.err)
+	}
+	if err := <-done; err != nil {
+		t.Fatal(err)
 	}
 }

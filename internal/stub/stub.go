@@ -79,8 +79,9 @@ type Call struct {
 	Op       Op
 	Method   string
 	Path     string
-	Identity string // who the bearer token belongs to; empty if unauthenticated
-	Status   int
+	Identity  string // who the bearer token belongs to; empty if unauthenticated
+	Status    int
+	RequestID string // the caller's X-Request-ID, if any
 }
 
 type account struct {
@@ -284,7 +285,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
 	op, identity := s.serve(rec, r)
 	s.mu.Lock()
-	s.calls = append(s.calls, Call{Op: op, Method: r.Method, Path: r.URL.Path, Identity: identity, Status: rec.status})
+	s.calls = append(s.calls, Call{Op: op, Method: r.Method, Path: r.URL.Path, Identity: identity, Status: rec.status, RequestID: r.Header.Get("X-Request-ID")})
 	s.mu.Unlock()
 	if l := s.cfg.Logger; l != nil {
 		// Never the Authorization header, a query or a body: they carry secrets.
