@@ -76,9 +76,9 @@ type Account struct {
 
 // Call records one request the stub answered.
 type Call struct {
-	Op       Op
-	Method   string
-	Path     string
+	Op        Op
+	Method    string
+	Path      string
 	Identity  string // who the bearer token belongs to; empty if unauthenticated
 	Status    int
 	RequestID string // the caller's X-Request-ID, if any
