@@ -27,7 +27,7 @@ import (
 var (
 	browser   playwright.Browser
 	skipWhy   string
-	expect    = playwright.NewPlaywrightAssertions(10000)
+	expect    = playwright.NewPlaywrightAssertions(15000)
 	artifacts = filepath.Join("artifacts")
 )
 
@@ -130,6 +130,9 @@ func newEnv(t *testing.T, o envOptions) *env {
 	id, secret := s.AdminCredentials()
 	en := &env{t: t, stub: s, api: api, url: web.URL + o.basePath, clientID: id, secret: secret, logs: logs}
 	t.Cleanup(func() {
+		if t.Failed() {
+			t.Logf("dashboard log:\n%s", logs.String())
+		}
 		// No secret or token may ever reach the dashboard's log.
 		if strings.Contains(logs.String(), secret) {
 			t.Error("the admin secret appears in the log")
@@ -172,7 +175,7 @@ func (en *env) pageWith(js bool, o pageOptions) playwright.Page {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = ctx.Close() })
-	ctx.SetDefaultTimeout(10000)
+	ctx.SetDefaultTimeout(15000)
 	if js {
 		if err := ctx.AddInitScript(playwright.Script{Content: playwright.String(
 			`window.__csp = []; document.addEventListener("securitypolicyviolation", e => window.__csp.push(e.violatedDirective + " " + e.blockedURI));`)}); err != nil {
