@@ -16,7 +16,7 @@ func TestThousandAccounts(t *testing.T) {
 	start := time.Now()
 	en.signIn(p)
 	must(t, expect.Locator(p.GetByTestId("account-row")).ToHaveCount(1000))
-	must(t, expect.Locator(p.GetByTestId("account-count")).ToHaveText("1000 service accounts"))
+	must(t, expect.Locator(p.GetByTestId("shown")).ToContainText("1000 service accounts"))
 	t.Logf("sign-in to a complete 1000-row table: %v", time.Since(start).Round(time.Millisecond))
 
 	accts := en.stub.Accounts()

@@ -25,7 +25,7 @@ func (h *handler) regenerateSecret(c echo.Context) error {
 		return &actionError{action: "regenerate the secret of " + subject(name, id), accountID: id, mutation: true, err: err}
 	}
 	row := h.fetchAccount(ctx, token, id, views.Account{ID: id, Name: name})
-	s := views.Secret{AccountID: id, Name: row.Name, ClientID: row.ClientID, Value: secret.Reveal(), Regenerated: true}
+	s := views.Secret{AccountID: id, Name: row.Name, ClientID: row.ClientID, Value: secret.Reveal(), Regenerated: true, TokenURL: h.api.TokenURL()}
 	if isHTMX(c) {
 		var r *views.Account
 		if row.ClientID != "" { // a real read, not the fallback

@@ -27,5 +27,5 @@ func (h *handler) loadAccount(c echo.Context) (views.Account, error) {
 	if err != nil {
 		return views.Account{}, &actionError{action: "load " + subject("", id), accountID: id, err: err}
 	}
-	return toView(a), nil
+	return h.row(a, h.now()), nil
 }

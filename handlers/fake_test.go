@@ -44,6 +44,8 @@ func (f *fakeAPI) RegenerateSecret(context.Context, string, string) (apiclient.S
 	return "", errNotFaked
 }
 
+func (f *fakeAPI) TokenURL() string { return "http://fake/api/v2/token" }
+
 func (f *fakeAPI) ExchangeToken(ctx context.Context, clientID string, secret apiclient.Secret) (apiclient.Token, error) {
 	if f.ExchangeFn == nil {
 		return apiclient.Token{}, errNotFaked

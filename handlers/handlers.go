@@ -32,6 +32,9 @@ type API interface {
 	DeleteServiceAccount(ctx context.Context, token, id string) error
 	RegenerateSecret(ctx context.Context, token, id string) (apiclient.Secret, error)
 	ExchangeToken(ctx context.Context, clientID string, clientSecret apiclient.Secret) (apiclient.Token, error)
+	// TokenURL is the control plane's token endpoint, for handing new
+	// credentials over.
+	TokenURL() string
 }
 
 // Deps are the handlers' dependencies, built by cmd/web.
@@ -56,6 +59,8 @@ type Deps struct {
 	// Ready, when set, checks that the Run:ai control plane answers; it
 	// backs /readyz.
 	Ready func(context.Context) error
+	// StaleDays is the default of "not used for N days"; 0 means 90.
+	StaleDays int
 	// Metrics, when set, records requests and is served at /metrics.
 	Metrics *metrics.Metrics
 	// Now is the clock; nil means time.Now.
@@ -73,8 +78,9 @@ type handler struct {
 	sso      SSO
 	demo     *views.DemoHint
 	ready    *readiness
-	metrics  *metrics.Metrics
-	now      func() time.Time
+	metrics   *metrics.Metrics
+	staleDays int
+	now       func() time.Time
 }
 
 // New returns the dashboard's HTTP handler.
@@ -100,5 +106,9 @@ func New(d Deps) (*echo.Echo, error) {
 		h.ready = &readiness{check: d.Ready}
 	}
 	h.metrics = d.Metrics
+	h.staleDays = d.StaleDays
+	if h.staleDays <= 0 {
+		h.staleDays = 90
+	}
 	return h.routes(), nil
 }

@@ -195,7 +195,7 @@ func (h *handler) loadSession(next echo.HandlerFunc) echo.HandlerFunc {
 		c.Set(stateKey, st)
 		vr := &views.Request{
 			CSRF: st.csrf(), BasePath: h.prefix(c), RequestID: requestIDOf(c), Demo: h.demo != nil, Now: h.now(),
-			User: h.viewUser(c), SSO: identityOf(c).display(),
+			User: h.viewUser(c), SSO: identityOf(c).display(), Columns: h.columns(c),
 		}
 		c.SetRequest(r.WithContext(views.WithRequest(r.Context(), vr)))
 		return next(c)

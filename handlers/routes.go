@@ -48,6 +48,10 @@ func (h *handler) routes() *echo.Echo {
 	}
 	e.GET(b+"/accounts", h.listAccounts, auth...)
 	e.POST(b+"/accounts", h.createAccount, auth...)
+	e.GET(b+"/accounts/export.csv", h.exportAccounts, auth...)
+	e.POST(b+"/accounts/bulk/confirm", h.confirmBulk, auth...)
+	e.POST(b+"/accounts/bulk", h.runBulk, auth...)
+	e.POST(b+"/accounts/verify", h.verifyCredentials, auth...)
 	e.GET(b+"/accounts/:id", h.showAccount, auth...)
 	e.POST(b+"/accounts/:id/enable", h.enableAccount, auth...)
 	e.POST(b+"/accounts/:id/disable", h.disableAccount, auth...)

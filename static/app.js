@@ -39,8 +39,18 @@
     }
   });
 
+  // "Select every row shown": a header checkbox, shown only with script
+  // (without it, the bulk bar's "All in this view" does the same job).
+  document.addEventListener("change", function (ev) {
+    if (!ev.target.matches("[data-select-all]")) return;
+    document.querySelectorAll('#accounts-body input[name="ids"]').forEach(function (box) {
+      box.checked = ev.target.checked;
+    });
+  });
+
   // Copy buttons need the Clipboard API: show them only where it exists.
   function enableCopy(root) {
+    root.querySelectorAll("[data-select-all]").forEach(function (b) { b.hidden = false; });
     if (!navigator.clipboard) return;
     root.querySelectorAll("[data-copy]").forEach(function (b) { b.hidden = false; });
   }

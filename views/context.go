@@ -45,6 +45,9 @@ type Request struct {
 	RequestID string
 	Demo      bool
 	Now       time.Time
+	// Columns are the optional table columns this browser shows; nil
+	// shows them all.
+	Columns map[string]bool
 }
 
 type requestKey struct{}

@@ -1,9 +1,13 @@
 package views
 
 import (
+	"encoding/json"
 	"fmt"
 	"net/http"
+	"net/url"
 	"time"
+
+	"github.com/a-h/templ"
 
 	"github.com/runai-tools/sa-dashboard/internal/saname"
 )
@@ -19,6 +23,7 @@ type Account struct {
 	CreatedAt time.Time // zero: unknown
 	UpdatedAt time.Time // zero: unknown
 	LastLogin time.Time // zero: never
+	Stale     bool      // last used longer ago than the stale threshold
 }
 
 // Status is the account's state in words (never conveyed by colour alone).
@@ -61,10 +66,61 @@ type Secret struct {
 	ClientID    string
 	Value       string
 	Regenerated bool
+	TokenURL    string // the control plane's token endpoint, for the downloads
+}
+
+// BulkItem is one account in a bulk confirmation or result.
+type BulkItem struct {
+	ID, Name string
+	OK       bool
+	Reason   string // why it failed
+}
+
+// Bulk is a bulk action's confirmation (Done false) or result (Done true).
+type Bulk struct {
+	Action string // "enable", "disable" or "delete"
+	Items  []BulkItem
+	Done   bool
+	Back   string // the list URL to return to
+}
+
+// Verify is the outcome of checking new credentials at the token endpoint.
+type Verify struct {
+	OK      bool
+	Message string
+}
+
+// ListState is what the toolbar, summary bar and table headers show of
+// the current view; the handler computes every URL.
+type ListState struct {
+	Q, Status, Usage, CreatedBy string
+	StaleDays                   int
+	Creators                    []string
+	Sort                        string
+	Desc                        bool
+	Query                       string            // the view's canonical query (may be empty)
+	SortURLs                    map[string]string // column key → URL sorting by it
+	Summary                     Summary
+	SummaryURLs                 map[string]string // "total", "enabled", "disabled", "never", "stale"
+	ExportURL                   string
+	ClearURL                    string
+	Filtered                    bool
+	Shown, Total                int
+	Columns                     map[string]bool // visible optional columns
+}
+
+// Summary counts accounts by hygiene category.
+type Summary struct{ Total, Enabled, Disabled, Never, Stale int }
+
+// Optional table columns, in order, with their headings.
+var Columns = []struct{ Key, Label string }{
+	{"clientId", "Client ID"}, {"status", "Status"}, {"createdBy", "Created by"},
+	{"createdAt", "Created"}, {"updatedAt", "Last updated"}, {"lastLogin", "Last login"},
 }
 
 // AccountsPage is the accounts list page.
 type AccountsPage struct {
+	List      ListState
 	Accounts  []Account
 	LoadError *Problem // the list could not be loaded
 	Create    CreateForm
@@ -104,3 +160,19 @@ func statusLine(status int) string {
 	}
 	return fmt.Sprintf("Error %d", status)
 }
+
+// envDataURL and jsonDataURL carry the new credentials as downloads made
+// in the browser, with no further request. They live only in this one
+// no-store response, like the secret itself.
+func envDataURL(s Secret) templ.SafeURL {
+	body := "RUNAI_CLIENT_ID=" + s.ClientID + "\nRUNAI_CLIENT_SECRET=" + s.Value + "\nRUNAI_TOKEN_URL=" + s.TokenURL + "\n"
+	return templ.SafeURL("data:text/plain;charset=utf-8," + url.PathEscape(body))
+}
+
+func jsonDataURL(s Secret) templ.SafeURL {
+	b, _ := json.MarshalIndent(map[string]string{"clientId": s.ClientID, "clientSecret": s.Value, "tokenUrl": s.TokenURL}, "", "  ")
+	return templ.SafeURL("data:application/json;charset=utf-8," + url.PathEscape(string(b)+"\n"))
+}
+
+// ShownAnnouncement is what a screen reader hears after the list changes.
+func (l ListState) ShownAnnouncement() string { return shownLabel(l) }

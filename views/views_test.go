@@ -57,10 +57,16 @@ func TestAccountRow(t *testing.T) {
 			if got := row.Find(`[data-testid="status"]`).Text(); got != tt.status {
 				t.Errorf("status %q", got)
 			}
+			if never := row.Find(`[data-testid="badge-never"]`).Length() == 1; never != tt.a.LastLogin.IsZero() {
+				t.Errorf("never-used badge = %v", never)
+			}
+			if got := row.Find(`input[type=checkbox][name=ids][form=bulk]`).AttrOr("value", ""); got != tt.a.ID {
+				t.Errorf("selection checkbox value %q", got)
+			}
 			if got := strings.Join(strings.Fields(row.Find(`[data-testid="toggle"]`).Text()), " "); got != tt.toggle {
 				t.Errorf("toggle accessible text %q", got)
 			}
-			if got := row.Find("td").Eq(5).Text(); got != tt.lastLogin {
+			if got := row.Find("td").Eq(6).Text(); got != tt.lastLogin {
 				t.Errorf("last login %q", got)
 			}
 			form := row.Find("form")
@@ -89,15 +95,19 @@ func TestAccountRow(t *testing.T) {
 }
 
 func TestAccountsTableHeaders(t *testing.T) {
-	doc := render(t, AccountsTable(nil), false)
-	if n := doc.Find(`thead th[scope="col"]`).Length(); n != 8 {
+	l := ListState{Sort: "lastLogin", Desc: true, SortURLs: map[string]string{"name": "/base/accounts?sort=name", "lastLogin": "/base/accounts?sort=lastLogin"}}
+	doc := render(t, AccountsTable(l, nil), false)
+	if n := doc.Find(`thead th[scope="col"]`).Length(); n != 9 {
 		t.Errorf("%d column headers with scope", n)
 	}
 	if !strings.Contains(doc.Find("#empty-row").Text(), "No service accounts yet") {
 		t.Error("no empty state")
 	}
-	if got := doc.Find(`[data-testid="account-count"]`).Text(); got != "0 service accounts" {
-		t.Errorf("count %q", got)
+	if got, _ := doc.Find(`th[aria-sort="descending"] a`).Attr("href"); got != "/base/accounts?sort=lastLogin" {
+		t.Errorf("sorted column link %q", got)
+	}
+	if doc.Find(`th[aria-sort="ascending"]`).Length() != 0 || doc.Find(`th[aria-sort="none"]`).Length() != 6 {
+		t.Error("aria-sort not set on every sortable header")
 	}
 }
 

@@ -32,6 +32,7 @@ type Config struct {
 	SessionMaxAge   time.Duration
 	ShutdownGrace   time.Duration
 	DemoSeed        int
+	StaleDays       int
 	SSO             handlers.SSO
 }
 
@@ -58,6 +59,7 @@ var settings = []setting{
 	{"session-max-age", "SESSION_MAX_AGE", "12h", "end a session this long after sign-in, however active"},
 	{"shutdown-grace", "SHUTDOWN_GRACE", "20s", "how long in-flight requests may take to finish on SIGTERM"},
 	{"demo-seed", "DEMO_SEED", "30", "number of accounts the demo stub starts with"},
+	{"stale-days", "STALE_DAYS", "90", "an account unused for this many days counts as stale (default of the filter)"},
 	{"sso-user-header", "SSO_USER_HEADER", "X-Forwarded-User", "header carrying the SSO user name (from trusted proxies only)"},
 	{"sso-email-header", "SSO_EMAIL_HEADER", "X-Forwarded-Email", "header carrying the SSO email (from trusted proxies only)"},
 	{"sso-groups-header", "SSO_GROUPS_HEADER", "X-Forwarded-Groups", "header carrying the SSO groups, comma-separated (from trusted proxies only)"},
@@ -191,5 +193,10 @@ func loadConfig(args []string, getenv func(string) string, usageOut io.Writer) (
 		bad("demo-seed", fmt.Errorf("%q: want 0 to 1000", get("demo-seed")))
 	}
 	cfg.DemoSeed = seed
+	stale, err := strconv.Atoi(get("stale-days"))
+	if err != nil || stale < 1 || stale > 3650 {
+		bad("stale-days", fmt.Errorf("%q: want 1 to 3650", get("stale-days")))
+	}
+	cfg.StaleDays = stale
 	return cfg, errors.Join(errs...)
 }

@@ -81,7 +81,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	}
 	e, err := handlers.New(handlers.Deps{
 		API: api, Sessions: store, Logger: logger, BasePath: cfg.BasePath, PublicURL: cfg.PublicURL,
-		TrustedProxies: cfg.TrustedProxies, SSO: cfg.SSO, Demo: demo, Ready: api.Ping, Metrics: m,
+		TrustedProxies: cfg.TrustedProxies, SSO: cfg.SSO, Demo: demo, Ready: api.Ping, Metrics: m, StaleDays: cfg.StaleDays,
 	})
 	if err != nil {
 		return err

@@ -1,0 +1,26 @@
+package handlers
+
+import (
+	"bytes"
+	"net/http"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/runai-tools/sa-dashboard/internal/listview"
+)
+
+// exportAccounts downloads the current view (same search, filters and
+// sort) as CSV. A plain link: it works without JavaScript.
+func (h *handler) exportAccounts(c echo.Context) error {
+	all, err := h.listAll(c.Request().Context(), c)
+	if err != nil {
+		return &actionError{action: "export the service accounts", err: err}
+	}
+	var buf bytes.Buffer
+	if err := listview.WriteCSV(&buf, listview.Apply(all, h.view(c), h.now())); err != nil {
+		return err
+	}
+	name := "service-accounts-" + h.now().UTC().Format("2006-01-02") + ".csv"
+	c.Response().Header().Set("Content-Disposition", `attachment; filename="`+name+`"`)
+	return c.Blob(http.StatusOK, "text/csv; charset=utf-8", buf.Bytes())
+}
