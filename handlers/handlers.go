@@ -69,15 +69,15 @@ type Deps struct {
 
 // handler holds the dependencies; its methods are the route handlers.
 type handler struct {
-	api      API
-	sessions *session.Store
-	log      *slog.Logger
-	base     string
-	public   *url.URL
-	trusted  []netip.Prefix
-	sso      SSO
-	demo     *views.DemoHint
-	ready    *readiness
+	api       API
+	sessions  *session.Store
+	log       *slog.Logger
+	base      string
+	public    *url.URL
+	trusted   []netip.Prefix
+	sso       SSO
+	demo      *views.DemoHint
+	ready     *readiness
 	metrics   *metrics.Metrics
 	staleDays int
 	now       func() time.Time
