@@ -1,0 +1,249 @@
+package handlers_test
+
+import (
+	"encoding/csv"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/PuerkitoBio/goquery"
+
+	"github.com/runai-tools/sa-dashboard/internal/stub"
+)
+
+// seedKnown adds accounts with known names, usage and creators.
+func seedKnown(h *harness) {
+	now := h.clock.Now()
+	for _, a := range []stub.Account{
+		{Name: "alpha-etl", CreatedBy: "ann@x.io", Enabled: true, CreatedAt: now.Add(-400 * 24 * time.Hour), LastLogin: now.Add(-time.Hour)},
+		{Name: "beta-ci", CreatedBy: "bob@x.io", Enabled: false, CreatedAt: now.Add(-300 * 24 * time.Hour)},
+		{Name: "gamma-old", CreatedBy: "ann@x.io", Enabled: true, CreatedAt: now.Add(-200 * 24 * time.Hour), LastLogin: now.Add(-120 * 24 * time.Hour)},
+		{Name: "=cmd|calc", CreatedBy: "@evil", Enabled: true, CreatedAt: now.Add(-10 * 24 * time.Hour), LastLogin: now.Add(-40 * 24 * time.Hour)},
+	} {
+		h.stub.Insert(a, "s")
+	}
+}
+
+func rowNames(t *testing.T, r resp) string {
+	t.Helper()
+	var names []string
+	r.doc(t).Find(`tr[data-testid="account-row"]`).Each(func(_ int, s *goquery.Selection) {
+		names = append(names, s.AttrOr("data-name", ""))
+	})
+	return strings.Join(names, ",")
+}
+
+func TestListViews(t *testing.T) {
+	h := newHarness(t, options{})
+	seedKnown(h)
+	h.signIn()
+	tests := []struct{ query, want string }{
+		{"", "=cmd|calc,alpha-etl,beta-ci,gamma-old"},
+		{"q=ETL", "alpha-etl"},
+		{"q=bob%40", "beta-ci"},
+		{"status=disabled", "beta-ci"},
+		{"usage=never", "beta-ci"},
+		{"usage=stale", "gamma-old"},
+		{"usage=stale&staleDays=30", "=cmd|calc,gamma-old"},
+		{"createdBy=ann%40x.io&sort=lastLogin&dir=desc", "alpha-etl,gamma-old"},
+		{"sort=lastLogin", "gamma-old,=cmd|calc,alpha-etl,beta-ci"},
+		{"sort=lastLogin&dir=desc", "alpha-etl,=cmd|calc,gamma-old,beta-ci"},
+		// Hostile values: the default view, never an error page.
+		{"sort=%3Cscript%3E&dir=up&status=x&usage=%00&staleDays=-1&q=%ff", "=cmd|calc,alpha-etl,beta-ci,gamma-old"},
+	}
+	for _, tt := range tests {
+		r := h.get("/accounts?" + tt.query)
+		if r.StatusCode != 200 {
+			t.Errorf("%s: status %d", tt.query, r.StatusCode)
+			continue
+		}
+		if got := rowNames(t, r); got != tt.want {
+			t.Errorf("%s: rows %s, want %s", tt.query, got, tt.want)
+		}
+	}
+	// The HTMX variant targeting the list answers with the list region only.
+	r := h.do("GET", "/accounts?q=gamma", nil, map[string]string{"HX-Request": "true", "HX-Target": "list"})
+	if strings.Contains(r.body, `data-testid="create-form"`) || !strings.Contains(r.body, `id="list"`) || rowNames(t, r) != "gamma-old" {
+		t.Errorf("list fragment wrong: %s", rowNames(t, r))
+	}
+	if !strings.Contains(r.Header.Get("HX-Trigger-After-Settle"), "Showing 1 of 4 service accounts") {
+		t.Errorf("no announcement: %q", r.Header.Get("HX-Trigger-After-Settle"))
+	}
+}
+
+func TestSummaryLinksAndBadges(t *testing.T) {
+	h := newHarness(t, options{})
+	seedKnown(h)
+	h.signIn()
+	doc := h.get("/accounts").doc(t)
+	want := map[string]string{"total": "4 total", "enabled": "3 enabled", "disabled": "1 disabled", "never used": "1 never used", "stale": "1 stale"}
+	for k, text := range want {
+		s := doc.Find(`[data-testid="summary-` + k + `"]`)
+		if got := strings.Join(strings.Fields(s.Text()), " "); got != text {
+			t.Errorf("summary %s = %q, want %q", k, got, text)
+		}
+	}
+	href, _ := doc.Find(`[data-testid="summary-stale"]`).Attr("href")
+	if got := rowNames(t, h.get(strings.TrimPrefix(href, h.base))); got != "gamma-old" {
+		t.Errorf("the stale link (%s) shows %s", href, got)
+	}
+	if doc.Find(`tr[data-name="beta-ci"] [data-testid="badge-never"]`).Length() != 1 || doc.Find(`tr[data-name="gamma-old"] [data-testid="badge-stale"]`).Length() != 1 {
+		t.Error("hygiene badges missing")
+	}
+}
+
+func TestExportCSV(t *testing.T) {
+	h := newHarness(t, options{})
+	seedKnown(h)
+	h.signIn()
+	r := h.get("/accounts/export.csv?createdBy=ann%40x.io&sort=name&dir=desc")
+	if r.StatusCode != 200 || !strings.HasPrefix(r.Header.Get("Content-Type"), "text/csv") || !strings.Contains(r.Header.Get("Content-Disposition"), "attachment") {
+		t.Fatalf("%d %v", r.StatusCode, r.Header)
+	}
+	recs, err := csv.NewReader(strings.NewReader(r.body)).ReadAll()
+	if err != nil || len(recs) != 3 || recs[1][0] != "gamma-old" || recs[2][0] != "alpha-etl" {
+		t.Fatalf("export of the view: %v %v", recs, err)
+	}
+	all, _ := csv.NewReader(strings.NewReader(h.get("/accounts/export.csv").body)).ReadAll()
+	for _, rec := range all {
+		if rec[0] == "'=cmd|calc" && rec[4] == "'@evil" {
+			return
+		}
+	}
+	t.Errorf("formula cells not neutralised: %v", all)
+}
+
+func TestColumnsRemembered(t *testing.T) {
+	h := newHarness(t, options{seed: 2})
+	h.signIn()
+	r := h.get("/accounts?columns=1&cols=status&cols=lastLogin&cols=bogus&view=" + url.QueryEscape("sort=createdAt"))
+	if r.StatusCode != http.StatusSeeOther || r.Header.Get("Location") != "/accounts?sort=createdAt" {
+		t.Fatalf("%d %q", r.StatusCode, r.Header.Get("Location"))
+	}
+	doc := h.get("/accounts").doc(t)
+	var heads []string
+	doc.Find("thead th").Each(func(_ int, s *goquery.Selection) { heads = append(heads, strings.Fields(s.Text() + " x")[0]) })
+	if got := strings.Join(heads, ","); got != "x,Name,Status,Last,Actions" {
+		t.Errorf("headers %s", got)
+	}
+	if doc.Find(`tr[data-testid="account-row"]`).First().Find("td").Length() != 4 {
+		t.Error("rows do not follow the columns")
+	}
+}
+
+func TestBulkActions(t *testing.T) {
+	for _, v := range []struct {
+		action string
+		check  func(a stub.Account, ok bool) bool
+	}{
+		{"disable", func(a stub.Account, ok bool) bool { return ok && !a.Enabled }},
+		{"enable", func(a stub.Account, ok bool) bool { return ok && a.Enabled }},
+		{"delete", func(_ stub.Account, ok bool) bool { return !ok }},
+	} {
+		t.Run(v.action, func(t *testing.T) {
+			h := newHarness(t, options{seed: 6})
+			h.signIn()
+			accts := h.stub.Accounts()
+			picked := []stub.Account{accts[0], accts[2], accts[4]}
+			admin, _ := h.stub.IssueToken(nil)
+			for _, a := range picked { // start from the opposite state
+				_ = h.api.SetServiceAccountEnabled(t.Context(), admin, a.ID, v.action != "enable")
+			}
+			form := url.Values{"action": {v.action}}
+			for _, a := range picked {
+				form.Add("ids", a.ID)
+			}
+			h.stub.ResetCalls()
+			r := h.post("/accounts/bulk/confirm", form, false)
+			names := r.doc(t).Find(`[data-testid="bulk-names"] li`)
+			if r.StatusCode != 200 || names.Length() != 3 || !strings.Contains(names.Text(), picked[1].Name) {
+				t.Fatalf("confirmation: %d, %d names", r.StatusCode, names.Length())
+			}
+			for _, c := range h.stub.Calls() {
+				if c.Op.Mutating() {
+					t.Fatal("the confirmation changed something")
+				}
+			}
+			// One account fails: reported with its reason, the others done.
+			op := stub.OpUpdate
+			if v.action == "delete" {
+				op = stub.OpDelete
+			}
+			h.stub.FailNext(op, 1, 403)
+			exec := url.Values{"action": {v.action}}
+			r.doc(t).Find(`form[action="/accounts/bulk"] input[type=hidden]`).Each(func(_ int, s *goquery.Selection) {
+				if n := s.AttrOr("name", ""); n == "ids" || n == "names" {
+					exec.Add(n, s.AttrOr("value", ""))
+				}
+			})
+			r = h.post("/accounts/bulk", exec, false)
+			doc := r.doc(t)
+			if doc.Find(`[data-testid="bulk-ok"]`).Length() != 2 || doc.Find(`[data-testid="bulk-failed"]`).Length() != 1 {
+				t.Fatalf("result: %s", doc.Find(`[data-testid="bulk-result"]`).Text())
+			}
+			if !strings.Contains(doc.Find(`[data-testid="bulk-failed"]`).Text(), "does not allow") {
+				t.Error("failure without its reason")
+			}
+			done := 0
+			for _, p := range picked {
+				a, ok := h.stub.Account(p.ID)
+				if v.check(a, ok) {
+					done++
+				}
+			}
+			if done != 2 {
+				t.Errorf("%d accounts changed at the stub, want 2", done)
+			}
+			if n := strings.Count(h.logs.String(), "msg=audit action=bulk-"+v.action); n != 3 {
+				t.Errorf("%d audit lines, want 3", n)
+			}
+		})
+	}
+}
+
+func TestBulkAllInView(t *testing.T) {
+	h := newHarness(t, options{})
+	seedKnown(h)
+	h.signIn()
+	r := h.post("/accounts/bulk/confirm", url.Values{"action": {"disable"}, "all": {"1"}, "view": {"createdBy=ann%40x.io"}}, false)
+	if got := r.doc(t).Find(`[data-testid="bulk-names"]`).Text(); !strings.Contains(got, "alpha-etl") || !strings.Contains(got, "gamma-old") || strings.Contains(got, "beta-ci") {
+		t.Errorf("all-in-view names: %q", got)
+	}
+	r = h.post("/accounts/bulk/confirm", url.Values{"action": {"delete"}}, false)
+	if r.StatusCode != http.StatusSeeOther {
+		t.Errorf("nothing selected: %d", r.StatusCode)
+	}
+	if r := h.post("/accounts/bulk", url.Values{"action": {"explode"}, "ids": {"x"}, "names": {"x"}}, false); r.StatusCode != http.StatusBadRequest {
+		t.Errorf("unknown action: %d", r.StatusCode)
+	}
+}
+
+func TestVerifyCredentials(t *testing.T) {
+	for _, v := range variants() {
+		t.Run(v.name, func(t *testing.T) {
+			h := newHarness(t, options{})
+			h.signIn()
+			r := h.post("/accounts", url.Values{"name": {"handover-bot"}}, v.htmx)
+			doc := r.doc(t)
+			id, secret := doc.Find(`[data-testid="secret-client-id"]`).Text(), doc.Find(`[data-testid="secret-value"]`).Text()
+			env, _ := doc.Find(`[data-testid="download-env"]`).Attr("href")
+			if dec, _ := url.PathUnescape(strings.TrimPrefix(env, "data:text/plain;charset=utf-8,")); !strings.Contains(dec, "RUNAI_CLIENT_SECRET="+secret) || !strings.Contains(dec, "RUNAI_TOKEN_URL=http") {
+				t.Errorf(".env download %q", dec)
+			}
+			ok := h.post("/accounts/verify", url.Values{"client_id": {id}, "client_secret": {secret}}, v.htmx)
+			text := ok.doc(t).Find(`[data-testid="verify-result"]`).Text()
+			if !strings.HasPrefix(text, "Verified") || strings.Contains(ok.body, "eyJ") {
+				t.Errorf("verify: %q", text)
+			}
+			bad := h.post("/accounts/verify", url.Values{"client_id": {id}, "client_secret": {"wrong"}}, v.htmx)
+			if text := bad.doc(t).Find(`[data-testid="verify-result"]`).Text(); !strings.Contains(text, "invalid client credentials") {
+				t.Errorf("failed verify: %q", text)
+			}
+			if strings.Contains(h.logs.String(), secret) {
+				t.Error("secret logged")
+			}
+		})
+	}
+}
