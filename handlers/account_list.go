@@ -102,6 +102,12 @@ func (h *handler) listState(c echo.Context, v listview.View, all []views.Account
 		Filtered: v.Filtered(), Shown: shown, Total: len(all),
 		Columns: h.columns(c),
 	}
+	if l.Columns == nil { // no choice made yet: every column shows
+		l.Columns = map[string]bool{}
+		for _, col := range views.Columns {
+			l.Columns[col.Key] = true
+		}
+	}
 	for _, k := range listview.SortKeys {
 		w := v
 		w.Desc = v.Sort == k && !v.Desc

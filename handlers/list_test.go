@@ -247,3 +247,12 @@ func TestVerifyCredentials(t *testing.T) {
 		})
 	}
 }
+
+func TestColumnsFormShowsEffectiveChoice(t *testing.T) {
+	h := newHarness(t, options{seed: 1})
+	h.signIn()
+	doc := h.get("/accounts").doc(t)
+	if n := doc.Find(`[data-testid="columns-form"] input[name=cols]:checked`).Length(); n != 6 {
+		t.Errorf("%d columns ticked before any choice, want all 6", n)
+	}
+}
