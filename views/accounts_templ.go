@@ -193,7 +193,7 @@ func Toolbar(l ListState) templ.Component {
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 10, "</select></div><div class=\"field narrow\"><label for=\"f-stale\">Stale after (days)</label> <input id=\"f-stale\" name=\"staleDays\" type=\"number\" min=\"1\" max=\"3650\" value=\"")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 10, "</select></div><div class=\"field narrow\"><label for=\"f-stale\">Stale (days)</label> <input id=\"f-stale\" name=\"staleDays\" type=\"number\" min=\"1\" max=\"3650\" value=\"")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
@@ -1143,9 +1143,9 @@ func sortHint(l ListState, key string) string {
 // colClass keeps less essential columns out of narrow windows.
 func colClass(key string) string {
 	switch key {
-	case "createdBy", "createdAt":
+	case "createdBy":
 		return "hide-narrow"
-	case "updatedAt":
+	case "createdAt", "updatedAt":
 		return "hide-medium"
 	}
 	return ""
@@ -1388,7 +1388,7 @@ func AccountRow(a Account, focus bool) templ.Component {
 			}
 		}
 		if colOn(ctx, "createdAt") {
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 103, "<td class=\"hide-narrow\">")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 103, "<td class=\"hide-medium\">")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
