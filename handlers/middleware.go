@@ -2,7 +2,6 @@ package handlers
 
 import (
 	"crypto/rand"
-	"crypto/subtle"
 	"fmt"
 	"log/slog"
 	"net"
@@ -194,7 +193,7 @@ func (h *handler) loadSession(next echo.HandlerFunc) echo.HandlerFunc {
 		})
 		c.Set(stateKey, st)
 		vr := &views.Request{
-			CSRF: st.csrf(), BasePath: h.prefix(c), RequestID: requestIDOf(c), Demo: h.demo != nil, Now: h.now(),
+			CSRF: maskToken(st.csrf()), BasePath: h.prefix(c), RequestID: requestIDOf(c), Demo: h.demo != nil, Now: h.now(),
 			User: h.viewUser(c), SSO: identityOf(c).display(), Columns: h.columns(c),
 		}
 		c.SetRequest(r.WithContext(views.WithRequest(r.Context(), vr)))
@@ -231,7 +230,7 @@ func (h *handler) checkCSRF(next echo.HandlerFunc) echo.HandlerFunc {
 		if got == "" {
 			return &errCSRF{reason: "no token"}
 		}
-		if want == "" || subtle.ConstantTimeCompare([]byte(got), []byte(want)) != 1 {
+		if !tokenMatches(got, want) {
 			return &errCSRF{reason: "token mismatch"}
 		}
 		return next(c)

@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"net/http"
+	"strings"
 
 	"github.com/labstack/echo/v4"
 	"github.com/labstack/echo/v4/middleware"
@@ -22,7 +23,8 @@ func (h *handler) routes() *echo.Echo {
 	e.IPExtractor = h.ipExtractor()
 
 	e.Pre(routeOnEscapedPath)
-	e.Use(h.securityHeaders, h.requestID, h.logRequests, middleware.Recover(), middleware.BodyLimit(maxBody), h.readProxyHeaders)
+	e.Use(h.securityHeaders, h.requestID, h.logRequests, middleware.Recover(), middleware.BodyLimit(maxBody),
+		middleware.GzipWithConfig(middleware.GzipConfig{Level: 5, MinLength: 4096, Skipper: noCompression}), h.readProxyHeaders)
 
 	b := h.base
 	e.GET(b+static.Prefix+"*", echo.WrapHandler(http.StripPrefix(b+"/static", static.Handler())))
@@ -60,6 +62,15 @@ func (h *handler) routes() *echo.Echo {
 	e.GET(b+"/accounts/:id/regenerate", h.confirmRegenerate, auth...)
 	e.POST(b+"/accounts/:id/regenerate", h.regenerateSecret, auth...)
 	return e
+}
+
+// noCompression skips compression for anything but GET: the responses
+// that carry a one-time secret (create, regenerate) or a pasted token's
+// echo are POST answers, so a compression side channel (BREACH) has
+// nothing to measure. GET pages carry the CSRF token freshly masked.
+// Static assets come precompressed.
+func noCompression(c echo.Context) bool {
+	return c.Request().Method != http.MethodGet || strings.Contains(c.Request().URL.Path, static.Prefix)
 }
 
 // routeOnEscapedPath makes Echo match routes on the escaped path, so an

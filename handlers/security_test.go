@@ -214,3 +214,25 @@ func newUserOf(t *testing.T, h *harness) *harness {
 	other.signIn()
 	return other
 }
+
+// TestCompressionOnlyWithoutSecrets: GET pages are compressed, answers
+// that can carry a one-time secret (POST) never are, and no two pages
+// carry the same CSRF token bytes.
+func TestCompressionOnlyWithoutSecrets(t *testing.T) {
+	h := newHarness(t, options{seed: 40})
+	h.signIn()
+	gz := map[string]string{"Accept-Encoding": "gzip"}
+	if r := h.do("GET", "/accounts", nil, gz); r.Header.Get("Content-Encoding") != "gzip" {
+		t.Error("the list page is not compressed")
+	}
+	first := h.get("/accounts")
+	second := h.get("/accounts")
+	if a, b := csrfRe.FindStringSubmatch(first.body)[1], csrfRe.FindStringSubmatch(second.body)[1]; a == b {
+		t.Error("the CSRF token is rendered identically twice")
+	}
+	hdr := map[string]string{"Accept-Encoding": "gzip", "Origin": h.srv.URL}
+	r := h.do("POST", "/accounts", url.Values{"name": {"secret-bearer"}, "_csrf": {h.csrf}}, hdr)
+	if r.StatusCode != 200 || r.Header.Get("Content-Encoding") != "" || !strings.Contains(r.body, `data-testid="secret-value"`) {
+		t.Errorf("create answer: %d, Content-Encoding %q", r.StatusCode, r.Header.Get("Content-Encoding"))
+	}
+}
