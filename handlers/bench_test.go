@@ -38,19 +38,7 @@ func accounts(n int) []apiclient.ServiceAccount {
 func BenchmarkAccountsPage(b *testing.B) {
 	for _, n := range []int{100, 1000} {
 		b.Run(fmt.Sprintf("accounts=%d", n), func(b *testing.B) {
-			list := accounts(n)
-			api := &fakeAPI{
-				ListFn: func(context.Context, string) ([]apiclient.ServiceAccount, error) { return list, nil },
-				ExchangeFn: func(context.Context, string, apiclient.Secret) (apiclient.Token, error) {
-					return apiclient.Token{AccessToken: "tok"}, nil
-				},
-			}
-			store, _ := session.NewStore(session.Config{Keys: [][]byte{session.RandomKey()}})
-			e, err := handlers.New(handlers.Deps{API: api, Sessions: store})
-			if err != nil {
-				b.Fatal(err)
-			}
-			cookie := benchSignIn(b, e)
+			e, cookie := benchApp(b, n)
 			req := httptest.NewRequest("GET", "/accounts", nil)
 			req.Header.Set("Cookie", cookie)
 			var size int
@@ -67,6 +55,25 @@ func BenchmarkAccountsPage(b *testing.B) {
 			b.ReportMetric(float64(size)/1024, "KiB/page")
 		})
 	}
+}
+
+// benchApp is the dashboard over an in-memory API holding n accounts,
+// with a signed-in session cookie.
+func benchApp(b *testing.B, n int) (http.Handler, string) {
+	b.Helper()
+	list := accounts(n)
+	api := &fakeAPI{
+		ListFn: func(context.Context, string) ([]apiclient.ServiceAccount, error) { return list, nil },
+		ExchangeFn: func(context.Context, string, apiclient.Secret) (apiclient.Token, error) {
+			return apiclient.Token{AccessToken: "tok"}, nil
+		},
+	}
+	store, _ := session.NewStore(session.Config{Keys: [][]byte{session.RandomKey()}})
+	e, err := handlers.New(handlers.Deps{API: api, Sessions: store})
+	if err != nil {
+		b.Fatal(err)
+	}
+	return e, benchSignIn(b, e)
 }
 
 func benchSignIn(b *testing.B, e http.Handler) string {
@@ -91,19 +98,7 @@ func benchSignIn(b *testing.B, e http.Handler) string {
 // (middleware, session, the API answered in memory, filtering, sorting,
 // rendering). The target is well under 50 ms each.
 func BenchmarkListInteractions(b *testing.B) {
-	list := accounts(1000)
-	api := &fakeAPI{
-		ListFn: func(context.Context, string) ([]apiclient.ServiceAccount, error) { return list, nil },
-		ExchangeFn: func(context.Context, string, apiclient.Secret) (apiclient.Token, error) {
-			return apiclient.Token{AccessToken: "tok"}, nil
-		},
-	}
-	store, _ := session.NewStore(session.Config{Keys: [][]byte{session.RandomKey()}})
-	e, err := handlers.New(handlers.Deps{API: api, Sessions: store})
-	if err != nil {
-		b.Fatal(err)
-	}
-	cookie := benchSignIn(b, e)
+	e, cookie := benchApp(b, 1000)
 	for _, q := range []struct{ name, query string }{
 		{"search", "q=account-04"},
 		{"search-all-match", "q=service"},
