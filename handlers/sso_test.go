@@ -155,3 +155,27 @@ func TestTokenFromProxyHeader(t *testing.T) {
 		t.Errorf("untrusted token header accepted: %d", r.StatusCode)
 	}
 }
+
+// TestClientIPFromTrustedProxiesOnly: X-Forwarded-For names the client
+// only when the peer is a trusted proxy.
+func TestClientIPFromTrustedProxiesOnly(t *testing.T) {
+	for _, tt := range []struct {
+		name    string
+		trusted []netip.Prefix
+		want    string
+	}{
+		{"trusted proxy", loopback, "ip=203.0.113.9"},
+		{"untrusted peer", []netip.Prefix{netip.MustParsePrefix("10.0.0.0/8")}, "ip=127.0.0.1"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			h := newHarness(t, options{trusted: tt.trusted})
+			h.do("GET", "/healthz", nil, map[string]string{"X-Forwarded-For": "203.0.113.9"})
+			if !strings.Contains(h.logs.String(), "path=/healthz status=200") || !strings.Contains(h.logs.String(), tt.want) {
+				t.Errorf("want %s in the request log:\n%s", tt.want, h.logs.String())
+			}
+			if tt.want != "ip=203.0.113.9" && strings.Contains(h.logs.String(), "203.0.113.9") {
+				t.Error("an untrusted peer chose the client IP")
+			}
+		})
+	}
+}
