@@ -73,20 +73,29 @@ func (h *handler) runBulk(c echo.Context) error {
 		return echo.NewHTTPError(http.StatusBadRequest, "unknown bulk action")
 	}
 	form, _ := c.FormParams()
-	ids, names := form["ids"], form["names"]
-	if len(ids) == 0 || len(ids) > 1000 || len(names) != len(ids) {
+	ids := form["ids"]
+	if len(ids) == 0 || len(ids) > 1000 {
 		return echo.NewHTTPError(http.StatusBadRequest, "malformed bulk request")
 	}
-	items := make([]views.BulkItem, len(ids))
 	ctx := c.Request().Context()
 	token := h.tokenOf(c)
+	// Names for the report and the audit come from the API, not the form.
+	all, err := h.listAll(ctx, c)
+	if err != nil {
+		return &actionError{action: "load the service accounts", err: err}
+	}
+	names := make(map[string]string, len(all))
+	for _, a := range all {
+		names[a.ID] = a.Name
+	}
+	items := make([]views.BulkItem, len(ids))
 	g := new(errgroup.Group)
 	g.SetLimit(bulkConcurrency)
 	for i, id := range ids {
-		items[i] = views.BulkItem{ID: id, Name: names[i]}
+		items[i] = views.BulkItem{ID: id, Name: names[id]}
 		g.Go(func() error {
 			err := h.bulkOne(ctx, token, action, id)
-			h.audit(c, "bulk-"+action, id, names[i], err)
+			h.audit(c, "bulk-"+action, id, names[id], err)
 			if err != nil {
 				_, p := h.problemFor(c, action, true, err)
 				items[i].Reason = p.Detail

@@ -25,7 +25,12 @@ func (h *handler) deleteAccount(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	// The name for messages and the audit line comes from the API when it
+	// can be read (the form's copy is only a fallback).
 	name := c.FormValue("name")
+	if a, gerr := h.api.GetServiceAccount(c.Request().Context(), h.tokenOf(c), id); gerr == nil {
+		name = a.Name
+	}
 	err = h.api.DeleteServiceAccount(c.Request().Context(), h.tokenOf(c), id)
 	h.audit(c, "delete", id, name, err)
 	if err != nil {

@@ -20,11 +20,12 @@ func (h *handler) regenerateSecret(c echo.Context) error {
 	ctx := c.Request().Context()
 	token := h.tokenOf(c)
 	secret, err := h.api.RegenerateSecret(ctx, token, id)
-	h.audit(c, "regenerate-secret", id, name, err)
 	if err != nil {
+		h.audit(c, "regenerate-secret", id, name, err)
 		return &actionError{action: "regenerate the secret of " + subject(name, id), accountID: id, mutation: true, err: err}
 	}
 	row := h.fetchAccount(ctx, token, id, views.Account{ID: id, Name: name})
+	h.audit(c, "regenerate-secret", id, row.Name, nil)
 	s := views.Secret{AccountID: id, Name: row.Name, ClientID: row.ClientID, Value: secret.Reveal(), Regenerated: true, TokenURL: h.api.TokenURL()}
 	if isHTMX(c) {
 		var r *views.Account

@@ -27,11 +27,12 @@ func (h *handler) setEnabled(c echo.Context, enabled bool) error {
 	ctx := c.Request().Context()
 	token := h.tokenOf(c)
 	err = h.api.SetServiceAccountEnabled(ctx, token, id, enabled)
-	h.audit(c, verb, id, name, err)
 	if err != nil {
+		h.audit(c, verb, id, name, err)
 		return &actionError{action: verb + " " + subject(name, id), accountID: id, mutation: true, err: err}
 	}
 	row := h.fetchAccount(ctx, token, id, views.Account{ID: id, Name: name, Enabled: enabled})
+	h.audit(c, verb, id, row.Name, nil) // the name as the API tells it, when it could be read
 	msg := subject(row.Name, id) + " is now " + state + "."
 	if !isHTMX(c) {
 		return h.redirectWithFlash(c, "success", msg, h.returnPath(c))

@@ -390,3 +390,22 @@ func TestRequestTooLarge(t *testing.T) {
 		t.Fatalf("%d", r.StatusCode)
 	}
 }
+
+// TestAuditNamesComeFromTheAPI: a forged name in the form does not end up
+// in the audit log.
+func TestAuditNamesComeFromTheAPI(t *testing.T) {
+	h := newHarness(t, options{seed: 3})
+	h.signIn()
+	a, b := h.stub.Accounts()[0], h.stub.Accounts()[1]
+	h.post(accountPath(a.ID, "/disable"), url.Values{"name": {"forged-name"}}, true)
+	h.post(accountPath(b.ID, "/delete"), url.Values{"name": {"forged-name"}}, false)
+	logs := h.logs.String()
+	if strings.Contains(logs, "forged-name") {
+		t.Error("a name from the form reached the audit log")
+	}
+	for _, n := range []string{a.Name, b.Name} {
+		if !strings.Contains(logs, "target_name="+n) {
+			t.Errorf("audit lacks %s", n)
+		}
+	}
+}

@@ -174,7 +174,7 @@ func TestBulkActions(t *testing.T) {
 			h.stub.FailNext(op, 1, 403)
 			exec := url.Values{"action": {v.action}}
 			r.doc(t).Find(`form[action="/accounts/bulk"] input[type=hidden]`).Each(func(_ int, s *goquery.Selection) {
-				if n := s.AttrOr("name", ""); n == "ids" || n == "names" {
+				if n := s.AttrOr("name", ""); n == "ids" {
 					exec.Add(n, s.AttrOr("value", ""))
 				}
 			})
@@ -215,7 +215,7 @@ func TestBulkAllInView(t *testing.T) {
 	if r.StatusCode != http.StatusSeeOther {
 		t.Errorf("nothing selected: %d", r.StatusCode)
 	}
-	if r := h.post("/accounts/bulk", url.Values{"action": {"explode"}, "ids": {"x"}, "names": {"x"}}, false); r.StatusCode != http.StatusBadRequest {
+	if r := h.post("/accounts/bulk", url.Values{"action": {"explode"}, "ids": {"x"}}, false); r.StatusCode != http.StatusBadRequest {
 		t.Errorf("unknown action: %d", r.StatusCode)
 	}
 }
