@@ -23,7 +23,7 @@ func (h *handler) bulkTargets(c echo.Context) (action string, items []views.Bulk
 	if action != "enable" && action != "disable" && action != "delete" {
 		return "", nil, echo.NewHTTPError(http.StatusBadRequest, "unknown bulk action")
 	}
-	all, err := h.listAll(c.Request().Context(), c)
+	all, err := h.listAll(c)
 	if err != nil {
 		return "", nil, &actionError{action: "load the service accounts", err: err}
 	}
@@ -80,7 +80,7 @@ func (h *handler) runBulk(c echo.Context) error {
 	ctx := c.Request().Context()
 	token := h.tokenOf(c)
 	// Names for the report and the audit come from the API, not the form.
-	all, err := h.listAll(ctx, c)
+	all, err := h.listAll(c)
 	if err != nil {
 		return &actionError{action: "load the service accounts", err: err}
 	}

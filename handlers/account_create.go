@@ -42,7 +42,7 @@ func (h *handler) createAccount(c echo.Context) error {
 	row := h.fetchAccount(ctx, token, cr.ID, views.Account{
 		ID: cr.ID, Name: cr.Name, ClientID: cr.ClientID, Enabled: true, CreatedAt: h.now(), UpdatedAt: h.now(),
 	})
-	secret := views.Secret{AccountID: cr.ID, Name: cr.Name, ClientID: row.ClientID, Value: cr.ClientSecret.Reveal(), TokenURL: h.api.TokenURL()}
+	secret := views.Secret{Name: cr.Name, ClientID: row.ClientID, Value: cr.ClientSecret.Reveal(), TokenURL: h.api.TokenURL()}
 	if isHTMX(c) {
 		return h.render(c, http.StatusOK, "Service accounts", views.CreateResult(secret, row))
 	}

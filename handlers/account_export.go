@@ -12,7 +12,7 @@ import (
 // exportAccounts downloads the current view (same search, filters and
 // sort) as CSV. A plain link: it works without JavaScript.
 func (h *handler) exportAccounts(c echo.Context) error {
-	all, err := h.listAll(c.Request().Context(), c)
+	all, err := h.listAll(c)
 	if err != nil {
 		return &actionError{action: "export the service accounts", err: err}
 	}

@@ -50,8 +50,8 @@ func (h *handler) view(c echo.Context) listview.View {
 }
 
 // listAll fetches every account as view models.
-func (h *handler) listAll(ctx context.Context, c echo.Context) ([]views.Account, error) {
-	list, err := h.api.ListServiceAccounts(ctx, h.tokenOf(c))
+func (h *handler) listAll(c echo.Context) ([]views.Account, error) {
+	list, err := h.api.ListServiceAccounts(c.Request().Context(), h.tokenOf(c))
 	if err != nil {
 		return nil, err
 	}
@@ -67,7 +67,7 @@ func (h *handler) listAll(ctx context.Context, c echo.Context) ([]views.Account,
 // is shown in the page (the create form stays usable), except 401,
 // returned so the user is sent to sign in.
 func (h *handler) accountsPage(c echo.Context, page views.AccountsPage) (views.AccountsPage, int, error) {
-	all, err := h.listAll(c.Request().Context(), c)
+	all, err := h.listAll(c)
 	if err != nil {
 		if apiclient.IsUnauthorized(err) {
 			return page, 0, err

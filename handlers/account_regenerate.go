@@ -26,7 +26,7 @@ func (h *handler) regenerateSecret(c echo.Context) error {
 	}
 	row := h.fetchAccount(ctx, token, id, views.Account{ID: id, Name: name})
 	h.audit(c, "regenerate-secret", id, row.Name, nil)
-	s := views.Secret{AccountID: id, Name: row.Name, ClientID: row.ClientID, Value: secret.Reveal(), Regenerated: true, TokenURL: h.api.TokenURL()}
+	s := views.Secret{Name: row.Name, ClientID: row.ClientID, Value: secret.Reveal(), Regenerated: true, TokenURL: h.api.TokenURL()}
 	if isHTMX(c) {
 		var r *views.Account
 		if row.ClientID != "" { // a real read, not the fallback

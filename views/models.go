@@ -61,7 +61,6 @@ const (
 // Secret is a one-time credential display after create or regenerate. It
 // is rendered once, into a no-store response, and never kept.
 type Secret struct {
-	AccountID   string
 	Name        string
 	ClientID    string
 	Value       string
