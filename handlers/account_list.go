@@ -55,10 +55,9 @@ func (h *handler) listAll(c echo.Context) ([]views.Account, error) {
 	if err != nil {
 		return nil, err
 	}
-	now := h.now()
 	out := make([]views.Account, len(list))
 	for i, a := range list {
-		out[i] = h.row(a, now)
+		out[i] = toView(a) // Apply marks staleness with the view's own threshold
 	}
 	return out, nil
 }
@@ -100,7 +99,7 @@ func (h *handler) listState(c echo.Context, v listview.View, all []views.Account
 		SortURLs: map[string]string{},
 		Summary:  views.Summary{Total: s.Total, Enabled: s.Enabled, Disabled: s.Disabled, Never: s.Never, Stale: s.Stale},
 		Filtered: v.Filtered(), Shown: shown, Total: len(all),
-		Columns: h.columns(c),
+		Columns: views.RequestFrom(c.Request().Context()).Columns, // read once, in loadSession
 	}
 	if l.Columns == nil { // no choice made yet: every column shows
 		l.Columns = map[string]bool{}
@@ -131,7 +130,8 @@ func (h *handler) listState(c echo.Context, v listview.View, all []views.Account
 	return l
 }
 
-// row converts an API account to a table row.
+// row converts an API account to a table row on its own (after a
+// mutation, outside any view): stale by the configured threshold.
 func (h *handler) row(a apiclient.ServiceAccount, now time.Time) views.Account {
 	v := toView(a)
 	v.Stale = listview.Stale(v, now, h.staleDays)

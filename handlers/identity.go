@@ -190,7 +190,7 @@ func (h *handler) viewUser(c echo.Context) *views.User {
 	return u
 }
 
-// forbiddenPage answers an identity outside the allow-list.
+// forbiddenProblem explains the refusal of an identity outside the allow-list.
 func forbiddenProblem(who, rid string) views.Problem {
 	p := views.Problem{
 		Title:     "Access denied",

@@ -256,3 +256,13 @@ func TestColumnsFormShowsEffectiveChoice(t *testing.T) {
 		t.Errorf("%d columns ticked before any choice, want all 6", n)
 	}
 }
+
+func TestStaleBadgeFollowsTheView(t *testing.T) {
+	h := newHarness(t, options{})
+	seedKnown(h)
+	h.signIn()
+	doc := h.get("/accounts?staleDays=30").doc(t)
+	if doc.Find(`tr[data-name="=cmd|calc"] [data-testid="badge-stale"]`).Length() != 1 {
+		t.Error("an account unused for 40 days is not badged stale in a 30-day view")
+	}
+}

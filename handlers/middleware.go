@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/http"
 	"net/netip"
+	"net/url"
 	"regexp"
 	"strings"
 	"time"
@@ -267,7 +268,7 @@ func (h *handler) toSignIn(c echo.Context, notice string) error {
 	}
 	target := h.link(c, "/signin")
 	if next := h.returnPath(c); next != h.link(c, "/accounts") {
-		target += "?next=" + queryEscape(next)
+		target += "?next=" + url.QueryEscape(next)
 	}
 	if isHTMX(c) {
 		c.Response().Header().Set("HX-Redirect", target)

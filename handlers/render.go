@@ -69,8 +69,6 @@ func (h *handler) safeNext(c echo.Context, p string) string {
 	return p
 }
 
-func queryEscape(s string) string { return url.QueryEscape(s) }
-
 // accountID is the unescaped :id path parameter (routing is on the escaped
 // path so that ids may hold "/").
 func accountID(c echo.Context) (string, error) {

@@ -126,8 +126,9 @@ func Stale(a views.Account, now time.Time, days int) bool {
 	return !a.LastLogin.IsZero() && now.Sub(a.LastLogin) > time.Duration(days)*24*time.Hour
 }
 
-// Apply returns the accounts the view shows, in its order. all is not
-// modified.
+// Apply returns the accounts the view shows, in its order, each marked
+// Stale by the view's threshold (so badges and the stale filter agree).
+// all is not modified.
 func Apply(all []views.Account, v View, now time.Time) []views.Account {
 	q := strings.ToLower(v.Q)
 	out := make([]views.Account, 0, len(all))
@@ -142,6 +143,7 @@ func Apply(all []views.Account, v View, now time.Time) []views.Account {
 		case q != "" && !containsFold(a.Name, q) && !containsFold(a.ClientID, q) && !containsFold(a.CreatedBy, q):
 			continue
 		}
+		a.Stale = Stale(a, now, v.StaleDays)
 		out = append(out, a)
 	}
 	slices.SortStableFunc(out, compare(v.Sort, v.Desc))

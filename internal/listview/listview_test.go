@@ -179,3 +179,22 @@ func FuzzParse(f *testing.F) {
 		}
 	})
 }
+
+// TestApplyMarksStaleByTheViewsThreshold: badges and the stale filter use
+// the same number of days.
+func TestApplyMarksStaleByTheViewsThreshold(t *testing.T) {
+	for _, tt := range []struct {
+		days int
+		want string
+	}{{90, "charlie,delta"}, {100, "charlie"}, {94, "charlie,delta"}, {96, "charlie"}} {
+		var stale []string
+		for _, a := range Apply(sample, View{StaleDays: tt.days, Sort: SortName}, now) {
+			if a.Stale {
+				stale = append(stale, a.Name)
+			}
+		}
+		if got := strings.Join(stale, ","); got != tt.want {
+			t.Errorf("staleDays=%d: marked %s, want %s", tt.days, got, tt.want)
+		}
+	}
+}
