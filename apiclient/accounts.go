@@ -7,12 +7,13 @@ import (
 	"net/http"
 
 	"github.com/runai-tools/sa-dashboard/internal/pathseg"
+	"github.com/runai-tools/sa-dashboard/internal/runai"
 )
 
 const accountsPath = "/api/v1/service-accounts"
 
 // ListServiceAccounts returns every service account the token may see.
-func (c *Client) ListServiceAccounts(ctx context.Context, token string) ([]ServiceAccount, error) {
+func (c *Client) ListServiceAccounts(ctx context.Context, token string) ([]runai.ServiceAccount, error) {
 	const op = "list service accounts"
 	resp, err := c.do(ctx, request{op: op, metric: "list", method: http.MethodGet, path: accountsPath, token: token})
 	if err != nil {
@@ -22,9 +23,9 @@ func (c *Client) ListServiceAccounts(ctx context.Context, token string) ([]Servi
 	if err := decode(op, resp.body, &raw); err != nil {
 		return nil, err
 	}
-	out := make([]ServiceAccount, len(raw))
+	out := make([]runai.ServiceAccount, len(raw))
 	for i, r := range raw {
-		if err := json.Unmarshal(r, &out[i]); err != nil {
+		if err := json.Unmarshal(r, (*account)(&out[i])); err != nil {
 			return nil, fmt.Errorf("apiclient: %s: decode item %d: %w", op, i, err)
 		}
 	}
@@ -32,20 +33,20 @@ func (c *Client) ListServiceAccounts(ctx context.Context, token string) ([]Servi
 }
 
 // GetServiceAccount returns one service account by id.
-func (c *Client) GetServiceAccount(ctx context.Context, token, id string) (ServiceAccount, error) {
+func (c *Client) GetServiceAccount(ctx context.Context, token, id string) (runai.ServiceAccount, error) {
 	op := fmt.Sprintf("get service account %q", id)
 	if id == "" {
-		return ServiceAccount{}, fmt.Errorf("apiclient: %s: %w", op, errEmptyID)
+		return runai.ServiceAccount{}, fmt.Errorf("apiclient: %s: %w", op, errEmptyID)
 	}
 	resp, err := c.do(ctx, request{op: op, metric: "get", method: http.MethodGet, path: accountsPath + "/" + pathseg.Escape(id), token: token})
 	if err != nil {
-		return ServiceAccount{}, err
+		return runai.ServiceAccount{}, err
 	}
-	var a ServiceAccount
+	var a account
 	if err := decode(op, resp.body, &a); err != nil {
-		return ServiceAccount{}, err
+		return runai.ServiceAccount{}, err
 	}
-	return a, nil
+	return runai.ServiceAccount(a), nil
 }
 
 // CreateServiceAccount creates an account and returns its access key. The

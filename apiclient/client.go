@@ -97,9 +97,6 @@ func WithObserver(fn func(op string, status int, d time.Duration)) Option {
 	return func(c *Client) { c.observe = fn }
 }
 
-// WithUserAgent overrides the User-Agent header.
-func WithUserAgent(ua string) Option { return func(c *Client) { c.userAgent = ua } }
-
 // New returns a client for the control plane at baseURL, which may carry a
 // path prefix (https://host/runai).
 func New(baseURL string, opts ...Option) (*Client, error) {
@@ -131,9 +128,6 @@ func New(baseURL string, opts ...Option) (*Client, error) {
 	}
 	return c, nil
 }
-
-// BaseURL returns the control plane URL the client talks to.
-func (c *Client) BaseURL() string { return c.base }
 
 // TokenURL returns the URL of the token endpoint currently in use.
 func (c *Client) TokenURL() string {

@@ -39,7 +39,7 @@ func TestNewRejectsBadBaseURLs(t *testing.T) {
 		}
 	}
 	c, err := New("https://host/runai/")
-	if err != nil || c.BaseURL() != "https://host/runai" {
+	if err != nil || c.TokenURL() != "https://host/runai/api/v2/token" {
 		t.Fatalf("prefix: %v %v", c, err)
 	}
 }
@@ -130,22 +130,22 @@ func TestDecodeAccount(t *testing.T) {
 		name    string
 		in      string
 		wantErr string
-		check   func(ServiceAccount) bool
+		check   func(account) bool
 	}{
-		{"valid", validAccount, "", func(a ServiceAccount) bool {
+		{"valid", validAccount, "", func(a account) bool {
 			return a.ID == "id-1" && a.Name == "a-b" && a.Enabled && a.TenantID == "7" && a.LastLogin.IsZero() &&
 				a.CreatedAt.Equal(time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC))
 		}},
-		{"tenant as number", with("tenantId", 1001), "", func(a ServiceAccount) bool { return a.TenantID == "1001" }},
-		{"tenant large number", with("tenantId", json.Number("12345678901234567890")), "", func(a ServiceAccount) bool { return a.TenantID == "12345678901234567890" }},
-		{"tenant absent", with("tenantId", "DELETE"), "", func(a ServiceAccount) bool { return a.TenantID == "" }},
-		{"tenant null", with("tenantId", nil), "", func(a ServiceAccount) bool { return a.TenantID == "" }},
+		{"tenant as number", with("tenantId", 1001), "", func(a account) bool { return a.TenantID == "1001" }},
+		{"tenant large number", with("tenantId", json.Number("12345678901234567890")), "", func(a account) bool { return a.TenantID == "12345678901234567890" }},
+		{"tenant absent", with("tenantId", "DELETE"), "", func(a account) bool { return a.TenantID == "" }},
+		{"tenant null", with("tenantId", nil), "", func(a account) bool { return a.TenantID == "" }},
 		{"tenant bool", with("tenantId", true), `"tenantId"`, nil},
-		{"all timestamps null", with("createdAt", nil), "", func(a ServiceAccount) bool { return a.CreatedAt.IsZero() }},
-		{"updatedAt null", with("updatedAt", nil), "", func(a ServiceAccount) bool { return a.UpdatedAt.IsZero() }},
-		{"lastLogin set", with("lastLogin", "2026-05-05T05:05:05+02:00"), "", func(a ServiceAccount) bool { return a.LastLogin.Hour() == 5 }},
-		{"lastLogin empty string", with("lastLogin", ""), "", func(a ServiceAccount) bool { return a.LastLogin.IsZero() }},
-		{"unknown fields", with("roles", []string{"x"}), "", func(a ServiceAccount) bool { return a.ID == "id-1" }},
+		{"all timestamps null", with("createdAt", nil), "", func(a account) bool { return a.CreatedAt.IsZero() }},
+		{"updatedAt null", with("updatedAt", nil), "", func(a account) bool { return a.UpdatedAt.IsZero() }},
+		{"lastLogin set", with("lastLogin", "2026-05-05T05:05:05+02:00"), "", func(a account) bool { return a.LastLogin.Hour() == 5 }},
+		{"lastLogin empty string", with("lastLogin", ""), "", func(a account) bool { return a.LastLogin.IsZero() }},
+		{"unknown fields", with("roles", []string{"x"}), "", func(a account) bool { return a.ID == "id-1" }},
 		{"bad time", with("createdAt", "yesterday"), `"createdAt"`, nil},
 		{"enabled as string", with("enabled", "true"), `"enabled"`, nil},
 		{"id null", with("id", nil), `"id"`, nil},
@@ -156,12 +156,12 @@ func TestDecodeAccount(t *testing.T) {
 			name    string
 			in      string
 			wantErr string
-			check   func(ServiceAccount) bool
+			check   func(account) bool
 		}{"missing " + f, with(f, "DELETE"), `required field "` + f + `" is missing`, nil})
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			var a ServiceAccount
+			var a account
 			err := json.Unmarshal([]byte(tt.in), &a)
 			if tt.wantErr != "" {
 				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
@@ -253,7 +253,7 @@ func TestLongErrorBodyIsClipped(t *testing.T) {
 func TestPredicates(t *testing.T) {
 	e := func(s int) error { return fmt.Errorf("wrapped: %w", &Error{StatusCode: s}) }
 	if !IsBadRequest(e(400)) || !IsUnauthorized(e(401)) || !IsForbidden(e(403)) || !IsNotFound(e(404)) ||
-		!IsConflict(e(409)) || !IsServerError(e(503)) || IsServerError(e(404)) || StatusCode(e(418)) != 418 {
+		!IsConflict(e(409)) || !errors.Is(e(503), ErrServer) || errors.Is(e(404), ErrServer) || StatusCode(e(418)) != 418 {
 		t.Error("predicates disagree with statuses")
 	}
 	if !IsUnavailable(e(502)) || IsUnavailable(e(404)) || !IsUnavailable(errors.New("dial")) || IsUnavailable(context.Canceled) {
@@ -389,7 +389,7 @@ func TestRetryAfter(t *testing.T) {
 		}, WithTimeout(5*time.Second), WithRetry(RetryPolicy{Attempts: 3, BaseDelay: time.Millisecond, MaxDelay: time.Millisecond, MaxRetryAfter: time.Hour}))
 		start := time.Now()
 		_, err := c.ListServiceAccounts(context.Background(), "t")
-		if !IsServerError(err) || calls.Load() != 1 {
+		if !errors.Is(err, ErrServer) || calls.Load() != 1 {
 			t.Fatalf("err = %v, calls = %d", err, calls.Load())
 		}
 		if d := time.Since(start); d > 5*time.Second {
@@ -585,7 +585,7 @@ func FuzzDecodeAccount(f *testing.F) {
 	f.Add([]byte(`{"name":null,"createdAt":""}`))
 	f.Add([]byte(`null`))
 	f.Fuzz(func(t *testing.T, b []byte) {
-		var a ServiceAccount
+		var a account
 		if err := json.Unmarshal(b, &a); err != nil {
 			return
 		}
@@ -599,7 +599,7 @@ func FuzzDecodeAccount(f *testing.F) {
 			"id": a.ID, "name": a.Name, "clientId": a.ClientID, "createdBy": a.CreatedBy, "enabled": a.Enabled,
 			"tenantId": a.TenantID, "createdAt": ts(a.CreatedAt), "updatedAt": ts(a.UpdatedAt), "lastLogin": ts(a.LastLogin),
 		})
-		var b2 ServiceAccount
+		var b2 account
 		if err := json.Unmarshal(again, &b2); err != nil {
 			t.Fatalf("re-decode of %s: %v", again, err)
 		}
@@ -627,7 +627,7 @@ func TestPingAndObserver(t *testing.T) {
 		t.Errorf("ping with 401: %v", err)
 	}
 	status = 503
-	if err := c.Ping(context.Background()); !IsServerError(err) {
+	if err := c.Ping(context.Background()); !errors.Is(err, ErrServer) {
 		t.Errorf("ping with 503: %v", err)
 	}
 	pinging = false

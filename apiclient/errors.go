@@ -96,7 +96,6 @@ func IsUnauthorized(err error) bool { return errors.Is(err, ErrUnauthorized) }
 func IsForbidden(err error) bool    { return errors.Is(err, ErrForbidden) }
 func IsNotFound(err error) bool     { return errors.Is(err, ErrNotFound) }
 func IsConflict(err error) bool     { return errors.Is(err, ErrConflict) }
-func IsServerError(err error) bool  { return errors.Is(err, ErrServer) }
 
 // bodySnippetLen is how much of an unexpected error body is kept.
 const bodySnippetLen = 256

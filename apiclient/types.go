@@ -7,22 +7,12 @@ import (
 	"log/slog"
 	"strconv"
 	"time"
+
+	"github.com/runai-tools/sa-dashboard/internal/runai"
 )
 
-// ServiceAccount is one Run:ai service account as the API describes it.
-// A zero time means the API sent null (for example LastLogin of an account
-// that has never obtained a token).
-type ServiceAccount struct {
-	ID        string
-	Name      string
-	ClientID  string
-	CreatedBy string
-	TenantID  string
-	Enabled   bool
-	CreatedAt time.Time
-	UpdatedAt time.Time
-	LastLogin time.Time
-}
+// account decodes one runai.ServiceAccount from the API's JSON.
+type account runai.ServiceAccount
 
 // wireAccount is the JSON shape. Required fields are RawMessage so that a
 // missing key (nil) can be told apart from an explicit null.
@@ -41,12 +31,12 @@ type wireAccount struct {
 // UnmarshalJSON decodes an account tolerantly: the three timestamps may be
 // null (or empty), tenantId may be a string or a number, unknown fields are
 // ignored, and a missing required field is an error naming it.
-func (a *ServiceAccount) UnmarshalJSON(b []byte) error {
+func (a *account) UnmarshalJSON(b []byte) error {
 	var w wireAccount
 	if err := json.Unmarshal(b, &w); err != nil {
 		return err
 	}
-	var out ServiceAccount
+	var out account
 	var err error
 	str := func(field string, raw json.RawMessage, dst *string) {
 		if err != nil {

@@ -21,7 +21,6 @@ import (
 	"github.com/runai-tools/sa-dashboard/handlers"
 	"github.com/runai-tools/sa-dashboard/internal/session"
 	"github.com/runai-tools/sa-dashboard/internal/stub"
-	"github.com/runai-tools/sa-dashboard/views"
 )
 
 var (
@@ -121,7 +120,7 @@ func newEnv(t *testing.T, o envOptions) *env {
 	}
 	logger := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	e, err := handlers.New(handlers.Deps{API: api, Sessions: store, Logger: logger, BasePath: o.basePath,
-		TrustedProxies: o.trusted, Demo: &views.DemoHint{ClientID: "e2e-admin"}})
+		TrustedProxies: o.trusted, DemoClientID: "e2e-admin"})
 	if err != nil {
 		t.Fatal(err)
 	}

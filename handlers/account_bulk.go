@@ -3,102 +3,95 @@ package handlers
 import (
 	"context"
 	"net/http"
+	"net/url"
 	"slices"
 
 	"github.com/labstack/echo/v4"
 	"golang.org/x/sync/errgroup"
 
+	"github.com/runai-tools/sa-dashboard/internal/form"
 	"github.com/runai-tools/sa-dashboard/internal/listview"
+	"github.com/runai-tools/sa-dashboard/internal/runai"
 	"github.com/runai-tools/sa-dashboard/views"
 )
 
 // bulkConcurrency bounds the API calls one bulk action runs at once.
 const bulkConcurrency = 4
 
-// bulkTargets resolves the accounts a bulk form names: the ticked rows, or
-// every account of the view when "all" is ticked. Ids no longer listed are
-// kept (named by id) so that the result can say what became of them.
-func (h *handler) bulkTargets(c echo.Context) (action string, items []views.BulkItem, err error) {
-	action = c.FormValue("action")
-	if action != "enable" && action != "disable" && action != "delete" {
-		return "", nil, echo.NewHTTPError(http.StatusBadRequest, "unknown bulk action")
-	}
-	all, err := h.listAll(c)
-	if err != nil {
-		return "", nil, &actionError{action: "load the service accounts", err: err}
-	}
-	if c.FormValue("all") == "1" {
-		for _, a := range listview.Apply(all, h.view(c), h.now()) {
-			items = append(items, views.BulkItem{ID: a.ID, Name: a.Name})
-		}
-		return action, items, nil
-	}
-	form, _ := c.FormParams()
-	names := make(map[string]string, len(all))
-	for _, a := range all {
-		names[a.ID] = a.Name
-	}
-	seen := map[string]bool{}
-	for _, id := range form["ids"] {
-		if id == "" || seen[id] || len(items) >= 1000 {
-			continue
-		}
-		seen[id] = true
-		items = append(items, views.BulkItem{ID: id, Name: names[id]})
-	}
-	return action, items, nil
+// bulkVerbs is what each bulk action does to each account it names.
+var bulkVerbs = map[form.BulkAction]verb{
+	form.BulkDisable: verbDisable,
+	form.BulkEnable:  verbEnable,
+	form.BulkDelete:  verbDelete,
 }
 
-// confirmBulk lists every account a bulk action will touch and asks once.
+// confirmBulk lists every account a bulk action will touch and asks once:
+// the ticked rows, or every account of the view when "all" is ticked. Ids
+// no longer listed are kept (named by id) so that the result can say what
+// became of them.
 func (h *handler) confirmBulk(c echo.Context) error {
-	action, items, err := h.bulkTargets(c)
+	values, err := posted(c)
 	if err != nil {
 		return err
 	}
-	back := h.link(c, "/accounts")
-	if q := h.view(c).Query(h.staleDays).Encode(); q != "" {
-		back += "?" + q
+	f := form.ParseBulkSelection(values)
+	v := h.formView(f.View)
+	if errs := f.Validate(); errs != nil {
+		if errs[form.FieldAction] != "" {
+			return echo.NewHTTPError(http.StatusBadRequest, errs.Error())
+		}
+		return h.redirectWithFlash(c, "warning", errs[form.FieldIDs], h.link(c, v.Path()))
+	}
+	all, err := h.listAll(c)
+	if err != nil {
+		return &failure{act: action{verb: verbList}, err: err}
+	}
+	var items []views.BulkItem
+	if f.All {
+		for _, r := range listview.Apply(all, v, h.Now()).Rows {
+			items = append(items, views.BulkItem{ID: r.ID, Name: r.Name})
+		}
+	} else {
+		names := namesByID(all)
+		for _, id := range f.IDs {
+			items = append(items, views.BulkItem{ID: id, Name: names[id]})
+		}
 	}
 	if len(items) == 0 {
-		return h.redirectWithFlash(c, "warning", "Select at least one service account (or all in the view) first.", back)
+		return h.redirectWithFlash(c, "warning", "No service account is in this view, so there is nothing to "+string(f.Action)+".", h.link(c, v.Path()))
 	}
-	return h.render(c, http.StatusOK, "Confirm", views.BulkView(views.Bulk{Action: action, Items: items, Back: back}))
+	return h.render(c, http.StatusOK, "Confirm", views.BulkView(views.Bulk{Action: f.Action, Items: items, View: v}))
 }
 
 // runBulk carries out a confirmed bulk action with bounded concurrency
-// and reports every account's outcome.
+// and reports every account's outcome, failures first.
 func (h *handler) runBulk(c echo.Context) error {
-	action := c.FormValue("action")
-	if action != "enable" && action != "disable" && action != "delete" {
-		return echo.NewHTTPError(http.StatusBadRequest, "unknown bulk action")
+	values, err := posted(c)
+	if err != nil {
+		return err
 	}
-	form, _ := c.FormParams()
-	ids := form["ids"]
-	if len(ids) == 0 || len(ids) > 1000 {
-		return echo.NewHTTPError(http.StatusBadRequest, "malformed bulk request")
+	f := form.ParseBulkRun(values)
+	if errs := f.Validate(); errs != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, errs.Error())
 	}
-	ctx := c.Request().Context()
-	token := h.tokenOf(c)
 	// Names for the report and the audit come from the API, not the form.
 	all, err := h.listAll(c)
 	if err != nil {
-		return &actionError{action: "load the service accounts", err: err}
+		return &failure{act: action{verb: verbList}, err: err}
 	}
-	names := make(map[string]string, len(all))
-	for _, a := range all {
-		names[a.ID] = a.Name
-	}
-	items := make([]views.BulkItem, len(ids))
+	names := namesByID(all)
+	ctx, token := c.Request().Context(), h.tokenOf(c)
+	items := make([]views.BulkItem, len(f.IDs))
 	g := new(errgroup.Group)
 	g.SetLimit(bulkConcurrency)
-	for i, id := range ids {
-		items[i] = views.BulkItem{ID: id, Name: names[id]}
+	for i, id := range f.IDs {
+		act := action{verb: bulkVerbs[f.Action], id: id, name: names[id], bulk: true}
+		items[i] = views.BulkItem{ID: id, Name: act.name}
 		g.Go(func() error {
-			err := h.bulkOne(ctx, token, action, id)
-			h.audit(c, "bulk-"+action, id, names[id], err)
+			err := h.bulkOne(ctx, token, f.Action, id)
+			h.audit(c, act, err)
 			if err != nil {
-				_, p := h.problemFor(c, action, true, err)
-				items[i].Reason = p.Detail
+				items[i].Reason = classify(err, act).Detail
 				return nil
 			}
 			items[i].OK = true
@@ -106,7 +99,6 @@ func (h *handler) runBulk(c echo.Context) error {
 		})
 	}
 	_ = g.Wait()
-	// Failures first: they need the admin's attention.
 	slices.SortStableFunc(items, func(a, b views.BulkItem) int {
 		switch {
 		case a.OK == b.OK:
@@ -116,14 +108,31 @@ func (h *handler) runBulk(c echo.Context) error {
 		}
 		return 1
 	})
-	return h.render(c, http.StatusOK, "Bulk result", views.BulkView(views.Bulk{Action: action, Items: items, Done: true, Back: h.link(c, "/accounts")}))
+	return h.render(c, http.StatusOK, "Bulk result", views.BulkView(views.Bulk{Action: f.Action, Items: items, Done: true, View: h.formView(f.View)}))
 }
 
-func (h *handler) bulkOne(ctx context.Context, token, action, id string) error {
-	switch action {
-	case "delete":
-		return h.api.DeleteServiceAccount(ctx, token, id)
+// bulkOne applies the action to one account.
+func (h *handler) bulkOne(ctx context.Context, token string, a form.BulkAction, id string) error {
+	switch a {
+	case form.BulkDelete:
+		return h.API.DeleteServiceAccount(ctx, token, id)
 	default:
-		return h.api.SetServiceAccountEnabled(ctx, token, id, action == "enable")
+		return h.API.SetServiceAccountEnabled(ctx, token, id, a == form.BulkEnable)
 	}
+}
+
+// formView is the list view a form carries in its view field.
+func (h *handler) formView(raw string) listview.View {
+	q, _ := url.ParseQuery(raw)
+	v, _ := form.ParseView(q, h.StaleDays)
+	return v
+}
+
+// namesByID maps account ids to names.
+func namesByID(all []runai.ServiceAccount) map[string]string {
+	names := make(map[string]string, len(all))
+	for _, a := range all {
+		names[a.ID] = a.Name
+	}
+	return names
 }

@@ -2,71 +2,72 @@ package handlers
 
 import (
 	"net/http"
-	"strings"
 
 	"github.com/labstack/echo/v4"
 
-	"github.com/runai-tools/sa-dashboard/apiclient"
-	"github.com/runai-tools/sa-dashboard/internal/saname"
+	"github.com/runai-tools/sa-dashboard/internal/form"
+	"github.com/runai-tools/sa-dashboard/internal/listview"
+	"github.com/runai-tools/sa-dashboard/internal/runai"
 	"github.com/runai-tools/sa-dashboard/views"
 )
 
-// createAccount creates an account and shows its secret once. Failures
-// re-render the form with the typed name and the reason.
+// createAccount creates an account and shows its secret once, with the new
+// row under the list's view. A failure re-renders the form with the typed
+// name and the reason.
 func (h *handler) createAccount(c echo.Context) error {
-	form := views.CreateForm{Name: strings.TrimSpace(c.FormValue("name"))}
-	if err := saname.Validate(form.Name); err != nil {
-		form.Error = "Invalid name: " + err.Error() + "."
-		return h.renderCreateForm(c, http.StatusUnprocessableEntity, form)
-	}
-	ctx := c.Request().Context()
-	token := h.tokenOf(c)
-	cr, err := h.api.CreateServiceAccount(ctx, token, form.Name)
-	h.audit(c, "create", cr.ID, form.Name, err)
+	values, err := posted(c)
 	if err != nil {
-		if apiclient.IsUnauthorized(err) {
-			return err
-		}
-		status, p := h.problemFor(c, "create "+subject(form.Name, ""), true, err)
-		switch {
-		case apiclient.IsConflict(err):
-			form.Error = `The name "` + form.Name + `" is already taken. Choose another name.`
-		case apiclient.IsBadRequest(err):
-			form.Error = p.Detail + "."
-		default:
-			form.Error = p.Detail + " " + p.Next
-		}
-		return h.renderCreateForm(c, status, form)
+		return err
+	}
+	f := form.ParseCreate(values)
+	v := h.originView(c)
+	act := action{verb: verbCreate, name: f.Name}
+	show := func(p problem) error { return h.showCreateForm(c, v, f, p) }
+	if errs := f.Validate(); errs != nil {
+		return &failure{act: act, err: errs, show: show}
+	}
+	cr, err := h.API.CreateServiceAccount(c.Request().Context(), h.tokenOf(c), f.Name)
+	act.id = cr.ID
+	h.audit(c, act, err)
+	if err != nil {
+		return &failure{act: act, err: err, show: show}
 	}
 
-	row := h.fetchAccount(ctx, token, cr.ID, views.Account{
-		ID: cr.ID, Name: cr.Name, ClientID: cr.ClientID, Enabled: true, CreatedAt: h.now(), UpdatedAt: h.now(),
-	})
-	secret := views.Secret{Name: cr.Name, ClientID: row.ClientID, Value: cr.ClientSecret.Reveal(), TokenURL: h.api.TokenURL()}
-	if isHTMX(c) {
-		return h.render(c, http.StatusOK, "Service accounts", views.CreateResult(secret, row))
+	acct, err := h.API.GetServiceAccount(c.Request().Context(), h.tokenOf(c), cr.ID)
+	if err != nil { // the create worked: show what its answer said
+		h.Logger.Warn("read after create failed", "id", cr.ID, "err", err, "request_id", requestIDOf(c))
+		acct = runai.ServiceAccount{ID: cr.ID, Name: cr.Name, ClientID: cr.ClientID, Enabled: true, CreatedAt: h.Now(), UpdatedAt: h.Now()}
+	}
+	row := v.Row(acct, h.Now())
+	secret := views.Secret{Name: cr.Name, ClientID: acct.ClientID, Value: cr.ClientSecret.Reveal(), TokenURL: h.API.TokenURL(),
+		OutOfView: !v.Shows(row)}
+	if hxOf(c).Partial() {
+		return h.render(c, http.StatusOK, "Service accounts", views.CreateResult(secret, v, row))
 	}
 	// Without JavaScript the secret is rendered into this response: it may
 	// not travel through a redirect (no secret in the session or a URL).
-	page, status, err := h.accountsPage(c, views.AccountsPage{Secret: &secret})
+	// Nothing may keep it from being shown, a rejected list included.
+	page, _, err := h.accountsPage(c, v, views.AccountsPage{Secret: &secret})
 	if err != nil {
-		return err
+		p := h.problemOf(c, err, action{verb: verbList})
+		page.LoadError = &p.Problem
 	}
-	if status != http.StatusOK {
-		status = http.StatusOK // the create worked; the list failure is shown in the page
-	}
-	return h.render(c, status, "Service accounts", views.AccountsView(page))
+	return h.render(c, http.StatusOK, "Service accounts", views.AccountsView(page))
 }
 
-// renderCreateForm answers a failed create: the form alone for HTMX, the
-// whole page otherwise, with the input kept.
-func (h *handler) renderCreateForm(c echo.Context, status int, form views.CreateForm) error {
-	if isHTMX(c) {
-		return h.render(c, status, "Service accounts", views.CreateSection(form))
+// showCreateForm answers a failed create with the form, input kept: the
+// form alone for HTMX, the whole page otherwise.
+func (h *handler) showCreateForm(c echo.Context, v listview.View, f form.Create, p problem) error {
+	cf := views.CreateForm{Input: f, Errors: p.fields}
+	if len(p.fields) == 0 {
+		cf.Problem = &p.Problem
 	}
-	page, _, err := h.accountsPage(c, views.AccountsPage{Create: form})
+	if hxOf(c).Partial() {
+		return h.render(c, p.status, "Service accounts", views.CreateSection(cf, v))
+	}
+	page, _, err := h.accountsPage(c, v, views.AccountsPage{Create: cf})
 	if err != nil {
 		return err
 	}
-	return h.render(c, status, "Service accounts", views.AccountsView(page))
+	return h.render(c, p.status, "Service accounts", views.AccountsView(page))
 }

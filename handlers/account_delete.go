@@ -8,37 +8,20 @@ import (
 	"github.com/runai-tools/sa-dashboard/views"
 )
 
-// confirmDelete asks before deleting: a page without JavaScript, a panel
-// with it. It reads the account so the question names it.
-func (h *handler) confirmDelete(c echo.Context) error { return h.confirm(c, "delete") }
-
-func (h *handler) confirm(c echo.Context, action string) error {
-	a, err := h.loadAccount(c)
-	if err != nil {
-		return err
-	}
-	return h.render(c, http.StatusOK, "Confirm", views.ConfirmView(views.Confirm{Account: a, Action: action, Page: !isHTMX(c)}))
-}
-
+// deleteAccount deletes an account after its confirmation.
 func (h *handler) deleteAccount(c echo.Context) error {
-	id, err := accountID(c)
+	a, act, err := h.target(c, verbDelete)
 	if err != nil {
 		return err
 	}
-	// The name for messages and the audit line comes from the API when it
-	// can be read (the form's copy is only a fallback).
-	name := c.FormValue("name")
-	if a, gerr := h.api.GetServiceAccount(c.Request().Context(), h.tokenOf(c), id); gerr == nil {
-		name = a.Name
-	}
-	err = h.api.DeleteServiceAccount(c.Request().Context(), h.tokenOf(c), id)
-	h.audit(c, "delete", id, name, err)
+	err = h.API.DeleteServiceAccount(c.Request().Context(), h.tokenOf(c), a.ID)
+	h.audit(c, act, err)
 	if err != nil {
-		return &actionError{action: "delete " + subject(name, id), accountID: id, mutation: true, err: err}
+		return &failure{act: act, err: err}
 	}
-	msg := subject(name, id) + " was deleted. Its credentials no longer work."
-	if !isHTMX(c) {
-		return h.redirectWithFlash(c, "success", msg, h.link(c, "/accounts"))
+	msg := act.subject() + " was deleted. Its credentials no longer work."
+	if !hxOf(c).Partial() {
+		return h.redirectWithFlash(c, "success", msg, h.link(c, h.originView(c).Path()))
 	}
-	return h.render(c, http.StatusOK, "Service accounts", views.Outcome("success", msg, id))
+	return h.render(c, http.StatusOK, "Service accounts", views.Outcome("success", msg, a.ID))
 }

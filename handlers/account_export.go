@@ -14,13 +14,14 @@ import (
 func (h *handler) exportAccounts(c echo.Context) error {
 	all, err := h.listAll(c)
 	if err != nil {
-		return &actionError{action: "export the service accounts", err: err}
+		return &failure{act: action{verb: verbExport}, err: err}
 	}
+	v, _ := h.listView(c)
 	var buf bytes.Buffer
-	if err := listview.WriteCSV(&buf, listview.Apply(all, h.view(c), h.now())); err != nil {
+	if err := listview.WriteCSV(&buf, listview.Apply(all, v, h.Now()).Rows); err != nil {
 		return err
 	}
-	name := "service-accounts-" + h.now().UTC().Format("2006-01-02") + ".csv"
+	name := "service-accounts-" + h.Now().UTC().Format("2006-01-02") + ".csv"
 	c.Response().Header().Set("Content-Disposition", `attachment; filename="`+name+`"`)
 	return c.Blob(http.StatusOK, "text/csv; charset=utf-8", buf.Bytes())
 }

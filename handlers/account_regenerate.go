@@ -8,35 +8,30 @@ import (
 	"github.com/runai-tools/sa-dashboard/views"
 )
 
-func (h *handler) confirmRegenerate(c echo.Context) error { return h.confirm(c, "regenerate") }
-
-// regenerateSecret replaces an account's secret and shows the new one once.
+// regenerateSecret replaces an account's secret and shows the new one
+// once, with the row (its new updated time) under the list's view.
 func (h *handler) regenerateSecret(c echo.Context) error {
-	id, err := accountID(c)
+	a, act, err := h.target(c, verbRegenerate)
 	if err != nil {
 		return err
 	}
-	name := c.FormValue("name")
-	ctx := c.Request().Context()
-	token := h.tokenOf(c)
-	secret, err := h.api.RegenerateSecret(ctx, token, id)
+	secret, err := h.API.RegenerateSecret(c.Request().Context(), h.tokenOf(c), a.ID)
+	h.audit(c, act, err)
 	if err != nil {
-		h.audit(c, "regenerate-secret", id, name, err)
-		return &actionError{action: "regenerate the secret of " + subject(name, id), accountID: id, mutation: true, err: err}
+		return &failure{act: act, err: err}
 	}
-	row := h.fetchAccount(ctx, token, id, views.Account{ID: id, Name: name})
-	h.audit(c, "regenerate-secret", id, row.Name, nil)
-	s := views.Secret{Name: row.Name, ClientID: row.ClientID, Value: secret.Reveal(), Regenerated: true, TokenURL: h.api.TokenURL()}
-	if isHTMX(c) {
-		var r *views.Account
-		if row.ClientID != "" { // a real read, not the fallback
-			r = &row
-		}
-		return h.render(c, http.StatusOK, "New secret", views.RegenerateResult(s, r))
+	a.UpdatedAt = h.Now()
+	s := views.Secret{Name: a.Name, ClientID: a.ClientID, Value: secret.Reveal(), Regenerated: true, TokenURL: h.API.TokenURL()}
+	v := h.originView(c)
+	row := v.Row(a, h.Now())
+	if hxOf(c).Partial() {
+		return h.render(c, http.StatusOK, "New secret", views.RegenerateResult(s, row))
 	}
-	page, _, err := h.accountsPage(c, views.AccountsPage{Secret: &s})
+	// The secret is rendered into this response, never redirected.
+	page, _, err := h.accountsPage(c, v, views.AccountsPage{Secret: &s})
 	if err != nil {
-		return err
+		p := h.problemOf(c, err, action{verb: verbList})
+		page.LoadError = &p.Problem
 	}
 	return h.render(c, http.StatusOK, "New secret", views.AccountsView(page))
 }

@@ -16,16 +16,3 @@ func (h *handler) showAccount(c echo.Context) error {
 	}
 	return h.render(c, http.StatusOK, a.Name, views.AccountView(a))
 }
-
-// loadAccount reads the account named by the :id path parameter.
-func (h *handler) loadAccount(c echo.Context) (views.Account, error) {
-	id, err := accountID(c)
-	if err != nil {
-		return views.Account{}, err
-	}
-	a, err := h.api.GetServiceAccount(c.Request().Context(), h.tokenOf(c), id)
-	if err != nil {
-		return views.Account{}, &actionError{action: "load " + subject("", id), accountID: id, err: err}
-	}
-	return h.row(a, h.now()), nil
-}

@@ -1,7 +1,6 @@
 package handlers
 
 import (
-	"encoding/json"
 	"net/http"
 
 	"github.com/labstack/echo/v4"
@@ -9,41 +8,36 @@ import (
 	"github.com/runai-tools/sa-dashboard/views"
 )
 
-func (h *handler) enableAccount(c echo.Context) error  { return h.setEnabled(c, true) }
+// enableAccount lets an account obtain tokens again.
+func (h *handler) enableAccount(c echo.Context) error { return h.setEnabled(c, true) }
+
+// disableAccount stops an account from obtaining tokens.
 func (h *handler) disableAccount(c echo.Context) error { return h.setEnabled(c, false) }
 
-// setEnabled enables or disables an account; HTMX gets the row back to
-// swap in place, a plain form post a redirect with a flash.
+// setEnabled enables or disables an account; HTMX gets the row back, made
+// under the list's view, to swap in place; a plain form post a redirect
+// with a flash.
 func (h *handler) setEnabled(c echo.Context, enabled bool) error {
-	id, err := accountID(c)
+	v, state := verbDisable, "disabled"
+	if enabled {
+		v, state = verbEnable, "enabled"
+	}
+	a, act, err := h.target(c, v)
 	if err != nil {
 		return err
 	}
-	name := c.FormValue("name")
-	verb, state := "disable", "disabled"
-	if enabled {
-		verb, state = "enable", "enabled"
-	}
-	ctx := c.Request().Context()
-	token := h.tokenOf(c)
-	err = h.api.SetServiceAccountEnabled(ctx, token, id, enabled)
+	err = h.API.SetServiceAccountEnabled(c.Request().Context(), h.tokenOf(c), a.ID, enabled)
+	h.audit(c, act, err)
 	if err != nil {
-		h.audit(c, verb, id, name, err)
-		return &actionError{action: verb + " " + subject(name, id), accountID: id, mutation: true, err: err}
+		return &failure{act: act, err: err}
 	}
-	row := h.fetchAccount(ctx, token, id, views.Account{ID: id, Name: name, Enabled: enabled})
-	h.audit(c, verb, id, row.Name, nil) // the name as the API tells it, when it could be read
-	msg := subject(row.Name, id) + " is now " + state + "."
-	if !isHTMX(c) {
+	if a.Enabled != enabled {
+		a.Enabled, a.UpdatedAt = enabled, h.Now()
+	}
+	msg := act.subject() + " is now " + state + "."
+	if !hxOf(c).Partial() {
 		return h.redirectWithFlash(c, "success", msg, h.returnPath(c))
 	}
 	announce(c, msg)
-	return h.render(c, http.StatusOK, "Service accounts", views.AccountRow(row, true))
-}
-
-// announce asks the page's script to read msg out through the live region
-// once the swap has settled.
-func announce(c echo.Context, msg string) {
-	b, _ := json.Marshal(map[string]string{"announce": msg})
-	c.Response().Header().Set("HX-Trigger-After-Settle", string(b))
+	return h.render(c, http.StatusOK, "Service accounts", views.AccountRow(h.originView(c).Row(a, h.Now()), true))
 }

@@ -1,42 +1,46 @@
 package handlers
 
 import (
-	"errors"
 	"net/http"
-	"strings"
 
 	"github.com/labstack/echo/v4"
 
 	"github.com/runai-tools/sa-dashboard/apiclient"
+	"github.com/runai-tools/sa-dashboard/internal/form"
 	"github.com/runai-tools/sa-dashboard/views"
 )
 
 // verifyCredentials exchanges freshly shown credentials for a token to
 // prove they work. The token is dropped unseen; the secret arrived in this
-// request's body and is not kept.
+// request's body and is not kept. Its answer is a verdict in place, "yes"
+// or "no and why", never an error page.
 func (h *handler) verifyCredentials(c echo.Context) error {
-	clientID := strings.TrimSpace(c.FormValue("client_id"))
-	secret := c.FormValue("client_secret")
-	var v views.Verify
-	if clientID == "" || secret == "" {
-		v.Message = "Nothing to verify: the client ID or secret is missing."
-	} else if tok, err := h.api.ExchangeToken(c.Request().Context(), clientID, apiclient.Secret(secret)); err != nil {
-		var reason string
-		var ae *apiclient.Error
-		if errors.As(err, &ae) {
-			reason = ae.UserMessage()
-		} else {
-			_, p := h.problemFor(c, "verify the credentials", false, err)
-			reason = p.Detail
-		}
-		v.Message = "Not verified: Run:ai refused to issue a token for these credentials (" + reason + ")."
-	} else {
-		v.OK = true
-		v.Message = "Verified: Run:ai issued a token for these credentials."
-		if !tok.ExpiresAt.IsZero() {
-			v.Message = "Verified: Run:ai issued a token for these credentials, valid until " + views.Absolute(tok.ExpiresAt) + "."
-		}
+	values, err := posted(c)
+	if err != nil {
+		return err
 	}
-	h.log.Info("credentials verified", "client_id", clientID, "ok", v.OK, "request_id", requestIDOf(c))
+	f := form.ParseVerify(values)
+	act := action{verb: verbVerify}
+	show := func(p problem) error {
+		msg := p.Title + ": " + p.Detail
+		if len(p.fields) > 0 {
+			msg = p.fields[form.FieldClientSecret]
+		} else if p.Next != "" {
+			msg += " " + p.Next
+		}
+		return h.render(c, http.StatusOK, "Verify credentials", views.VerifyResult(views.Verify{Message: msg}))
+	}
+	if errs := f.Validate(); errs != nil {
+		return &failure{act: act, err: errs, show: show}
+	}
+	tok, err := h.API.ExchangeToken(c.Request().Context(), f.ClientID, apiclient.Secret(f.ClientSecret))
+	h.Logger.Info("credentials verified", "client_id", f.ClientID, "ok", err == nil, "request_id", requestIDOf(c))
+	if err != nil {
+		return &failure{act: act, err: err, show: show}
+	}
+	v := views.Verify{OK: true, Message: "Verified: Run:ai issued a token for these credentials."}
+	if !tok.ExpiresAt.IsZero() {
+		v.Message = "Verified: Run:ai issued a token for these credentials, valid until " + views.Absolute(tok.ExpiresAt) + "."
+	}
 	return h.render(c, http.StatusOK, "Verify credentials", views.VerifyResult(v))
 }

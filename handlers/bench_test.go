@@ -13,14 +13,15 @@ import (
 
 	"github.com/runai-tools/sa-dashboard/apiclient"
 	"github.com/runai-tools/sa-dashboard/handlers"
+	"github.com/runai-tools/sa-dashboard/internal/runai"
 	"github.com/runai-tools/sa-dashboard/internal/session"
 )
 
-func accounts(n int) []apiclient.ServiceAccount {
+func accounts(n int) []runai.ServiceAccount {
 	now := time.Now()
-	out := make([]apiclient.ServiceAccount, n)
+	out := make([]runai.ServiceAccount, n)
 	for i := range out {
-		out[i] = apiclient.ServiceAccount{
+		out[i] = runai.ServiceAccount{
 			ID: fmt.Sprintf("id-%06d", i), Name: fmt.Sprintf("service-account-%04d", i), ClientID: fmt.Sprintf("%08x-aaaa-bbbb-cccc-%012d", i, i),
 			CreatedBy: "someone@example.com", TenantID: "1001", Enabled: i%5 != 0,
 			CreatedAt: now.Add(-time.Duration(i) * time.Hour), UpdatedAt: now.Add(-time.Duration(i) * time.Minute),
@@ -63,7 +64,7 @@ func benchApp(b *testing.B, n int) (http.Handler, string) {
 	b.Helper()
 	list := accounts(n)
 	api := &fakeAPI{
-		ListFn: func(context.Context, string) ([]apiclient.ServiceAccount, error) { return list, nil },
+		ListFn: func(context.Context, string) ([]runai.ServiceAccount, error) { return list, nil },
 		ExchangeFn: func(context.Context, string, apiclient.Secret) (apiclient.Token, error) {
 			return apiclient.Token{AccessToken: "tok"}, nil
 		},

@@ -4,7 +4,52 @@ import (
 	"crypto/rand"
 	"crypto/subtle"
 	"encoding/base64"
+	"net/http"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/runai-tools/sa-dashboard/internal/form"
 )
+
+// headerCSRF carries the token on htmx requests (set once on <body> with
+// hx-headers); plain forms send the form.FieldCSRF field.
+const headerCSRF = "X-CSRF-Token"
+
+// errCSRF is returned when a state-changing request fails the CSRF check.
+type errCSRF struct{ reason string }
+
+func (e *errCSRF) Error() string { return "csrf check failed: " + e.reason }
+
+// checkCSRF guards every unsafe method: the request must come from this
+// site (Sec-Fetch-Site, Origin against the public origin) and carry the
+// session's synchronizer token in a header or form field.
+func (h *handler) checkCSRF(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		r := c.Request()
+		switch r.Method {
+		case http.MethodGet, http.MethodHead, http.MethodOptions:
+			return next(c)
+		}
+		if sfs := r.Header.Get("Sec-Fetch-Site"); sfs != "" && sfs != "same-origin" {
+			return &errCSRF{reason: "Sec-Fetch-Site is " + sfs}
+		}
+		if o := r.Header.Get("Origin"); o != "" && o != h.origin(r) {
+			return &errCSRF{reason: "Origin " + o + " is not " + h.origin(r)}
+		}
+		want := stateOf(c).csrf()
+		got := r.Header.Get(headerCSRF)
+		if got == "" {
+			got = c.FormValue(form.FieldCSRF)
+		}
+		if got == "" {
+			return &errCSRF{reason: "no token"}
+		}
+		if !tokenMatches(got, want) {
+			return &errCSRF{reason: "token mismatch"}
+		}
+		return next(c)
+	}
+}
 
 // maskToken renders the session's CSRF token with a fresh random pad, so
 // that no two responses carry the same bytes: compressed pages then leak

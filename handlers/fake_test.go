@@ -6,12 +6,13 @@ import (
 
 	"github.com/runai-tools/sa-dashboard/apiclient"
 	"github.com/runai-tools/sa-dashboard/handlers"
+	"github.com/runai-tools/sa-dashboard/internal/runai"
 )
 
 // fakeAPI implements handlers.API with function fields; an unset field
 // fails the call.
 type fakeAPI struct {
-	ListFn     func(ctx context.Context, token string) ([]apiclient.ServiceAccount, error)
+	ListFn     func(ctx context.Context, token string) ([]runai.ServiceAccount, error)
 	ExchangeFn func(ctx context.Context, clientID string, secret apiclient.Secret) (apiclient.Token, error)
 }
 
@@ -19,15 +20,15 @@ var _ handlers.API = (*fakeAPI)(nil)
 
 var errNotFaked = errors.New("fake: not implemented")
 
-func (f *fakeAPI) ListServiceAccounts(ctx context.Context, token string) ([]apiclient.ServiceAccount, error) {
+func (f *fakeAPI) ListServiceAccounts(ctx context.Context, token string) ([]runai.ServiceAccount, error) {
 	if f.ListFn == nil {
 		return nil, errNotFaked
 	}
 	return f.ListFn(ctx, token)
 }
 
-func (f *fakeAPI) GetServiceAccount(context.Context, string, string) (apiclient.ServiceAccount, error) {
-	return apiclient.ServiceAccount{}, errNotFaked
+func (f *fakeAPI) GetServiceAccount(context.Context, string, string) (runai.ServiceAccount, error) {
+	return runai.ServiceAccount{}, errNotFaked
 }
 
 func (f *fakeAPI) CreateServiceAccount(context.Context, string, string) (apiclient.Credentials, error) {

@@ -3,6 +3,12 @@
 // the small API interface declared here, with the signed-in admin's own
 // token, and render views components: bare for HTMX requests, inside the
 // layout otherwise.
+//
+// Where things are: routes.go lists every route; middleware.go, csrf.go,
+// proxy.go and auth.go hold the request pipeline; respond.go and
+// problem.go are the one road from a result or an error to the page;
+// accounts.go has what the account actions share, and account_*.go one
+// action each.
 package handlers
 
 import (
@@ -17,16 +23,17 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/runai-tools/sa-dashboard/apiclient"
+	"github.com/runai-tools/sa-dashboard/internal/listview"
 	"github.com/runai-tools/sa-dashboard/internal/metrics"
+	"github.com/runai-tools/sa-dashboard/internal/runai"
 	"github.com/runai-tools/sa-dashboard/internal/session"
-	"github.com/runai-tools/sa-dashboard/views"
 )
 
 // API is what the handlers need of the Run:ai client. Every call takes the
 // caller's token; apiclient.Client implements it.
 type API interface {
-	ListServiceAccounts(ctx context.Context, token string) ([]apiclient.ServiceAccount, error)
-	GetServiceAccount(ctx context.Context, token, id string) (apiclient.ServiceAccount, error)
+	ListServiceAccounts(ctx context.Context, token string) ([]runai.ServiceAccount, error)
+	GetServiceAccount(ctx context.Context, token, id string) (runai.ServiceAccount, error)
 	CreateServiceAccount(ctx context.Context, token, name string) (apiclient.Credentials, error)
 	SetServiceAccountEnabled(ctx context.Context, token, id string, enabled bool) error
 	DeleteServiceAccount(ctx context.Context, token, id string) error
@@ -54,12 +61,14 @@ type Deps struct {
 	TrustedProxies []netip.Prefix
 	// SSO configures the identity headers of a trusted SSO proxy.
 	SSO SSO
-	// Demo, when set, shows the demo credentials hint on the sign-in page.
-	Demo *views.DemoHint
+	// DemoClientID, when set, marks demo mode: the sign-in page says to
+	// sign in with this client ID and the secret printed at start.
+	DemoClientID string
 	// Ready, when set, checks that the Run:ai control plane answers; it
 	// backs /readyz.
 	Ready func(context.Context) error
-	// StaleDays is the default of "not used for N days"; 0 means 90.
+	// StaleDays is the default of "not used for N days"; 0 means
+	// listview.DefaultStaleDays.
 	StaleDays int
 	// Metrics, when set, records requests and is served at /metrics.
 	Metrics *metrics.Metrics
@@ -67,20 +76,11 @@ type Deps struct {
 	Now func() time.Time
 }
 
-// handler holds the dependencies; its methods are the route handlers.
+// handler holds the dependencies, defaults applied; its methods are the
+// route handlers.
 type handler struct {
-	api       API
-	sessions  *session.Store
-	log       *slog.Logger
-	base      string
-	public    *url.URL
-	trusted   []netip.Prefix
-	sso       SSO
-	demo      *views.DemoHint
-	ready     *readiness
-	metrics   *metrics.Metrics
-	staleDays int
-	now       func() time.Time
+	Deps
+	ready *readiness // nil without Deps.Ready
 }
 
 // New returns the dashboard's HTTP handler.
@@ -94,21 +94,20 @@ func New(d Deps) (*echo.Echo, error) {
 	if d.Now == nil {
 		d.Now = time.Now
 	}
-	base := strings.TrimRight(d.BasePath, "/")
-	if base != "" && !strings.HasPrefix(base, "/") {
+	d.BasePath = strings.TrimRight(d.BasePath, "/")
+	if d.BasePath != "" && !strings.HasPrefix(d.BasePath, "/") {
 		return nil, errors.New("handlers: BasePath must start with /")
 	}
-	h := &handler{
-		api: d.API, sessions: d.Sessions, log: d.Logger, base: base, public: d.PublicURL,
-		trusted: d.TrustedProxies, sso: d.SSO.withDefaults(), demo: d.Demo, now: d.Now,
+	if d.StaleDays == 0 {
+		d.StaleDays = listview.DefaultStaleDays
 	}
+	if d.StaleDays < listview.MinStaleDays || d.StaleDays > listview.MaxStaleDays {
+		return nil, errors.New("handlers: StaleDays out of range")
+	}
+	d.SSO = d.SSO.withDefaults()
+	h := &handler{Deps: d}
 	if d.Ready != nil {
 		h.ready = &readiness{check: d.Ready}
-	}
-	h.metrics = d.Metrics
-	h.staleDays = d.StaleDays
-	if h.staleDays <= 0 {
-		h.staleDays = 90
 	}
 	return h.routes(), nil
 }

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/PuerkitoBio/goquery"
+	"github.com/labstack/echo/v4"
 
 	"github.com/runai-tools/sa-dashboard/apiclient"
 	"github.com/runai-tools/sa-dashboard/handlers"
@@ -49,6 +50,7 @@ func (c *clock) Advance(d time.Duration) {
 type harness struct {
 	t        *testing.T
 	srv      *httptest.Server
+	e        *echo.Echo
 	stub     *stub.Server
 	api      *apiclient.Client
 	client   *http.Client
@@ -129,7 +131,7 @@ func newHarnessWith(t *testing.T, o options, adjust func(*handlers.Deps)) *harne
 	t.Cleanup(srv.Close)
 	jar, _ := cookiejar.New(nil)
 	h := &harness{
-		t: t, srv: srv, stub: s, api: api, clock: clk, logs: logs, clientID: "admin", secret: "admin-secret-value-123", base: o.basePath,
+		t: t, srv: srv, e: e, stub: s, api: api, clock: clk, logs: logs, clientID: "admin", secret: "admin-secret-value-123", base: o.basePath,
 		client: &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }},
 	}
 	t.Cleanup(func() {

@@ -47,8 +47,8 @@ func (h *handler) readyz(c echo.Context) error {
 	if h.ready == nil {
 		return c.String(http.StatusOK, "ready (no upstream check configured)\n")
 	}
-	if err := h.ready.get(c.Request().Context(), h.now()); err != nil {
-		h.log.Warn("not ready", "err", err)
+	if err := h.ready.get(c.Request().Context(), h.Now()); err != nil {
+		h.Logger.Warn("not ready", "err", err)
 		return c.String(http.StatusServiceUnavailable, "not ready: the Run:ai control plane does not answer\n")
 	}
 	return c.String(http.StatusOK, "ready\n")

@@ -118,9 +118,16 @@ func TestExportCSV(t *testing.T) {
 func TestColumnsRemembered(t *testing.T) {
 	h := newHarness(t, options{seed: 2})
 	h.signIn()
-	r := h.get("/accounts?columns=1&cols=status&cols=lastLogin&cols=bogus&view=" + url.QueryEscape("sort=createdAt"))
+	form := url.Values{"cols": {"status", "lastLogin"}, "view": {"sort=createdAt"}}
+	if r := h.post("/accounts/columns", url.Values{"cols": {"status", "bogus"}}, false); r.StatusCode != http.StatusUnprocessableEntity {
+		t.Errorf("unknown column accepted: %d", r.StatusCode)
+	}
+	r := h.post("/accounts/columns", form, false)
 	if r.StatusCode != http.StatusSeeOther || r.Header.Get("Location") != "/accounts?sort=createdAt" {
 		t.Fatalf("%d %q", r.StatusCode, r.Header.Get("Location"))
+	}
+	if r := h.do("POST", "/accounts/columns", url.Values{"cols": {"status"}}, nil); r.StatusCode != http.StatusForbidden {
+		t.Errorf("column choice saved without the CSRF token: %d", r.StatusCode)
 	}
 	doc := h.get("/accounts").doc(t)
 	var heads []string

@@ -7,60 +7,63 @@ import (
 	"github.com/labstack/echo/v4"
 	"github.com/labstack/echo/v4/middleware"
 
+	"github.com/runai-tools/sa-dashboard/internal/paths"
 	"github.com/runai-tools/sa-dashboard/static"
 )
 
-// maxBody bounds request bodies: the largest legitimate one is a pasted
-// token of a few KiB.
+// maxBody bounds request bodies: the largest legitimate one is a bulk
+// confirmation naming every account (about 40 KiB at 1000 ids).
 const maxBody = "64K"
 
-// routes builds Echo with every route of the dashboard, in one place.
+// routes builds Echo with every route of the dashboard, in one place. The
+// patterns come from internal/paths, which views build their links from.
 func (h *handler) routes() *echo.Echo {
 	e := echo.New()
 	e.HideBanner = true
 	e.HidePort = true
-	e.HTTPErrorHandler = h.handleError
+	e.HTTPErrorHandler = h.respond
 	e.IPExtractor = h.ipExtractor()
 
 	e.Pre(routeOnEscapedPath)
 	e.Use(h.securityHeaders, h.requestID, h.logRequests, middleware.Recover(), middleware.BodyLimit(maxBody),
 		middleware.GzipWithConfig(middleware.GzipConfig{Level: 5, MinLength: 4096, Skipper: noCompression}), h.readProxyHeaders)
 
-	b := h.base
-	e.GET(b+static.Prefix+"*", echo.WrapHandler(http.StripPrefix(b+"/static", static.Handler())))
-	e.GET(b+"/healthz", h.healthz)
-	e.GET(b+"/readyz", h.readyz)
-	if h.metrics != nil {
-		e.GET(b+"/metrics", echo.WrapHandler(h.metrics.Handler()))
+	at := func(r paths.Route) string { return h.BasePath + string(r) }
+	e.GET(at(paths.Static), echo.WrapHandler(http.StripPrefix(h.BasePath+strings.TrimSuffix(static.Prefix, "/"), static.Handler())))
+	e.GET(at(paths.Healthz), h.healthz)
+	e.GET(at(paths.Readyz), h.readyz)
+	if h.Metrics != nil {
+		e.GET(at(paths.Metrics), echo.WrapHandler(h.Metrics.Handler()))
 	}
 
 	// Pages with a session, for allowed SSO identities; every unsafe
 	// method passes the CSRF check.
 	web := []echo.MiddlewareFunc{h.checkAllowList, h.loadSession, h.checkCSRF}
-	e.GET(b+"/signin", h.showSignIn, web...).Name = "signin"
-	e.POST(b+"/signin/key", h.signInWithKey, web...)
-	e.POST(b+"/signin/token", h.signInWithToken, web...)
-	e.POST(b+"/signout", h.signOut, web...)
+	e.GET(at(paths.SignIn), h.showSignIn, web...)
+	e.POST(at(paths.SignInKey), h.signInWithKey, web...)
+	e.POST(at(paths.SignInToken), h.signInWithToken, web...)
+	e.POST(at(paths.SignOut), h.signOut, web...)
 
 	// Pages for signed-in admins.
 	auth := append(web, h.requireAuth)
-	e.GET(b+"/", h.home, auth...)
-	if b != "" {
-		e.GET(b, h.home, auth...)
+	e.GET(at(paths.Home), h.home, auth...)
+	if h.BasePath != "" {
+		e.GET(h.BasePath, h.home, auth...)
 	}
-	e.GET(b+"/accounts", h.listAccounts, auth...)
-	e.POST(b+"/accounts", h.createAccount, auth...)
-	e.GET(b+"/accounts/export.csv", h.exportAccounts, auth...)
-	e.POST(b+"/accounts/bulk/confirm", h.confirmBulk, auth...)
-	e.POST(b+"/accounts/bulk", h.runBulk, auth...)
-	e.POST(b+"/accounts/verify", h.verifyCredentials, auth...)
-	e.GET(b+"/accounts/:id", h.showAccount, auth...)
-	e.POST(b+"/accounts/:id/enable", h.enableAccount, auth...)
-	e.POST(b+"/accounts/:id/disable", h.disableAccount, auth...)
-	e.GET(b+"/accounts/:id/delete", h.confirmDelete, auth...)
-	e.POST(b+"/accounts/:id/delete", h.deleteAccount, auth...)
-	e.GET(b+"/accounts/:id/regenerate", h.confirmRegenerate, auth...)
-	e.POST(b+"/accounts/:id/regenerate", h.regenerateSecret, auth...)
+	e.GET(at(paths.Accounts), h.listAccounts, auth...)
+	e.POST(at(paths.Accounts), h.createAccount, auth...)
+	e.GET(at(paths.AccountsExport), h.exportAccounts, auth...)
+	e.POST(at(paths.AccountsColumns), h.saveColumns, auth...)
+	e.POST(at(paths.BulkConfirm), h.confirmBulk, auth...)
+	e.POST(at(paths.Bulk), h.runBulk, auth...)
+	e.POST(at(paths.Verify), h.verifyCredentials, auth...)
+	e.GET(at(paths.Account), h.showAccount, auth...)
+	e.POST(at(paths.AccountEnable), h.enableAccount, auth...)
+	e.POST(at(paths.AccountDisable), h.disableAccount, auth...)
+	e.GET(at(paths.AccountDelete), h.confirmDelete, auth...)
+	e.POST(at(paths.AccountDelete), h.deleteAccount, auth...)
+	e.GET(at(paths.AccountRegenerate), h.confirmRegenerate, auth...)
+	e.POST(at(paths.AccountRegenerate), h.regenerateSecret, auth...)
 	return e
 }
 
@@ -83,6 +86,7 @@ func routeOnEscapedPath(next echo.HandlerFunc) echo.HandlerFunc {
 	}
 }
 
+// home sends the site root to the accounts list.
 func (h *handler) home(c echo.Context) error {
-	return c.Redirect(http.StatusSeeOther, h.link(c, "/accounts"))
+	return c.Redirect(http.StatusSeeOther, h.link(c, paths.Accounts.Link()))
 }

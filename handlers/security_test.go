@@ -138,27 +138,6 @@ func TestCSRFViaHTMXHeader(t *testing.T) {
 	}
 }
 
-// TestNoStateChangeOnGET: no GET route makes a mutating API call.
-func TestNoStateChangeOnGET(t *testing.T) {
-	h := newHarness(t, options{seed: 3})
-	h.signIn()
-	id := h.stub.Accounts()[0].ID
-	h.stub.ResetCalls()
-	for _, p := range []string{"/", "/accounts", accountPath(id, ""), accountPath(id, "/delete"), accountPath(id, "/regenerate"),
-		accountPath(id, "/enable"), accountPath(id, "/disable"), "/signin", "/signout"} {
-		h.get(p)
-		h.do("GET", p, nil, map[string]string{"HX-Request": "true"})
-	}
-	for _, c := range h.stub.Calls() {
-		if c.Op.Mutating() {
-			t.Errorf("GET caused %s %s", c.Method, c.Path)
-		}
-	}
-	if _, ok := h.stub.Account(id); !ok {
-		t.Error("account gone after GETs")
-	}
-}
-
 // TestUpstreamDataIsEscaped: hostile account fields render as text.
 func TestUpstreamDataIsEscaped(t *testing.T) {
 	h := newHarness(t, options{})

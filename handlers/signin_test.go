@@ -42,13 +42,15 @@ func TestSignInFailures(t *testing.T) {
 		form     url.Values
 		path     string
 		status   int
+		where    string // the problem notice, or the field error shown next to the field
 		contains string
 	}{
-		{"wrong secret", url.Values{"client_id": {"admin"}, "client_secret": {"nope"}}, "/signin/key", http.StatusUnauthorized, "not accepted"},
-		{"missing secret", url.Values{"client_id": {"admin"}}, "/signin/key", http.StatusUnprocessableEntity, "Enter both"},
-		{"bad token", url.Values{"token": {"garbage"}}, "/signin/token", http.StatusUnauthorized, "not accepted"},
-		{"empty token", url.Values{"token": {""}}, "/signin/token", http.StatusUnprocessableEntity, "Paste"},
-		{"token with spaces", url.Values{"token": {"a b"}}, "/signin/token", http.StatusUnprocessableEntity, "does not look like"},
+		{"wrong secret", url.Values{"client_id": {"admin"}, "client_secret": {"nope"}}, "/signin/key", http.StatusUnauthorized, `[data-testid="problem"]`, "not accepted"},
+		{"missing secret", url.Values{"client_id": {"admin"}}, "/signin/key", http.StatusUnprocessableEntity, `#client-secret-error`, "Enter the client secret"},
+		{"missing id", url.Values{"client_secret": {"x"}}, "/signin/key", http.StatusUnprocessableEntity, `#client-id-error`, "Enter the client ID"},
+		{"bad token", url.Values{"token": {"garbage"}}, "/signin/token", http.StatusUnauthorized, `[data-testid="problem"]`, "not accepted"},
+		{"empty token", url.Values{"token": {""}}, "/signin/token", http.StatusUnprocessableEntity, `#api-token-error`, "Paste"},
+		{"token with spaces", url.Values{"token": {"a b"}}, "/signin/token", http.StatusUnprocessableEntity, `#api-token-error`, "does not look like"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -56,8 +58,14 @@ func TestSignInFailures(t *testing.T) {
 			h.get("/signin")
 			r := h.post(tt.path, tt.form, false)
 			doc := r.doc(t)
-			if r.StatusCode != tt.status || !strings.Contains(doc.Find(`[data-testid="problem"]`).Text(), tt.contains) {
-				t.Fatalf("%d: %q", r.StatusCode, doc.Find(`[data-testid="problem"]`).Text())
+			if r.StatusCode != tt.status || !strings.Contains(doc.Find(tt.where).Text(), tt.contains) {
+				t.Fatalf("%d: %q", r.StatusCode, doc.Find(tt.where).Text())
+			}
+			if strings.HasPrefix(tt.where, "#") {
+				field := strings.TrimSuffix(strings.TrimPrefix(tt.where, "#"), "-error")
+				if got, _ := doc.Find("#" + field).Attr("aria-describedby"); !strings.Contains(got, field+"-error") {
+					t.Errorf("field %s is not described by its error (%q)", field, got)
+				}
 			}
 			if got, _ := doc.Find("#client-id").Attr("value"); got != tt.form.Get("client_id") {
 				t.Errorf("client ID not kept: %q", got)

@@ -1,9 +1,11 @@
-// Package views holds the dashboard's templ components and the plain view
-// models they render. Views never call the API: handlers build the models.
+// Package views holds the dashboard's templ components and the plain page
+// models they render. Views never call the API and copy no type from
+// below: they render runai, listview and form values as they are, plus the
+// page models here, which handlers fill.
 //
 // Request-scoped values (CSRF token, signed-in user, base path, flashes,
-// request id) travel in the context, set by middleware and read through the
-// typed getters here.
+// request id, chosen columns) travel in the context, set by middleware and
+// read through the typed getters here.
 package views
 
 import (
@@ -15,7 +17,8 @@ import (
 
 	"github.com/a-h/templ"
 
-	"github.com/runai-tools/sa-dashboard/internal/pathseg"
+	"github.com/runai-tools/sa-dashboard/internal/listview"
+	"github.com/runai-tools/sa-dashboard/internal/paths"
 	"github.com/runai-tools/sa-dashboard/static"
 )
 
@@ -47,7 +50,7 @@ type Request struct {
 	Now       time.Time
 	// Columns are the optional table columns this browser shows; nil
 	// shows them all.
-	Columns map[string]bool
+	Columns listview.ColumnSet
 }
 
 type requestKey struct{}
@@ -65,19 +68,18 @@ func RequestFrom(ctx context.Context) *Request {
 	return &Request{Now: time.Now()}
 }
 
-// Path returns the site path p under the base path, as a URL templ accepts.
-func Path(ctx context.Context, p string) templ.SafeURL {
-	return templ.SafeURL(RequestFrom(ctx).BasePath + p)
+// Link writes a dashboard link under the request's base path.
+func Link(ctx context.Context, p paths.Path) templ.SafeURL {
+	return templ.SafeURL(p.Under(RequestFrom(ctx).BasePath))
 }
+
+// href is Link as a plain string, for hx-get and hx-post.
+func href(ctx context.Context, p paths.Path) string { return p.Under(RequestFrom(ctx).BasePath) }
 
 // Asset returns the content-hashed URL of a static asset.
 func Asset(ctx context.Context, name string) string {
 	return RequestFrom(ctx).BasePath + static.URL(name)
 }
-
-// AccountPath is the site-relative path of an account page, plus suffix
-// ("", "/delete", "/regenerate", "/enable", "/disable").
-func AccountPath(id, suffix string) string { return "/accounts/" + pathseg.Escape(id) + suffix }
 
 // RowID is the DOM id of an account's table row: ids are opaque strings, so
 // they are hashed into a safe token.

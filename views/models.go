@@ -5,58 +5,33 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
-	"time"
 
 	"github.com/a-h/templ"
 
+	"github.com/runai-tools/sa-dashboard/internal/form"
+	"github.com/runai-tools/sa-dashboard/internal/listview"
+	"github.com/runai-tools/sa-dashboard/internal/paths"
+	"github.com/runai-tools/sa-dashboard/internal/runai"
 	"github.com/runai-tools/sa-dashboard/internal/saname"
 )
 
-// Account is one service account as the pages show it.
-type Account struct {
-	ID        string
-	Name      string
-	ClientID  string
-	CreatedBy string
-	TenantID  string
-	Enabled   bool
-	CreatedAt time.Time // zero: unknown
-	UpdatedAt time.Time // zero: unknown
-	LastLogin time.Time // zero: never
-	Stale     bool      // last used longer ago than the stale threshold
-}
-
-// Status is the account's state in words (never conveyed by colour alone).
-func (a Account) Status() string {
-	if a.Enabled {
-		return "Enabled"
-	}
-	return "Disabled"
-}
-
 // Problem explains a failure: what failed, why, and what to do next.
 type Problem struct {
-	Title      string // what failed: "Could not disable ci-bot"
-	Detail     string // why
-	Next       string // what to do next
-	RefreshURL string // when set, a link to reload the current state
-	RequestID  string // shown for support
-	Kind       string // "error" (default) or "warning"
+	Title     string     // what failed: "Could not disable "ci-bot""
+	Detail    string     // why
+	Next      string     // what to do next
+	Refresh   paths.Path // when set, a link to reload the current state
+	RequestID string     // shown for support
+	Kind      string     // "error" (default) or "warning"
 }
 
-// CreateForm is the create form's state, kept across a failed attempt.
+// CreateForm is the create form: the input, kept across a failed attempt,
+// and what went wrong with it.
 type CreateForm struct {
-	Name  string
-	Error string
+	Input   form.Create
+	Errors  form.Errors // next to their fields
+	Problem *Problem    // a failure that is not about a field
 }
-
-// Name rule for the create form's hint and browser-side check.
-const (
-	NameRule    = saname.Rule
-	NamePattern = saname.HTMLPattern
-	NameMin     = saname.MinLen
-	NameMax     = saname.MaxLen
-)
 
 // Secret is a one-time credential display after create or regenerate. It
 // is rendered once, into a no-store response, and never kept.
@@ -66,6 +41,9 @@ type Secret struct {
 	Value       string
 	Regenerated bool
 	TokenURL    string // the control plane's token endpoint, for the downloads
+	// OutOfView says the new account does not match the list's filters, so
+	// the table does not show it.
+	OutOfView bool
 }
 
 // BulkItem is one account in a bulk confirmation or result.
@@ -77,10 +55,10 @@ type BulkItem struct {
 
 // Bulk is a bulk action's confirmation (Done false) or result (Done true).
 type Bulk struct {
-	Action string // "enable", "disable" or "delete"
+	Action form.BulkAction
 	Items  []BulkItem
 	Done   bool
-	Back   string // the list URL to return to
+	View   listview.View // the list view the action was chosen from, to return to
 }
 
 // Verify is the outcome of checking new credentials at the token endpoint.
@@ -89,60 +67,45 @@ type Verify struct {
 	Message string
 }
 
-// ListState is what the toolbar, summary bar and table headers show of
-// the current view; the handler computes every URL.
-type ListState struct {
-	Q, Status, Usage, CreatedBy string
-	StaleDays                   int
-	Creators                    []string
-	Sort                        string
-	Desc                        bool
-	Query                       string            // the view's canonical query (may be empty)
-	SortURLs                    map[string]string // column key → URL sorting by it
-	Summary                     Summary
-	SummaryURLs                 map[string]string // "total", "enabled", "disabled", "never", "stale"
-	ExportURL                   string
-	ClearURL                    string
-	Filtered                    bool
-	Shown, Total                int
-	Columns                     map[string]bool // visible optional columns
-}
-
-// Summary counts accounts by hygiene category.
-type Summary struct{ Total, Enabled, Disabled, Never, Stale int }
-
-// Optional table columns, in order, with their headings.
-var Columns = []struct{ Key, Label string }{
-	{"clientId", "Client ID"}, {"status", "Status"}, {"createdBy", "Created by"},
-	{"createdAt", "Created"}, {"updatedAt", "Last updated"}, {"lastLogin", "Last login"},
-}
-
 // AccountsPage is the accounts list page.
 type AccountsPage struct {
-	List      ListState
-	Accounts  []Account
-	LoadError *Problem // the list could not be loaded
-	Create    CreateForm
-	Secret    *Secret  // shown once, after a create or regenerate without JavaScript
-	Problem   *Problem // a failed action, shown above the table
+	List       listview.List
+	ViewErrors form.Errors // parts of the URL's view that were ignored
+	LoadError  *Problem    // the list could not be loaded
+	Create     CreateForm
+	Secret     *Secret // shown once, after a create or regenerate without JavaScript
 }
 
 // Confirm is a confirmation of a destructive action.
 type Confirm struct {
-	Account Account
-	Action  string // "delete" or "regenerate"
-	Page    bool   // rendered as a page of its own (no JavaScript), not into the panel
+	Account runai.ServiceAccount
+	Action  string        // ConfirmDelete or ConfirmRegenerate
+	Page    bool          // rendered as a page of its own (no JavaScript), not into the panel
+	View    listview.View // the list view the user came from, carried to the action and back
 }
+
+// Confirmation actions.
+const (
+	ConfirmDelete     = "delete"
+	ConfirmRegenerate = "regenerate"
+)
 
 // SignInPage is the sign-in page: two forms, one failed attempt at most.
 type SignInPage struct {
-	Next     string // local path to return to
-	ClientID string // kept after a failed attempt; secrets never are
-	Method   string // "key" or "token": which form the error belongs to
-	Error    *Problem
-	Notice   string // why the user is here (session expired, signed out)
-	Demo     *DemoHint
+	Next    string         // local path to return to
+	Key     form.SignInKey // the client ID is kept after a failed attempt; secrets never are
+	Method  string         // "key" or "token": which form Problem and Errors belong to
+	Problem *Problem
+	Errors  form.Errors
+	Notice  string // why the user is here (session expired, signed out)
+	Demo    *DemoHint
 }
+
+// Sign-in methods, for SignInPage.Method.
+const (
+	MethodKey   = "key"
+	MethodToken = "token"
+)
 
 // DemoHint tells a demo user where the credentials are.
 type DemoHint struct{ ClientID string }
@@ -152,6 +115,12 @@ type ErrorPage struct {
 	Status  int
 	Problem Problem
 }
+
+// The name rule, for the create form's hint and browser-side check.
+var (
+	nameRule    = saname.Rule
+	namePattern = saname.HTMLPattern
+)
 
 func statusLine(status int) string {
 	if t := http.StatusText(status); t != "" {
@@ -173,5 +142,27 @@ func jsonDataURL(s Secret) templ.SafeURL {
 	return templ.SafeURL("data:application/json;charset=utf-8," + url.PathEscape(string(b)+"\n"))
 }
 
-// ShownAnnouncement is what a screen reader hears after the list changes.
-func (l ListState) ShownAnnouncement() string { return shownLabel(l) }
+// ShownLabel is what the list says of its size, and what a screen reader
+// hears after a search: "Showing 3 of 40 service accounts".
+func ShownLabel(l listview.List) string {
+	if l.View.Filtered() {
+		return fmt.Sprintf("Showing %d of %s", l.Shown(), countLabel(l.Summary.Total))
+	}
+	return countLabel(l.Summary.Total)
+}
+
+func countLabel(n int) string {
+	if n == 1 {
+		return "1 service account"
+	}
+	return fmt.Sprintf("%d service accounts", n)
+}
+
+// statusWord is the account's state in words (never conveyed by colour
+// alone).
+func statusWord(enabled bool) string {
+	if enabled {
+		return "Enabled"
+	}
+	return "Disabled"
+}

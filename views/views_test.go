@@ -12,13 +12,28 @@ import (
 
 	"github.com/PuerkitoBio/goquery"
 	"github.com/a-h/templ"
+
+	"github.com/runai-tools/sa-dashboard/internal/form"
+	"github.com/runai-tools/sa-dashboard/internal/listview"
+	"github.com/runai-tools/sa-dashboard/internal/runai"
+	"github.com/runai-tools/sa-dashboard/internal/saname"
 )
 
 var now = time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC)
 
 func render(t *testing.T, c templ.Component, wrapTable bool) *goquery.Document {
 	t.Helper()
-	ctx := WithRequest(context.Background(), &Request{CSRF: "csrf-tok", BasePath: "/base", Now: now,
+	return renderAs(t, c, wrapTable, nil)
+}
+
+func renderWith(t *testing.T, c templ.Component, columns listview.ColumnSet) *goquery.Document {
+	t.Helper()
+	return renderAs(t, c, false, columns)
+}
+
+func renderAs(t *testing.T, c templ.Component, wrapTable bool, columns listview.ColumnSet) *goquery.Document {
+	t.Helper()
+	ctx := WithRequest(context.Background(), &Request{CSRF: "csrf-tok", BasePath: "/base", Now: now, Columns: columns,
 		User: &User{Name: "ada@example.com", Expires: now.Add(time.Hour)}})
 	var buf bytes.Buffer
 	if err := c.Render(ctx, &buf); err != nil {
@@ -35,29 +50,53 @@ func render(t *testing.T, c templ.Component, wrapTable bool) *goquery.Document {
 	return doc
 }
 
+// cell returns the cell of row under the column headed header, found by
+// the header's text, never by position.
+func cell(t *testing.T, doc *goquery.Document, row *goquery.Selection, header string) *goquery.Selection {
+	t.Helper()
+	idx := -1
+	doc.Find("thead th").EachWithBreak(func(i int, th *goquery.Selection) bool {
+		if strings.TrimSpace(strings.Trim(th.Text(), " ▲▼")) == header {
+			idx = i
+			return false
+		}
+		return true
+	})
+	if idx < 0 {
+		t.Fatalf("no column headed %q", header)
+	}
+	return row.Children().Eq(idx)
+}
+
+// table renders accounts under v inside the full table, with columns.
+func table(t *testing.T, v listview.View, columns listview.ColumnSet, accounts ...runai.ServiceAccount) *goquery.Document {
+	t.Helper()
+	return renderWith(t, AccountsTable(listview.Apply(accounts, v, now)), columns)
+}
+
 func TestAccountRow(t *testing.T) {
 	tests := []struct {
 		name         string
-		a            Account
+		a            runai.ServiceAccount
 		status       string
 		toggle       string
 		lastLogin    string
 		toggleAction string
 	}{
-		{"enabled, never used", Account{ID: "a/b", Name: "ci", ClientID: "cid", Enabled: true, CreatedAt: now.Add(-48 * time.Hour)}, "Enabled", "Disable ci", "never", "/base/accounts/a%2Fb/disable"},
-		{"disabled, used", Account{ID: "x", Name: "etl", Enabled: false, LastLogin: now.Add(-3 * time.Hour)}, "Disabled", "Enable etl", "3 hours ago", "/base/accounts/x/enable"},
+		{"enabled, never used", runai.ServiceAccount{ID: "a/b", Name: "ci", ClientID: "cid", Enabled: true, CreatedAt: now.Add(-48 * time.Hour)}, "Enabled", "Disable ci", "never", "/base/accounts/a%2Fb/disable"},
+		{"disabled, used", runai.ServiceAccount{ID: "x", Name: "etl", Enabled: false, LastLogin: now.Add(-3 * time.Hour)}, "Disabled", "Enable etl", "3 hours ago", "/base/accounts/x/enable"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			doc := render(t, AccountRow(tt.a, false), true)
+			doc := table(t, listview.Default(90), nil, tt.a)
 			row := doc.Find(`tr[data-testid="account-row"]`)
 			if row.Length() != 1 {
 				t.Fatal("no row")
 			}
-			if got := row.Find(`[data-testid="status"]`).Text(); got != tt.status {
+			if got := cell(t, doc, row, "Status").Find(`[data-testid="status"]`).Text(); got != tt.status {
 				t.Errorf("status %q", got)
 			}
-			if never := row.Find(`[data-testid="badge-never"]`).Length() == 1; never != tt.a.LastLogin.IsZero() {
+			if never := row.Find(`[data-testid="badge-never"]`).Length() == 1; never != tt.a.NeverUsed() {
 				t.Errorf("never-used badge = %v", never)
 			}
 			if got := row.Find(`input[type=checkbox][name=ids][form=bulk]`).AttrOr("value", ""); got != tt.a.ID {
@@ -66,7 +105,7 @@ func TestAccountRow(t *testing.T) {
 			if got := strings.Join(strings.Fields(row.Find(`[data-testid="toggle"]`).Text()), " "); got != tt.toggle {
 				t.Errorf("toggle accessible text %q", got)
 			}
-			if got := row.Find("td").Eq(6).Text(); got != tt.lastLogin {
+			if got := cell(t, doc, row, "Last login").Text(); got != tt.lastLogin {
 				t.Errorf("last login %q", got)
 			}
 			form := row.Find("form")
@@ -82,11 +121,12 @@ func TestAccountRow(t *testing.T) {
 			if row.Find(`th[scope="row"]`).Length() != 1 {
 				t.Error("row header missing")
 			}
-			if tt.a.CreatedAt.IsZero() == false {
-				if dt, _ := row.Find("time").First().Attr("datetime"); dt != ISO(tt.a.CreatedAt) {
+			if !tt.a.CreatedAt.IsZero() {
+				created := cell(t, doc, row, "Created").Find("time")
+				if dt, _ := created.Attr("datetime"); dt != ISO(tt.a.CreatedAt) {
 					t.Errorf("datetime %q", dt)
 				}
-				if title, _ := row.Find("time").First().Attr("title"); !strings.HasSuffix(title, "UTC") {
+				if title, _ := created.Attr("title"); !strings.HasSuffix(title, "UTC") {
 					t.Errorf("no absolute time on hover: %q", title)
 				}
 			}
@@ -94,9 +134,37 @@ func TestAccountRow(t *testing.T) {
 	}
 }
 
+// TestRowBadgesFollowTheView: the Stale badge follows the view's
+// threshold, and the cells follow the chosen columns.
+func TestRowBadgesFollowTheView(t *testing.T) {
+	a := runai.ServiceAccount{ID: "1", Name: "old", Enabled: true, LastLogin: now.Add(-40 * 24 * time.Hour)}
+	for _, tt := range []struct {
+		days  int
+		stale bool
+	}{{90, false}, {30, true}} {
+		v := listview.Default(90)
+		v.StaleDays = tt.days
+		doc := table(t, v, nil, a)
+		if got := doc.Find(`[data-testid="badge-stale"]`).Length() == 1; got != tt.stale {
+			t.Errorf("staleDays=%d: stale badge %v", tt.days, got)
+		}
+	}
+	doc := table(t, listview.Default(90), listview.ParseColumns([]string{listview.SortLastLogin}), a)
+	var heads []string
+	doc.Find("thead th").Each(func(_ int, s *goquery.Selection) {
+		heads = append(heads, strings.TrimSpace(strings.TrimSuffix(s.Text(), "▲")))
+	})
+	if got := strings.Join(heads, ","); got != ",Name,Last login,Actions" {
+		t.Errorf("headers %q", got)
+	}
+	if n := doc.Find(`tr[data-testid="account-row"] td`).Length(); n != 3 {
+		t.Errorf("%d cells, want select, last login, actions", n)
+	}
+}
+
 func TestAccountsTableHeaders(t *testing.T) {
-	l := ListState{Sort: "lastLogin", Desc: true, SortURLs: map[string]string{"name": "/base/accounts?sort=name", "lastLogin": "/base/accounts?sort=lastLogin"}}
-	doc := render(t, AccountsTable(l, nil), false)
+	v := listview.Default(90).SortBy(listview.SortLastLogin).SortBy(listview.SortLastLogin)
+	doc := render(t, AccountsTable(listview.List{View: v}), false)
 	if n := doc.Find(`thead th[scope="col"]`).Length(); n != 9 {
 		t.Errorf("%d column headers with scope", n)
 	}
@@ -112,9 +180,9 @@ func TestAccountsTableHeaders(t *testing.T) {
 }
 
 func TestCreateSectionKeepsInput(t *testing.T) {
-	doc := render(t, CreateSection(CreateForm{Name: "Bad", Error: "Invalid name."}), false)
+	doc := render(t, CreateSection(CreateForm{Input: form.Create{Name: "Bad"}, Errors: form.Errors{form.FieldName: "Invalid name."}}, listview.Default(90)), false)
 	in := doc.Find("#create-name")
-	for attr, want := range map[string]string{"value": "Bad", "aria-invalid": "true", "pattern": NamePattern, "minlength": "2", "maxlength": "255", "aria-describedby": "create-name-hint create-name-error"} {
+	for attr, want := range map[string]string{"value": "Bad", "aria-invalid": "true", "pattern": saname.HTMLPattern, "minlength": "2", "maxlength": "255", "aria-describedby": "create-name-hint create-name-error"} {
 		if got, _ := in.Attr(attr); got != want {
 			t.Errorf("%s = %q, want %q", attr, got, want)
 		}
@@ -173,7 +241,7 @@ func TestLayoutIsCSPClean(t *testing.T) {
 
 func TestConfirmNamesAccount(t *testing.T) {
 	for _, action := range []string{"delete", "regenerate"} {
-		doc := render(t, ConfirmView(Confirm{Account: Account{ID: "i d", Name: "etl-bot", ClientID: "c"}, Action: action}), false)
+		doc := render(t, ConfirmView(Confirm{Account: runai.ServiceAccount{ID: "i d", Name: "etl-bot", ClientID: "c"}, Action: action, View: listview.Default(90)}), false)
 		if !strings.Contains(doc.Find("h2").Text(), "etl-bot") {
 			t.Errorf("%s: heading does not name the account", action)
 		}

@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"github.com/runai-tools/sa-dashboard/handlers"
+	"github.com/runai-tools/sa-dashboard/internal/listview"
+	"github.com/runai-tools/sa-dashboard/internal/runai"
 	"github.com/runai-tools/sa-dashboard/internal/session"
 )
 
@@ -58,8 +60,8 @@ var settings = []setting{
 	{"session-idle-timeout", "SESSION_IDLE_TIMEOUT", "30m", "end a session unused for this long"},
 	{"session-max-age", "SESSION_MAX_AGE", "12h", "end a session this long after sign-in, however active"},
 	{"shutdown-grace", "SHUTDOWN_GRACE", "20s", "how long in-flight requests may take to finish on SIGTERM"},
-	{"demo-seed", "DEMO_SEED", "30", "number of accounts the demo stub starts with"},
-	{"stale-days", "STALE_DAYS", "90", "an account unused for this many days counts as stale (default of the filter)"},
+	{"demo-seed", "DEMO_SEED", "30", fmt.Sprintf("number of accounts the demo stub starts with (0 to %d)", runai.MaxServiceAccounts)},
+	{"stale-days", "STALE_DAYS", strconv.Itoa(listview.DefaultStaleDays), fmt.Sprintf("an account unused for this many days counts as stale (default of the filter; %d to %d)", listview.MinStaleDays, listview.MaxStaleDays)},
 	{"sso-user-header", "SSO_USER_HEADER", "X-Forwarded-User", "header carrying the SSO user name (from trusted proxies only)"},
 	{"sso-email-header", "SSO_EMAIL_HEADER", "X-Forwarded-Email", "header carrying the SSO email (from trusted proxies only)"},
 	{"sso-groups-header", "SSO_GROUPS_HEADER", "X-Forwarded-Groups", "header carrying the SSO groups, comma-separated (from trusted proxies only)"},
@@ -189,13 +191,13 @@ func loadConfig(args []string, getenv func(string) string, usageOut io.Writer) (
 		}
 	}
 	seed, err := strconv.Atoi(get("demo-seed"))
-	if err != nil || seed < 0 || seed > 1000 {
-		bad("demo-seed", fmt.Errorf("%q: want 0 to 1000", get("demo-seed")))
+	if err != nil || seed < 0 || seed > runai.MaxServiceAccounts {
+		bad("demo-seed", fmt.Errorf("%q: want 0 to %d", get("demo-seed"), runai.MaxServiceAccounts))
 	}
 	cfg.DemoSeed = seed
 	stale, err := strconv.Atoi(get("stale-days"))
-	if err != nil || stale < 1 || stale > 3650 {
-		bad("stale-days", fmt.Errorf("%q: want 1 to 3650", get("stale-days")))
+	if err != nil || stale < listview.MinStaleDays || stale > listview.MaxStaleDays {
+		bad("stale-days", fmt.Errorf("%q: want %d to %d", get("stale-days"), listview.MinStaleDays, listview.MaxStaleDays))
 	}
 	cfg.StaleDays = stale
 	return cfg, errors.Join(errs...)

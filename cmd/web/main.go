@@ -24,7 +24,6 @@ import (
 	"github.com/runai-tools/sa-dashboard/internal/session"
 	"github.com/runai-tools/sa-dashboard/internal/stub"
 	"github.com/runai-tools/sa-dashboard/internal/version"
-	"github.com/runai-tools/sa-dashboard/views"
 )
 
 // The real client is what the handlers consume.
@@ -52,16 +51,14 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	logger := newLogger(cfg, stderr)
 
 	runaiURL := cfg.RunaiURL
-	var demo *views.DemoHint
-	var demoSecret string
+	var demoID, demoSecret string
 	if cfg.Demo() {
 		stubURL, secret, stopStub, err := startStub(cfg.DemoSeed)
 		if err != nil {
 			return fmt.Errorf("demo mode: start the stub Run:ai API: %w", err)
 		}
 		defer stopStub()
-		runaiURL, demoSecret = stubURL, secret
-		demo = &views.DemoHint{ClientID: demoClientID}
+		runaiURL, demoID, demoSecret = stubURL, demoClientID, secret
 		logger.Warn("demo mode: no RUNAI_URL set, using an in-process stub Run:ai API", "stub", stubURL)
 	}
 
@@ -81,7 +78,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	}
 	e, err := handlers.New(handlers.Deps{
 		API: api, Sessions: store, Logger: logger, BasePath: cfg.BasePath, PublicURL: cfg.PublicURL,
-		TrustedProxies: cfg.TrustedProxies, SSO: cfg.SSO, Demo: demo, Ready: api.Ping, Metrics: m, StaleDays: cfg.StaleDays,
+		TrustedProxies: cfg.TrustedProxies, SSO: cfg.SSO, DemoClientID: demoID, Ready: api.Ping, Metrics: m, StaleDays: cfg.StaleDays,
 	})
 	if err != nil {
 		return err
@@ -94,10 +91,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	url := "http://" + displayAddr(ln.Addr()) + cfg.BasePath + "/"
 	logger.Info("listening", "addr", ln.Addr().String(), "version", version.String(), "runai_url", runaiURL)
 	fmt.Fprintf(stdout, "Run:ai service accounts dashboard %s\n  open:          %s\n", version.String(), url)
-	if demo != nil {
+	if demoID != "" {
 		// The operator started a demo: these made-up credentials are meant
 		// to be read here. They never reach a log line.
-		fmt.Fprintf(stdout, "  demo mode:     sign in with an access key\n  client ID:     %s\n  client secret: %s\n", demoClientID, demoSecret)
+		fmt.Fprintf(stdout, "  demo mode:     sign in with an access key\n  client ID:     %s\n  client secret: %s\n", demoID, demoSecret)
 	}
 
 	srv := &http.Server{

@@ -5,17 +5,15 @@ import (
 	"io"
 	"strings"
 	"time"
-
-	"github.com/runai-tools/sa-dashboard/views"
 )
 
 // CSVHeader is the export's header row.
 var CSVHeader = []string{"name", "id", "client_id", "status", "created_by", "created_at", "updated_at", "last_login", "tenant_id"}
 
-// WriteCSV writes accounts as CSV (RFC 4180 quoting). Cells that a
-// spreadsheet would run as a formula (starting with =, +, -, @, tab or
-// carriage return) are prefixed with a single quote.
-func WriteCSV(w io.Writer, accounts []views.Account) error {
+// WriteCSV writes rows as CSV (RFC 4180 quoting). Cells that a spreadsheet
+// would run as a formula (starting with =, +, -, @, tab or carriage
+// return) are prefixed with a single quote.
+func WriteCSV(w io.Writer, rows []Row) error {
 	cw := csv.NewWriter(w)
 	if err := cw.Write(CSVHeader); err != nil {
 		return err
@@ -26,8 +24,12 @@ func WriteCSV(w io.Writer, accounts []views.Account) error {
 		}
 		return t.UTC().Format(time.RFC3339)
 	}
-	for _, a := range accounts {
-		rec := []string{a.Name, a.ID, a.ClientID, strings.ToLower(a.Status()), a.CreatedBy, ts(a.CreatedAt), ts(a.UpdatedAt), ts(a.LastLogin), a.TenantID}
+	for _, r := range rows {
+		status := StatusDisabled
+		if r.Enabled {
+			status = StatusEnabled
+		}
+		rec := []string{r.Name, r.ID, r.ClientID, status, r.CreatedBy, ts(r.CreatedAt), ts(r.UpdatedAt), ts(r.LastLogin), r.TenantID}
 		for i := range rec {
 			rec[i] = SafeCell(rec[i])
 		}

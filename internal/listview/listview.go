@@ -1,7 +1,8 @@
 // Package listview is the accounts table's view state and the pure logic
-// behind it: parsing the state from a URL query (hostile values fall back
-// to defaults, never an error), search, filters, sort with nulls last,
-// the hygiene summary, and the CSV export.
+// behind it: the view a URL describes, search, filters, sort with missing
+// values last, the hygiene summary, the optional columns and the CSV
+// export. It works on runai values and knows nothing of HTTP or HTML;
+// internal/form parses a view from a URL, views renders the result.
 package listview
 
 import (
@@ -11,12 +12,12 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode/utf8"
 
-	"github.com/runai-tools/sa-dashboard/views"
+	"github.com/runai-tools/sa-dashboard/internal/paths"
+	"github.com/runai-tools/sa-dashboard/internal/runai"
 )
 
-// Sort keys, one per sortable column.
+// Sort keys: the name and one per optional column.
 const (
 	SortName      = "name"
 	SortClientID  = "clientId"
@@ -30,124 +31,191 @@ const (
 // SortKeys lists the sortable columns in table order.
 var SortKeys = []string{SortName, SortClientID, SortStatus, SortCreatedBy, SortCreated, SortUpdated, SortLastLogin}
 
+// Status filter values.
+const (
+	StatusEnabled  = "enabled"
+	StatusDisabled = "disabled"
+)
+
 // Usage filter values.
 const (
 	UsageNever = "never" // never obtained a token
 	UsageStale = "stale" // last used more than StaleDays ago
 )
 
-// Limits on query values.
+// Limits of the view state.
 const (
-	MaxQueryLen  = 200
-	MaxStaleDays = 3650
+	DefaultStaleDays = 90   // what "stale" means unless configured (STALE_DAYS)
+	MinStaleDays     = 1    // bounds of the stale threshold, configured or in a URL
+	MaxStaleDays     = 3650 //
+	MaxQueryLen      = 200  // longest search or creator value, in bytes
+)
+
+// URL query parameters of the view.
+const (
+	ParamQ         = "q"
+	ParamStatus    = "status"
+	ParamUsage     = "usage"
+	ParamStaleDays = "staleDays"
+	ParamCreatedBy = "createdBy"
+	ParamSort      = "sort"
+	ParamDir       = "dir"
+	DirDesc        = "desc"
 )
 
 // View is the state of the accounts table: everything in the URL.
 type View struct {
 	Q         string // search in name, client ID and creator
-	Status    string // "", "enabled", "disabled"
+	Status    string // "", StatusEnabled, StatusDisabled
 	Usage     string // "", UsageNever, UsageStale
 	StaleDays int    // what "stale" means, in days
 	CreatedBy string // exact creator, or ""
 	Sort      string // one of SortKeys
 	Desc      bool
+
+	// defaultStaleDays is the configured threshold, which the URL omits.
+	defaultStaleDays int
 }
 
-// Default is the view of a bare /accounts.
+// Default is the view of a bare /accounts with the configured stale
+// threshold.
 func Default(staleDays int) View {
-	return View{StaleDays: staleDays, Sort: SortName}
-}
-
-// Parse reads a view from query values. Anything malformed, unknown or
-// oversized falls back to the default for that field.
-func Parse(q url.Values, defaultStaleDays int) View {
-	v := Default(defaultStaleDays)
-	clean := func(s string) string {
-		s = strings.TrimSpace(s)
-		if len(s) > MaxQueryLen || !utf8.ValidString(s) || strings.ContainsFunc(s, func(r rune) bool { return r < 0x20 || r == 0x7f }) {
-			return ""
-		}
-		return s
-	}
-	v.Q = clean(q.Get("q"))
-	v.CreatedBy = clean(q.Get("createdBy"))
-	switch s := q.Get("status"); s {
-	case "enabled", "disabled":
-		v.Status = s
-	}
-	switch u := q.Get("usage"); u {
-	case UsageNever, UsageStale:
-		v.Usage = u
-	}
-	if d, err := strconv.Atoi(q.Get("staleDays")); err == nil && d >= 1 && d <= MaxStaleDays {
-		v.StaleDays = d
-	}
-	if s := q.Get("sort"); slices.Contains(SortKeys, s) {
-		v.Sort = s
-	}
-	v.Desc = q.Get("dir") == "desc"
-	return v
+	return View{StaleDays: staleDays, Sort: SortName, defaultStaleDays: staleDays}
 }
 
 // Query is the canonical query for v, omitting defaults so URLs stay short.
-func (v View) Query(defaultStaleDays int) url.Values {
+func (v View) Query() url.Values {
 	q := url.Values{}
 	set := func(k, val string) {
 		if val != "" {
 			q.Set(k, val)
 		}
 	}
-	set("q", v.Q)
-	set("status", v.Status)
-	set("usage", v.Usage)
-	set("createdBy", v.CreatedBy)
-	if v.StaleDays != defaultStaleDays {
-		q.Set("staleDays", strconv.Itoa(v.StaleDays))
+	set(ParamQ, v.Q)
+	set(ParamStatus, v.Status)
+	set(ParamUsage, v.Usage)
+	set(ParamCreatedBy, v.CreatedBy)
+	if v.StaleDays != v.defaultStaleDays {
+		q.Set(ParamStaleDays, strconv.Itoa(v.StaleDays))
 	}
 	if v.Sort != SortName {
-		q.Set("sort", v.Sort)
+		q.Set(ParamSort, v.Sort)
 	}
 	if v.Desc {
-		q.Set("dir", "desc")
+		q.Set(ParamDir, DirDesc)
 	}
 	return q
 }
+
+// Path is the accounts list under v, as a link.
+func (v View) Path() paths.Path { return paths.Accounts.Link().Query(v.Query()) }
 
 // Filtered reports whether anything narrows the list.
 func (v View) Filtered() bool {
 	return v.Q != "" || v.Status != "" || v.Usage != "" || v.CreatedBy != ""
 }
 
-// NeverUsed reports whether the account has never obtained a token.
-func NeverUsed(a views.Account) bool { return a.LastLogin.IsZero() }
-
-// Stale reports whether the account was last used more than days ago.
-func Stale(a views.Account, now time.Time, days int) bool {
-	return !a.LastLogin.IsZero() && now.Sub(a.LastLogin) > time.Duration(days)*24*time.Hour
+// SortBy is v sorted by key: ascending, or descending when v already sorts
+// by key ascending (a header clicked twice).
+func (v View) SortBy(key string) View {
+	v.Desc = v.Sort == key && !v.Desc
+	v.Sort = key
+	return v
 }
 
-// Apply returns the accounts the view shows, in its order, each marked
-// Stale by the view's threshold (so badges and the stale filter agree).
-// all is not modified.
-func Apply(all []views.Account, v View, now time.Time) []views.Account {
+// Only is v showing every account of one status and usage category (""
+// for any), with its sort and stale threshold kept: the summary's links.
+func (v View) Only(status, usage string) View {
+	v.Q, v.CreatedBy, v.Status, v.Usage = "", "", status, usage
+	return v
+}
+
+// Stale reports whether a was last used longer ago than the view's
+// threshold.
+func (v View) Stale(a runai.ServiceAccount, now time.Time) bool {
+	return a.UnusedFor(time.Duration(v.StaleDays)*24*time.Hour, now)
+}
+
+// Row is one account as the table shows it under a view. Every row, in a
+// whole list or swapped in alone after an action, is made by View.Row, so
+// its badges never differ between a reload and a swap.
+type Row struct {
+	runai.ServiceAccount
+	Stale bool // unused for longer than the view's threshold
+}
+
+// Row is a under the view.
+func (v View) Row(a runai.ServiceAccount, now time.Time) Row {
+	return Row{ServiceAccount: a, Stale: v.Stale(a, now)}
+}
+
+// Summary counts accounts by hygiene category.
+type Summary struct {
+	Total, Enabled, Disabled, Never, Stale int
+}
+
+// List is what a view shows of all accounts.
+type List struct {
+	View     View
+	Rows     []Row    // the accounts the view shows, in its order
+	Summary  Summary  // counts over all accounts, not just the shown
+	Creators []string // every distinct creator, sorted, for the filter
+}
+
+// Shown is the number of rows the view shows.
+func (l List) Shown() int { return len(l.Rows) }
+
+// Apply returns what v shows of all at time now. all is not modified.
+func Apply(all []runai.ServiceAccount, v View, now time.Time) List {
 	q := strings.ToLower(v.Q)
-	out := make([]views.Account, 0, len(all))
+	l := List{View: v, Rows: make([]Row, 0, len(all)), Summary: Summary{Total: len(all)}}
+	creators := map[string]bool{}
 	for _, a := range all {
-		switch {
-		case v.Status == "enabled" && !a.Enabled, v.Status == "disabled" && a.Enabled:
-			continue
-		case v.Usage == UsageNever && !NeverUsed(a), v.Usage == UsageStale && !Stale(a, now, v.StaleDays):
-			continue
-		case v.CreatedBy != "" && !strings.EqualFold(a.CreatedBy, v.CreatedBy):
-			continue
-		case q != "" && !containsFold(a.Name, q) && !containsFold(a.ClientID, q) && !containsFold(a.CreatedBy, q):
-			continue
+		r := v.Row(a, now)
+		l.Summary.count(r)
+		if a.CreatedBy != "" && !creators[a.CreatedBy] {
+			creators[a.CreatedBy] = true
+			l.Creators = append(l.Creators, a.CreatedBy)
 		}
-		a.Stale = Stale(a, now, v.StaleDays)
-		out = append(out, a)
+		if v.shows(r, q) {
+			l.Rows = append(l.Rows, r)
+		}
 	}
-	slices.SortStableFunc(out, compare(v.Sort, v.Desc))
-	return out
+	slices.Sort(l.Creators)
+	slices.SortStableFunc(l.Rows, compare(v.Sort, v.Desc))
+	return l
+}
+
+// Shows reports whether the view shows the row: a new account may not
+// match the filters of the list it was created from.
+func (v View) Shows(r Row) bool { return v.shows(r, strings.ToLower(v.Q)) }
+
+func (v View) shows(r Row, lowerQ string) bool {
+	switch {
+	case v.Status == StatusEnabled && !r.Enabled, v.Status == StatusDisabled && r.Enabled:
+		return false
+	case v.Usage == UsageNever && !r.NeverUsed(), v.Usage == UsageStale && !r.Stale:
+		return false
+	case v.CreatedBy != "" && !strings.EqualFold(r.CreatedBy, v.CreatedBy):
+		return false
+	case lowerQ != "" && !containsFold(r.Name, lowerQ) && !containsFold(r.ClientID, lowerQ) && !containsFold(r.CreatedBy, lowerQ):
+		return false
+	}
+	return true
+}
+
+func (s *Summary) count(r Row) {
+	if r.Enabled {
+		s.Enabled++
+	} else {
+		s.Disabled++
+	}
+	if r.NeverUsed() {
+		s.Never++
+	}
+	if r.Stale {
+		s.Stale++
+	}
 }
 
 // containsFold reports whether s contains the lower-case needle, ignoring case.
@@ -157,14 +225,14 @@ func containsFold(s, lowerNeedle string) bool {
 
 // compare orders by key, direction applied, with missing values (zero
 // times, empty strings) last either way and the name as tie-breaker.
-func compare(key string, desc bool) func(a, b views.Account) int {
+func compare(key string, desc bool) func(a, b Row) int {
 	dir := func(c int) int {
 		if desc {
 			return -c
 		}
 		return c
 	}
-	byName := func(a, b views.Account) int {
+	byName := func(a, b Row) int {
 		return cmp.Or(cmp.Compare(strings.ToLower(a.Name), strings.ToLower(b.Name)), cmp.Compare(a.ID, b.ID))
 	}
 	nullsLast := func(aNull, bNull bool) (int, bool) {
@@ -178,8 +246,8 @@ func compare(key string, desc bool) func(a, b views.Account) int {
 		}
 		return 0, false
 	}
-	str := func(get func(views.Account) string) func(a, b views.Account) int {
-		return func(a, b views.Account) int {
+	str := func(get func(Row) string) func(a, b Row) int {
+		return func(a, b Row) int {
 			x, y := get(a), get(b)
 			if c, done := nullsLast(x == "", y == ""); done && c != 0 {
 				return c
@@ -187,8 +255,8 @@ func compare(key string, desc bool) func(a, b views.Account) int {
 			return cmp.Or(dir(cmp.Compare(strings.ToLower(x), strings.ToLower(y))), byName(a, b))
 		}
 	}
-	tm := func(get func(views.Account) time.Time) func(a, b views.Account) int {
-		return func(a, b views.Account) int {
+	tm := func(get func(Row) time.Time) func(a, b Row) int {
+		return func(a, b Row) int {
 			x, y := get(a), get(b)
 			if c, done := nullsLast(x.IsZero(), y.IsZero()); done && c != 0 {
 				return c
@@ -198,65 +266,27 @@ func compare(key string, desc bool) func(a, b views.Account) int {
 	}
 	switch key {
 	case SortClientID:
-		return str(func(a views.Account) string { return a.ClientID })
+		return str(func(r Row) string { return r.ClientID })
 	case SortCreatedBy:
-		return str(func(a views.Account) string { return a.CreatedBy })
+		return str(func(r Row) string { return r.CreatedBy })
 	case SortStatus:
-		return func(a, b views.Account) int {
+		return func(a, b Row) int {
 			// Enabled first ascending.
-			x, y := 1, 1
-			if a.Enabled {
-				x = 0
-			}
-			if b.Enabled {
-				y = 0
-			}
-			return cmp.Or(dir(cmp.Compare(x, y)), byName(a, b))
+			return cmp.Or(dir(cmp.Compare(disabledRank(a), disabledRank(b))), byName(a, b))
 		}
 	case SortCreated:
-		return tm(func(a views.Account) time.Time { return a.CreatedAt })
+		return tm(func(r Row) time.Time { return r.CreatedAt })
 	case SortUpdated:
-		return tm(func(a views.Account) time.Time { return a.UpdatedAt })
+		return tm(func(r Row) time.Time { return r.UpdatedAt })
 	case SortLastLogin:
-		return tm(func(a views.Account) time.Time { return a.LastLogin })
+		return tm(func(r Row) time.Time { return r.LastLogin })
 	}
-	return func(a, b views.Account) int { return dir(byName(a, b)) }
+	return func(a, b Row) int { return dir(byName(a, b)) }
 }
 
-// Summary counts the accounts by hygiene category.
-type Summary struct {
-	Total, Enabled, Disabled, Never, Stale int
-}
-
-// Summarize counts all accounts (not just the view's).
-func Summarize(all []views.Account, now time.Time, staleDays int) Summary {
-	s := Summary{Total: len(all)}
-	for _, a := range all {
-		if a.Enabled {
-			s.Enabled++
-		} else {
-			s.Disabled++
-		}
-		if NeverUsed(a) {
-			s.Never++
-		}
-		if Stale(a, now, staleDays) {
-			s.Stale++
-		}
+func disabledRank(r Row) int {
+	if r.Enabled {
+		return 0
 	}
-	return s
-}
-
-// Creators lists the distinct creators, sorted, for the filter.
-func Creators(all []views.Account) []string {
-	seen := map[string]bool{}
-	var out []string
-	for _, a := range all {
-		if a.CreatedBy != "" && !seen[a.CreatedBy] {
-			seen[a.CreatedBy] = true
-			out = append(out, a.CreatedBy)
-		}
-	}
-	slices.Sort(out)
-	return out
+	return 1
 }

@@ -3,65 +3,65 @@ package listview
 import (
 	"bytes"
 	"encoding/csv"
-	"net/url"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/runai-tools/sa-dashboard/views"
+	"github.com/runai-tools/sa-dashboard/internal/runai"
 )
 
 var now = time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC)
 
 func days(n int) time.Time { return now.Add(-time.Duration(n) * 24 * time.Hour) }
 
-var sample = []views.Account{
+var sample = []runai.ServiceAccount{
 	{ID: "1", Name: "alpha", ClientID: "cid-a", CreatedBy: "ann@x.io", Enabled: true, CreatedAt: days(300), UpdatedAt: days(10), LastLogin: days(1)},
 	{ID: "2", Name: "Bravo", ClientID: "cid-b", CreatedBy: "bob@x.io", Enabled: false, CreatedAt: days(200), UpdatedAt: days(20)},
 	{ID: "3", Name: "charlie", ClientID: "cid-c", CreatedBy: "ann@x.io", Enabled: true, CreatedAt: days(100), LastLogin: days(120)},
 	{ID: "4", Name: "delta", ClientID: "zz-d", CreatedBy: "", Enabled: false, CreatedAt: time.Time{}, UpdatedAt: days(5), LastLogin: days(95)},
 }
 
-func names(as []views.Account) string {
+func names(rows []Row) string {
 	var s []string
-	for _, a := range as {
-		s = append(s, a.Name)
+	for _, r := range rows {
+		s = append(s, r.Name)
 	}
 	return strings.Join(s, ",")
 }
 
-func TestParse(t *testing.T) {
-	tests := []struct {
-		query string
-		want  View
-	}{
-		{"", View{StaleDays: 90, Sort: SortName}},
-		{"q=+ci+&status=disabled&usage=stale&staleDays=30&createdBy=ann@x.io&sort=lastLogin&dir=desc",
-			View{Q: "ci", Status: "disabled", Usage: "stale", StaleDays: 30, CreatedBy: "ann@x.io", Sort: SortLastLogin, Desc: true}},
-		// Hostile or malformed values give the default for that field.
-		{"status=DROP+TABLE&usage=%3Cscript%3E&staleDays=-5&sort=__proto__&dir=sideways", View{StaleDays: 90, Sort: SortName}},
-		{"staleDays=99999999999999999999", View{StaleDays: 90, Sort: SortName}},
-		{"staleDays=0", View{StaleDays: 90, Sort: SortName}},
-		{"q=" + strings.Repeat("a", 201), View{StaleDays: 90, Sort: SortName}},
-		{"q=%00evil&createdBy=a%0Ab", View{StaleDays: 90, Sort: SortName}},
-		{"q=%ff%fe", View{StaleDays: 90, Sort: SortName}},
-		{"q=a&q=b", View{Q: "a", StaleDays: 90, Sort: SortName}},
+// view is the default view with changes applied.
+func view(change func(*View)) View {
+	v := Default(90)
+	change(&v)
+	return v
+}
+
+func TestQuery(t *testing.T) {
+	if q := Default(90).Query().Encode(); q != "" {
+		t.Errorf("default view has query %q", q)
 	}
-	for _, tt := range tests {
-		q, _ := url.ParseQuery(tt.query)
-		if got := Parse(q, 90); got != tt.want {
-			t.Errorf("Parse(%q) = %+v, want %+v", tt.query, got, tt.want)
-		}
+	v := view(func(v *View) {
+		v.Q, v.Status, v.StaleDays, v.Sort, v.Desc = "a b", StatusEnabled, 14, SortCreated, true
+	})
+	if got := v.Query().Encode(); got != "dir=desc&q=a+b&sort=createdAt&staleDays=14&status=enabled" {
+		t.Errorf("query %s", got)
+	}
+	// The configured threshold is the one omitted, not the constant.
+	if got := Default(30).Query().Encode(); got != "" {
+		t.Errorf("configured default in the query: %s", got)
 	}
 }
 
-func TestQueryRoundTrip(t *testing.T) {
-	v := View{Q: "a b&c", Status: "enabled", Usage: UsageNever, StaleDays: 14, CreatedBy: "x@y", Sort: SortCreated, Desc: true}
-	if got := Parse(v.Query(90), 90); got != v {
-		t.Errorf("round trip %+v", got)
+func TestDerivedViews(t *testing.T) {
+	v := view(func(v *View) { v.Q, v.Usage, v.StaleDays, v.Sort = "x", UsageStale, 30, SortLastLogin })
+	if s := v.SortBy(SortLastLogin); s.Sort != SortLastLogin || !s.Desc {
+		t.Errorf("second click on the sorted header: %+v", s)
 	}
-	if q := Default(90).Query(90).Encode(); q != "" {
-		t.Errorf("default view has query %q", q)
+	if s := v.SortBy(SortName); s.Sort != SortName || s.Desc || s.Q != "x" {
+		t.Errorf("another header: %+v", s)
+	}
+	if o := v.Only(StatusDisabled, ""); o.Q != "" || o.Usage != "" || o.Status != StatusDisabled || o.StaleDays != 30 || o.Sort != SortLastLogin {
+		t.Errorf("summary link view: %+v", o)
 	}
 }
 
@@ -71,20 +71,20 @@ func TestApplyFilters(t *testing.T) {
 		want string
 	}{
 		{Default(90), "alpha,Bravo,charlie,delta"},
-		{View{Q: "BRAV", StaleDays: 90}, "Bravo"},
-		{View{Q: "zz-", StaleDays: 90}, "delta"},
-		{View{Q: "ann@", StaleDays: 90}, "alpha,charlie"},
-		{View{Status: "enabled", StaleDays: 90}, "alpha,charlie"},
-		{View{Status: "disabled", StaleDays: 90}, "Bravo,delta"},
-		{View{Usage: UsageNever, StaleDays: 90}, "Bravo"},
-		{View{Usage: UsageStale, StaleDays: 90}, "charlie,delta"},
-		{View{Usage: UsageStale, StaleDays: 100}, "charlie"},
-		{View{CreatedBy: "ANN@x.io", StaleDays: 90}, "alpha,charlie"},
-		{View{Status: "enabled", Usage: UsageStale, Q: "char", StaleDays: 90}, "charlie"},
-		{View{Q: "nothing", StaleDays: 90}, ""},
+		{view(func(v *View) { v.Q = "BRAV" }), "Bravo"},
+		{view(func(v *View) { v.Q = "zz-" }), "delta"},
+		{view(func(v *View) { v.Q = "ann@" }), "alpha,charlie"},
+		{view(func(v *View) { v.Status = StatusEnabled }), "alpha,charlie"},
+		{view(func(v *View) { v.Status = StatusDisabled }), "Bravo,delta"},
+		{view(func(v *View) { v.Usage = UsageNever }), "Bravo"},
+		{view(func(v *View) { v.Usage = UsageStale }), "charlie,delta"},
+		{view(func(v *View) { v.Usage, v.StaleDays = UsageStale, 100 }), "charlie"},
+		{view(func(v *View) { v.CreatedBy = "ANN@x.io" }), "alpha,charlie"},
+		{view(func(v *View) { v.Status, v.Usage, v.Q = StatusEnabled, UsageStale, "char" }), "charlie"},
+		{view(func(v *View) { v.Q = "nothing" }), ""},
 	}
 	for _, tt := range tests {
-		if got := names(Apply(sample, tt.view, now)); got != tt.want {
+		if got := names(Apply(sample, tt.view, now).Rows); got != tt.want {
 			t.Errorf("Apply(%+v) = %s, want %s", tt.view, got, tt.want)
 		}
 	}
@@ -112,34 +112,82 @@ func TestSort(t *testing.T) {
 		{SortLastLogin, true, "alpha,delta,charlie,Bravo"},
 	}
 	for _, tt := range tests {
-		v := View{Sort: tt.key, Desc: tt.desc, StaleDays: 90}
-		if got := names(Apply(sample, v, now)); got != tt.want {
+		v := view(func(v *View) { v.Sort, v.Desc = tt.key, tt.desc })
+		if got := names(Apply(sample, v, now).Rows); got != tt.want {
 			t.Errorf("sort %s desc=%v = %s, want %s", tt.key, tt.desc, got, tt.want)
 		}
 	}
-	before := names(sample)
-	Apply(sample, View{Sort: SortLastLogin, Desc: true}, now)
-	if names(sample) != before {
+	before := sample[0].Name + sample[3].Name
+	Apply(sample, view(func(v *View) { v.Sort, v.Desc = SortLastLogin, true }), now)
+	if sample[0].Name+sample[3].Name != before {
 		t.Error("Apply reordered its input")
 	}
 }
 
-func TestSummarize(t *testing.T) {
-	got := Summarize(sample, now, 90)
+func TestSummaryAndCreators(t *testing.T) {
+	l := Apply(sample, view(func(v *View) { v.Status = StatusEnabled }), now)
 	want := Summary{Total: 4, Enabled: 2, Disabled: 2, Never: 1, Stale: 2}
-	if got != want {
-		t.Errorf("%+v, want %+v", got, want)
+	if l.Summary != want {
+		t.Errorf("summary %+v, want %+v (it counts all accounts, not the shown)", l.Summary, want)
 	}
-	if c := strings.Join(Creators(sample), ","); c != "ann@x.io,bob@x.io" {
+	if c := strings.Join(l.Creators, ","); c != "ann@x.io,bob@x.io" {
 		t.Errorf("creators %s", c)
+	}
+	if l.Shown() != 2 {
+		t.Errorf("shown %d", l.Shown())
+	}
+}
+
+// TestRowsFollowTheViewsThreshold: the Stale badge of a row, the stale
+// filter and the summary use the same number of days, whether the row is
+// made in a whole list or alone.
+func TestRowsFollowTheViewsThreshold(t *testing.T) {
+	for _, tt := range []struct {
+		days int
+		want string
+	}{{90, "charlie,delta"}, {100, "charlie"}, {94, "charlie,delta"}, {96, "charlie"}} {
+		v := view(func(v *View) { v.StaleDays = tt.days })
+		l := Apply(sample, v, now)
+		var stale []string
+		for _, r := range l.Rows {
+			if r.Stale {
+				stale = append(stale, r.Name)
+			}
+			if alone := v.Row(r.ServiceAccount, now); alone != r {
+				t.Errorf("%s alone is %+v, in the list %+v", r.Name, alone, r)
+			}
+		}
+		if got := strings.Join(stale, ","); got != tt.want {
+			t.Errorf("staleDays=%d: marked %s, want %s", tt.days, got, tt.want)
+		}
+		if l.Summary.Stale != len(stale) {
+			t.Errorf("staleDays=%d: summary counts %d stale, rows %d", tt.days, l.Summary.Stale, len(stale))
+		}
+	}
+}
+
+func TestColumns(t *testing.T) {
+	if !ColumnSet(nil).Shows(SortStatus) {
+		t.Error("no choice made should show every column")
+	}
+	s := ParseColumns([]string{SortLastLogin, "bogus", SortStatus})
+	if s.Encode() != "status.lastLogin" || s.Shows(SortClientID) || !s.Shows(SortLastLogin) {
+		t.Errorf("set %v encodes as %q", s, s.Encode())
+	}
+	if got := DecodeColumns(s.Encode()); got.Encode() != s.Encode() {
+		t.Errorf("round trip %v", got)
+	}
+	if none := ParseColumns(nil); none == nil || none.Shows(SortStatus) {
+		t.Error("choosing no optional column is not remembered")
 	}
 }
 
 func TestWriteCSV(t *testing.T) {
-	hostile := []views.Account{
-		{ID: "1", Name: "ok", CreatedBy: `=HYPERLINK("http://evil","x")`, Enabled: true, CreatedAt: now},
-		{ID: "2", Name: "comma, \"quote\"\nnewline", CreatedBy: "+1", ClientID: "-2", TenantID: "@sum", Enabled: false},
-		{ID: "3", Name: "tab", CreatedBy: "\tx", ClientID: "\rcr"},
+	v := Default(90)
+	hostile := []Row{
+		v.Row(runai.ServiceAccount{ID: "1", Name: "ok", CreatedBy: `=HYPERLINK("http://evil","x")`, Enabled: true, CreatedAt: now}, now),
+		v.Row(runai.ServiceAccount{ID: "2", Name: "comma, \"quote\"\nnewline", CreatedBy: "+1", ClientID: "-2", TenantID: "@sum", Enabled: false}, now),
+		v.Row(runai.ServiceAccount{ID: "3", Name: "tab", CreatedBy: "\tx", ClientID: "\rcr"}, now),
 	}
 	var buf bytes.Buffer
 	if err := WriteCSV(&buf, hostile); err != nil {
@@ -160,41 +208,5 @@ func TestWriteCSV(t *testing.T) {
 	}
 	if recs[3][4] != "'\tx" || recs[3][2] != "'\rcr" {
 		t.Errorf("row 3 %q", recs[3])
-	}
-}
-
-// FuzzParse: any query gives a valid view (never an error or panic) whose
-// canonical query parses back to itself.
-func FuzzParse(f *testing.F) {
-	f.Add("q=a&sort=lastLogin&dir=desc&staleDays=30")
-	f.Add("status=%00&usage=x&createdBy=%ff")
-	f.Fuzz(func(t *testing.T, raw string) {
-		q, _ := url.ParseQuery(raw)
-		v := Parse(q, 90)
-		if v.StaleDays < 1 || v.StaleDays > MaxStaleDays || len(v.Q) > MaxQueryLen {
-			t.Fatalf("invalid view %+v from %q", v, raw)
-		}
-		if again := Parse(v.Query(90), 90); again != v {
-			t.Fatalf("%+v re-parses as %+v", v, again)
-		}
-	})
-}
-
-// TestApplyMarksStaleByTheViewsThreshold: badges and the stale filter use
-// the same number of days.
-func TestApplyMarksStaleByTheViewsThreshold(t *testing.T) {
-	for _, tt := range []struct {
-		days int
-		want string
-	}{{90, "charlie,delta"}, {100, "charlie"}, {94, "charlie,delta"}, {96, "charlie"}} {
-		var stale []string
-		for _, a := range Apply(sample, View{StaleDays: tt.days, Sort: SortName}, now) {
-			if a.Stale {
-				stale = append(stale, a.Name)
-			}
-		}
-		if got := strings.Join(stale, ","); got != tt.want {
-			t.Errorf("staleDays=%d: marked %s, want %s", tt.days, got, tt.want)
-		}
 	}
 }

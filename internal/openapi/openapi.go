@@ -1,14 +1,12 @@
-// Package openapi holds the Run:ai API contract (the published
-// service-accounts document, copied verbatim, plus a small document for the
-// token exchange) and validates HTTP traffic against it. Tests of the client
-// and of the stub server wrap their transport or handler with it so that
-// every request and response, errors included, is checked.
+// Package openapi validates HTTP traffic against the Run:ai API documents
+// embedded in internal/apidoc. Tests of the client and of the stub server
+// wrap their transport or handler with it so that every request and
+// response, errors included, is checked.
 package openapi
 
 import (
 	"bytes"
 	"context"
-	_ "embed"
 	"errors"
 	"fmt"
 	"io"
@@ -21,17 +19,9 @@ import (
 	"github.com/getkin/kin-openapi/openapi3filter"
 	"github.com/getkin/kin-openapi/routers"
 	"github.com/getkin/kin-openapi/routers/gorillamux"
+
+	"github.com/runai-tools/sa-dashboard/internal/apidoc"
 )
-
-// ServiceAccountsJSON is the published API document, unmodified.
-//
-//go:embed runai-service-accounts.openapi.json
-var ServiceAccountsJSON []byte
-
-// TokenJSON describes the two token endpoints.
-//
-//go:embed token.openapi.json
-var TokenJSON []byte
 
 // Validator checks requests and responses against both documents.
 type Validator struct {
@@ -50,7 +40,7 @@ var (
 // New loads and validates the documents (once per process).
 func New() (*Validator, error) {
 	loadOnce.Do(func() {
-		for _, doc := range [][]byte{ServiceAccountsJSON, TokenJSON} {
+		for _, doc := range [][]byte{apidoc.ServiceAccounts, apidoc.Token} {
 			l := openapi3.NewLoader()
 			t, err := l.LoadFromData(doc)
 			if err != nil {

@@ -1,6 +1,7 @@
 // Package saname holds the Run:ai rule for service account names, so the
-// browser hint, the dashboard's server-side check and the stub server all
-// enforce exactly what the API document says.
+// browser hint and the dashboard's server-side check say exactly what the
+// API document says. The tests check every constant here against the
+// pattern and bounds of the embedded document (internal/apidoc).
 package saname
 
 import (
@@ -18,9 +19,11 @@ const (
 	// MinLen and MaxLen bound the name length in characters.
 	MinLen = 2
 	MaxLen = 255
-	// Rule is the rule in words, shown next to the name field and in errors.
-	Rule = "2 to 255 characters: lowercase letters, digits, hyphens and underscores; it must start with a letter and end with a letter or digit"
 )
+
+// Rule is the rule in words, shown next to the name field and in errors.
+var Rule = fmt.Sprintf("%d to %d characters: lowercase letters, digits, hyphens and underscores; "+
+	"it must start with a letter and end with a letter or digit", MinLen, MaxLen)
 
 var re = regexp.MustCompile(Pattern)
 

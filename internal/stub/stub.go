@@ -15,11 +15,16 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"github.com/google/uuid"
+
+	"github.com/runai-tools/sa-dashboard/internal/apidoc"
+	"github.com/runai-tools/sa-dashboard/internal/runai"
 )
 
 // Op names one operation of the API, for the failure hook and call records.
@@ -60,19 +65,10 @@ type Config struct {
 	Logger            *slog.Logger // one line per request; nil logs nothing
 }
 
-// Account is a snapshot of one account as the stub holds it (the secret is
-// kept only as a hash and is not part of it).
-type Account struct {
-	ID        string
-	Name      string
-	ClientID  string
-	CreatedBy string
-	TenantID  string
-	Enabled   bool
-	CreatedAt time.Time
-	UpdatedAt time.Time
-	LastLogin time.Time // zero: never
-}
+// Account is a snapshot of one account as the stub holds it: the
+// dashboard's own model of it (the secret is kept only as a hash and is not
+// part of it).
+type Account = runai.ServiceAccount
 
 // Call records one request the stub answered.
 type Call struct {
@@ -100,6 +96,11 @@ type failure struct {
 	status    int
 }
 
+type delayed struct {
+	remaining int
+	d         time.Duration
+}
+
 // Server is the stub API. It implements http.Handler.
 type Server struct {
 	cfg     Config
@@ -112,6 +113,7 @@ type Server struct {
 	tokens     map[[32]byte]session
 	adminHash  [32]byte
 	latency    time.Duration
+	delays     map[Op]*delayed
 	failures   map[Op]*failure
 	calls      []Call
 	staticToks [][32]byte
@@ -146,6 +148,7 @@ func New(cfg Config) *Server {
 		tokens:    map[[32]byte]session{},
 		adminHash: sha256.Sum256([]byte(cfg.AdminClientSecret)),
 		failures:  map[Op]*failure{},
+		delays:    map[Op]*delayed{},
 	}
 	for _, t := range cfg.AdminTokens {
 		s.staticToks = append(s.staticToks, sha256.Sum256([]byte(t)))
@@ -166,6 +169,14 @@ func (s *Server) SetLatency(d time.Duration) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.latency = d
+}
+
+// DelayNext delays the next n calls of op by d (on top of SetLatency), to
+// time out one operation while the others answer.
+func (s *Server) DelayNext(op Op, n int, d time.Duration) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.delays[op] = &delayed{remaining: n, d: d}
 }
 
 // FailNext makes the next n calls of op answer status with an Error body,
@@ -305,7 +316,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) (Op, string) {
 		writeError(w, http.StatusMethodNotAllowed, "method not allowed", r.Method+" "+r.URL.Path)
 		return op, ""
 	}
-	if !s.delay(r) {
+	if !s.delay(r, op) {
 		writeError(w, http.StatusServiceUnavailable, "request cancelled", "")
 		return op, ""
 	}
@@ -389,9 +400,13 @@ func route(method, escPath string) (op Op, id string, ok bool) {
 	return "", "", false
 }
 
-func (s *Server) delay(r *http.Request) bool {
+func (s *Server) delay(r *http.Request, op Op) bool {
 	s.mu.Lock()
 	d := s.latency
+	if dn := s.delays[op]; dn != nil && dn.remaining > 0 {
+		dn.remaining--
+		d += dn.d
+	}
 	s.mu.Unlock()
 	if d <= 0 {
 		return true
@@ -519,7 +534,7 @@ func (s *Server) create(w http.ResponseWriter, r *http.Request, sess session) {
 		writeError(w, http.StatusBadRequest, "name is required", "")
 		return
 	}
-	if msg := validateName(*req.Name); msg != "" {
+	if msg := nameRule(*req.Name); msg != "" {
 		writeError(w, http.StatusBadRequest, msg, "")
 		return
 	}
@@ -603,12 +618,23 @@ func (s *Server) regenerate(w http.ResponseWriter, id string) {
 	writeJSON(w, http.StatusOK, map[string]string{"clientSecret": secret})
 }
 
-func validateName(name string) string {
-	if err := validate(name); err != nil {
-		return err.Error()
+// nameRule checks a name against the API document's rule and says what is
+// wrong with it ("" when nothing). The rule is read from the document
+// itself (not from the dashboard's own copy of it in internal/saname), so
+// that tests of how the dashboard meets the API's refusal are not circular.
+var nameRule = func() func(string) string {
+	r, err := apidoc.ServiceAccountName()
+	if err != nil {
+		panic("stub: " + err.Error())
 	}
-	return ""
-}
+	re := regexp.MustCompile(r.Pattern)
+	return func(name string) string {
+		if n := utf8.RuneCountInString(name); n < r.MinLength || n > r.MaxLength || !re.MatchString(name) {
+			return fmt.Sprintf("name must match %s and be %d to %d characters long", r.Pattern, r.MinLength, r.MaxLength)
+		}
+		return ""
+	}
+}()
 
 type statusRecorder struct {
 	http.ResponseWriter

@@ -315,7 +315,7 @@ func TestCreateValidation(t *testing.T) {
 			}
 		}
 	}
-	if _, b := f.do("POST", "/api/v1/service-accounts", tok, "application/json", `{"name":"Bad"}`, true); !strings.Contains(string(b), "lowercase") {
+	if _, b := f.do("POST", "/api/v1/service-accounts", tok, "application/json", `{"name":"Bad"}`, true); !strings.Contains(string(b), "must match") {
 		t.Errorf("400 message does not name the rule: %s", b)
 	}
 }
@@ -426,7 +426,7 @@ func TestSeed(t *testing.T) {
 		}
 		names[a.Name] = true
 		creators[a.CreatedBy] = true
-		if validate(a.Name) != nil {
+		if nameRule(a.Name) != "" {
 			t.Errorf("seeded name %q breaks the API rule", a.Name)
 		}
 		if a.UpdatedAt.Before(a.CreatedAt) || a.CreatedAt.After(now) {

@@ -10,11 +10,7 @@ import (
 
 	"github.com/golang-jwt/jwt/v5"
 	"github.com/google/uuid"
-
-	"github.com/runai-tools/sa-dashboard/internal/saname"
 )
-
-var validate = saname.Validate
 
 // token serves both token endpoints and returns the identity it issued a
 // token to (empty on failure).

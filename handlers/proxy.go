@@ -1,12 +1,16 @@
 package handlers
 
 import (
+	"net"
+	"net/http"
+	"net/netip"
 	"slices"
 	"strings"
 
 	"github.com/labstack/echo/v4"
 
-	"github.com/runai-tools/sa-dashboard/views"
+	"github.com/runai-tools/sa-dashboard/internal/form"
+	"github.com/runai-tools/sa-dashboard/internal/paths"
 )
 
 // SSO says which headers an SSO reverse proxy sets and who may use the
@@ -65,6 +69,7 @@ func (i identity) display() string {
 	return i.User
 }
 
+// Keys of what readProxyHeaders leaves on the Echo context.
 const (
 	identityKey    = "sso_identity"
 	prefixKey      = "link_prefix"
@@ -83,11 +88,69 @@ func (h *handler) prefix(c echo.Context) string {
 	if p, ok := c.Get(prefixKey).(string); ok {
 		return p
 	}
-	return h.base
+	return h.BasePath
 }
 
-// link returns a site path under this request's prefix.
-func (h *handler) link(c echo.Context, p string) string { return h.prefix(c) + p }
+// link writes a dashboard link under this request's prefix.
+func (h *handler) link(c echo.Context, p paths.Path) string { return p.Under(h.prefix(c)) }
+
+// ipExtractor trusts X-Forwarded-For only from the configured proxies.
+func (h *handler) ipExtractor() echo.IPExtractor {
+	if len(h.TrustedProxies) == 0 {
+		return echo.ExtractIPDirect()
+	}
+	opts := []echo.TrustOption{echo.TrustLoopback(false), echo.TrustLinkLocal(false), echo.TrustPrivateNet(false)}
+	for _, p := range h.TrustedProxies {
+		_, n, err := net.ParseCIDR(p.String())
+		if err == nil {
+			opts = append(opts, echo.TrustIPRange(n))
+		}
+	}
+	return echo.ExtractIPFromXFFHeader(opts...)
+}
+
+// fromTrustedProxy reports whether the TCP peer is a configured proxy.
+func (h *handler) fromTrustedProxy(r *http.Request) bool {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return false
+	}
+	ip, err := netip.ParseAddr(host)
+	if err != nil {
+		return false
+	}
+	ip = ip.Unmap()
+	for _, p := range h.TrustedProxies {
+		if p.Contains(ip) {
+			return true
+		}
+	}
+	return false
+}
+
+// isHTTPS reports whether the browser reached us over HTTPS, directly or
+// through a trusted proxy that says so in X-Forwarded-Proto.
+func (h *handler) isHTTPS(r *http.Request) bool {
+	if r.TLS != nil {
+		return true
+	}
+	if h.PublicURL != nil && h.PublicURL.Scheme == "https" {
+		return true
+	}
+	return h.fromTrustedProxy(r) && strings.EqualFold(r.Header.Get("X-Forwarded-Proto"), "https")
+}
+
+// origin is the origin state-changing requests must come from.
+func (h *handler) origin(r *http.Request) string {
+	if h.PublicURL != nil {
+		return h.PublicURL.Scheme + "://" + h.PublicURL.Host
+	}
+	scheme := "http"
+	if h.isHTTPS(r) {
+		scheme = "https"
+	}
+	return scheme + "://" + r.Host
+}
 
 // headerValue cleans a header value from the proxy: one line, bounded.
 func headerValue(v string) string {
@@ -104,7 +167,7 @@ func headerValue(v string) string {
 func (h *handler) readProxyHeaders(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		r := c.Request()
-		s := h.sso
+		s := h.SSO
 		if !h.fromTrustedProxy(r) {
 			for _, name := range []string{s.UserHeader, s.EmailHeader, s.GroupsHeader, s.TokenHeader} {
 				if name != "" && r.Header.Get(name) != "" {
@@ -123,7 +186,7 @@ func (h *handler) readProxyHeaders(next echo.HandlerFunc) echo.HandlerFunc {
 		c.Set(identityKey, id)
 		if p := strings.TrimRight(headerValue(r.Header.Get(s.PrefixHeader)), "/"); p != "" {
 			if strings.HasPrefix(p, "/") && !strings.HasPrefix(p, "//") && !strings.ContainsAny(p, "?#\\\"'<> ") {
-				c.Set(prefixKey, p+h.base)
+				c.Set(prefixKey, p+h.BasePath)
 			}
 		}
 		if s.TokenHeader != "" {
@@ -131,7 +194,7 @@ func (h *handler) readProxyHeaders(next echo.HandlerFunc) echo.HandlerFunc {
 			if t, ok := strings.CutPrefix(tok, "Bearer "); ok {
 				tok = t
 			}
-			if tok != "" && len(tok) <= maxTokenLen {
+			if tok != "" && len(tok) <= form.MaxTokenLen {
 				c.Set(headerTokenKey, tok)
 			}
 		}
@@ -148,60 +211,18 @@ func (e *errNotAllowed) Error() string { return "sso identity not allowed: " + e
 // are configured.
 func (h *handler) checkAllowList(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
-		if len(h.sso.AllowedEmails) == 0 && len(h.sso.AllowedGroups) == 0 {
+		if len(h.SSO.AllowedEmails) == 0 && len(h.SSO.AllowedGroups) == 0 {
 			return next(c)
 		}
 		id := identityOf(c)
-		if id.Email != "" && slices.ContainsFunc(h.sso.AllowedEmails, func(e string) bool { return strings.EqualFold(e, id.Email) }) {
+		if id.Email != "" && slices.ContainsFunc(h.SSO.AllowedEmails, func(e string) bool { return strings.EqualFold(e, id.Email) }) {
 			return next(c)
 		}
 		for _, g := range id.Groups {
-			if slices.Contains(h.sso.AllowedGroups, g) {
+			if slices.Contains(h.SSO.AllowedGroups, g) {
 				return next(c)
 			}
 		}
 		return &errNotAllowed{who: id.display()}
 	}
-}
-
-// tokenOf is the Run:ai token for this request's API calls: the proxy's
-// token header when so configured, else the one stored at sign-in.
-func (h *handler) tokenOf(c echo.Context) string {
-	if t, ok := c.Get(headerTokenKey).(string); ok && t != "" {
-		return t
-	}
-	return stateOf(c).token()
-}
-
-// viewUser is the signed-in user for the page header, nil if signed out.
-func (h *handler) viewUser(c echo.Context) *views.User {
-	tok := h.tokenOf(c)
-	if tok == "" {
-		return nil
-	}
-	st := stateOf(c)
-	u := &views.User{}
-	if _, viaHeader := c.Get(headerTokenKey).(string); viaHeader {
-		u.ViaProxy = true
-		u.Name, _, u.Expires = tokenClaims(tok)
-		return u
-	}
-	u.Name, u.Expires = st.str(keyUser), st.expires()
-	return u
-}
-
-// forbiddenProblem explains the refusal of an identity outside the allow-list.
-func forbiddenProblem(who, rid string) views.Problem {
-	p := views.Problem{
-		Title:     "Access denied",
-		Detail:    "Your SSO identity is not on this dashboard's allow-list.",
-		Next:      "Ask the dashboard's operators to add your email or one of your groups (ALLOWED_EMAILS, ALLOWED_GROUPS).",
-		RequestID: rid,
-	}
-	if who != "" {
-		p.Detail = "Your SSO identity " + who + " is not on this dashboard's allow-list."
-	} else {
-		p.Detail = "No SSO identity came with this request, and this dashboard admits only the identities on its allow-list."
-	}
-	return p
 }

@@ -1,0 +1,81 @@
+package e2e
+
+import (
+	"encoding/json"
+	"os"
+	"testing"
+	"time"
+
+	"github.com/playwright-community/playwright-go"
+
+	"github.com/runai-tools/sa-dashboard/internal/stub"
+)
+
+// TestRowsKeepTheView: in a list with a 30-day stale threshold, an
+// account last used 40 days ago is badged Stale; after disabling it (a
+// swapped row with JavaScript, a new page without) and after regenerating
+// its secret through the confirmation, its row still is.
+func TestRowsKeepTheView(t *testing.T) {
+	for _, js := range []bool{true, false} {
+		t.Run(mode(js), func(t *testing.T) {
+			en := newEnv(t, envOptions{})
+			now := time.Now()
+			en.stub.Insert(stub.Account{Name: "old-etl", CreatedBy: "ann@x.io", Enabled: true, CreatedAt: now.Add(-90 * 24 * time.Hour), LastLogin: now.Add(-40 * 24 * time.Hour)}, "s")
+			en.stub.Insert(stub.Account{Name: "fresh-ci", CreatedBy: "ann@x.io", Enabled: true, CreatedAt: now.Add(-9 * 24 * time.Hour), LastLogin: now.Add(-time.Hour)}, "s")
+			p := en.page(js)
+			en.signIn(p)
+			_, err := p.Goto("accounts?staleDays=30")
+			must(t, err)
+			stale := row(p, "old-etl").GetByTestId("badge-stale")
+			must(t, expect.Locator(stale).ToHaveCount(1))
+
+			must(t, row(p, "old-etl").GetByRole("button", playwright.LocatorGetByRoleOptions{Name: "Disable old-etl"}).Click())
+			must(t, expect.Locator(row(p, "old-etl").GetByTestId("status")).ToHaveText("Disabled"))
+			must(t, expect.Locator(stale).ToHaveCount(1))
+
+			must(t, row(p, "old-etl").GetByRole("link", playwright.LocatorGetByRoleOptions{Name: "Regenerate secret of old-etl"}).Click())
+			must(t, p.GetByRole("button", playwright.PageGetByRoleOptions{Name: "Regenerate secret", Exact: playwright.Bool(true)}).Click())
+			must(t, expect.Locator(p.GetByTestId("secret-value")).ToBeVisible())
+			must(t, expect.Locator(stale).ToHaveCount(1))
+			must(t, expect.Locator(row(p, "fresh-ci").GetByTestId("badge-stale")).ToHaveCount(0))
+		})
+	}
+}
+
+// TestNamePatternInTheBrowser checks the create form's pattern attribute
+// with Chromium's own regular-expression engine, compiled as the HTML
+// standard compiles a pattern (anchored, v flag), against the shared
+// corpus of valid and invalid names and the form's length bounds.
+func TestNamePatternInTheBrowser(t *testing.T) {
+	b, err := os.ReadFile("../internal/saname/testdata/corpus.json")
+	must(t, err)
+	var corpus []struct {
+		Name  string `json:"name"`
+		Valid bool   `json:"valid"`
+	}
+	must(t, json.Unmarshal(b, &corpus))
+	en := newEnv(t, envOptions{})
+	p := en.page(true)
+	en.signIn(p)
+	got, err := p.Locator("#create-name").Evaluate(`(input, names) => {
+		const re = new RegExp("^(?:" + input.pattern + ")$", "v");
+		const min = Number(input.getAttribute("minlength")), max = Number(input.getAttribute("maxlength"));
+		return names.map(n => re.test(n) && n.length >= min && n.length <= max);
+	}`, func() []string {
+		names := make([]string, len(corpus))
+		for i, e := range corpus {
+			names[i] = e.Name
+		}
+		return names
+	}())
+	must(t, err)
+	verdicts, ok := got.([]any)
+	if !ok || len(verdicts) != len(corpus) {
+		t.Fatalf("browser answered %v", got)
+	}
+	for i, e := range corpus {
+		if verdicts[i] != e.Valid {
+			t.Errorf("the browser says %q valid=%v, the corpus %v", e.Name, verdicts[i], e.Valid)
+		}
+	}
+}

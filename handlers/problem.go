@@ -1,0 +1,266 @@
+package handlers
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/runai-tools/sa-dashboard/apiclient"
+	"github.com/runai-tools/sa-dashboard/internal/form"
+	"github.com/runai-tools/sa-dashboard/internal/paths"
+	"github.com/runai-tools/sa-dashboard/views"
+)
+
+// verb is what a user asked the dashboard to do. For a change, its value
+// is the audit log's name for it.
+type verb string
+
+// The verbs.
+const (
+	verbRequest     verb = "request" // anything not named below
+	verbList        verb = "list"
+	verbShow        verb = "show"
+	verbExport      verb = "export"
+	verbColumns     verb = "save-columns"
+	verbVerify      verb = "verify"
+	verbSignInKey   verb = "sign-in-key"
+	verbSignInToken verb = "sign-in-token"
+	verbCreate      verb = "create"
+	verbEnable      verb = "enable"
+	verbDisable     verb = "disable"
+	verbDelete      verb = "delete"
+	verbRegenerate  verb = "regenerate-secret"
+)
+
+// action is what a user asked for, on which account, for messages and the
+// audit log.
+type action struct {
+	verb verb
+	id   string // the account acted on, if any
+	name string // its name as the API tells it, when known
+	bulk bool   // one account of a bulk action
+	// before says the action failed before the change was sent (reading
+	// the account first), so nothing was changed whatever the error.
+	before bool
+}
+
+// mutates reports whether the action changes anything upstream.
+func (a action) mutates() bool {
+	switch a.verb {
+	case verbCreate, verbEnable, verbDisable, verbDelete, verbRegenerate:
+		return true
+	}
+	return false
+}
+
+// signsIn reports whether the action presents credentials of its own, so
+// that a 401 means "these credentials", not "your session".
+func (a action) signsIn() bool {
+	return a.verb == verbSignInKey || a.verb == verbSignInToken || a.verb == verbVerify
+}
+
+// auditName is the action's name in the audit log.
+func (a action) auditName() string {
+	if a.bulk {
+		return "bulk-" + string(a.verb)
+	}
+	return string(a.verb)
+}
+
+// subject names the account in a sentence: its name when known, else its id.
+func (a action) subject() string {
+	if a.name != "" {
+		return `"` + a.name + `"`
+	}
+	return `service account "` + a.id + `"`
+}
+
+// what names the action in a sentence: `disable "ci-bot"`.
+func (a action) what() string {
+	switch a.verb {
+	case verbList:
+		return "load the service accounts"
+	case verbShow:
+		return "load " + a.subject()
+	case verbExport:
+		return "export the service accounts"
+	case verbColumns:
+		return "save the columns"
+	case verbVerify:
+		return "verify the credentials"
+	case verbSignInKey, verbSignInToken:
+		return "sign in"
+	case verbCreate, verbEnable, verbDisable, verbDelete:
+		return string(a.verb) + " " + a.subject()
+	case verbRegenerate:
+		return "regenerate the secret of " + a.subject()
+	}
+	return "complete the request"
+}
+
+// failure is an action that did not succeed, on its way to the responder
+// (respond). Handlers return it; none writes its own words for a failure.
+type failure struct {
+	act action
+	err error
+	// show, when set, renders the problem where the user acted: inside the
+	// form that failed, with the input kept. Otherwise the responder
+	// chooses the panel, a redirect with a flash, or an error page.
+	show func(problem) error
+}
+
+func (f *failure) Error() string { return f.act.what() + ": " + f.err.Error() }
+func (f *failure) Unwrap() error { return f.err }
+
+// problem is an error classified for the person who caused it.
+type problem struct {
+	views.Problem
+	status  int
+	unknown bool        // a change whose outcome is unknown
+	gone    bool        // the account acted on no longer exists
+	fields  form.Errors // the form fields at fault, for a form's own errors
+	event   string      // a security event to log, if any
+}
+
+// classify turns an error into what the user reads: status, what failed,
+// why, and what to do next. It is pure (no request, no context), so that
+// bulk actions call it from their goroutines; the responder adds the
+// request id.
+func classify(err error, a action) problem {
+	p := problem{Problem: views.Problem{Title: "Could not " + a.what()}}
+	var (
+		fe form.Errors
+		na *errNotAllowed
+		ce *errCSRF
+		he *echo.HTTPError
+		ae *apiclient.Error
+	)
+	errors.As(err, &ae)
+	switch {
+	case errors.As(err, &fe):
+		p.status, p.fields = http.StatusUnprocessableEntity, fe
+		p.Detail = fe.Messages()
+	case errors.As(err, &na):
+		p.status, p.event = http.StatusForbidden, "SSO identity not on the allow-list"
+		p.Title = "Access denied"
+		p.Detail = "No SSO identity came with this request, and this dashboard admits only the identities on its allow-list."
+		if na.who != "" {
+			p.Detail = "Your SSO identity " + na.who + " is not on this dashboard's allow-list."
+		}
+		p.Next = "Ask the dashboard's operators to add your email or one of your groups (ALLOWED_EMAILS, ALLOWED_GROUPS)."
+	case errors.As(err, &ce):
+		p.status, p.event = http.StatusForbidden, "csrf check failed"
+		p.Title = "Request refused"
+		p.Detail = "The form was stale or did not come from this dashboard, so nothing was changed."
+		p.Next = "Reload the page and try again."
+	case errors.As(err, &he):
+		p.status, p.Title = he.Code, http.StatusText(he.Code)
+		switch he.Code {
+		case http.StatusNotFound:
+			p.Title, p.Detail = "Page not found", "There is nothing at this address."
+		case http.StatusRequestEntityTooLarge:
+			p.Title = "Request too large"
+			p.Detail = "The form sent more data than the dashboard accepts (" + maxBody + "B)."
+			p.Next = "Check what was pasted and try again."
+		case http.StatusMethodNotAllowed:
+			p.Detail = "This address does not accept that kind of request."
+		}
+	case a.signsIn() && ae != nil && ae.StatusCode >= 400 && ae.StatusCode < 500:
+		classifyRefusedCredentials(&p, a, ae)
+	case apiclient.IsBadRequest(err):
+		p.status = http.StatusBadRequest
+		p.Detail = "Run:ai refused the request: " + ae.UserMessage() + "."
+		p.Next = "Correct the input and try again."
+		if a.verb == verbCreate {
+			p.fields = form.Errors{form.FieldName: p.Detail}
+		}
+	case apiclient.IsForbidden(err):
+		p.status = http.StatusForbidden
+		p.Detail = "Your Run:ai role does not allow this action."
+		p.Next = "Ask a Run:ai administrator for a role that may manage service accounts, or sign in with other credentials."
+	case apiclient.IsNotFound(err):
+		p.status, p.gone = http.StatusNotFound, a.id != ""
+		p.Detail = "The service account no longer exists; another admin or an automation may have deleted it."
+		p.Next = "It has been removed from the list."
+	case apiclient.IsConflict(err) && a.verb == verbCreate:
+		p.status = http.StatusConflict
+		p.Detail = "The name " + a.subject() + " is already taken."
+		p.Next = "Choose another name."
+		p.fields = form.Errors{form.FieldName: p.Detail + " " + p.Next}
+	case apiclient.IsConflict(err):
+		p.status = http.StatusConflict
+		p.Detail = "Run:ai reports a conflict: " + ae.UserMessage() + "."
+		p.Next = "Refresh the list and try again."
+	case apiclient.IsUnauthorized(err):
+		p.status = http.StatusUnauthorized
+		p.Detail = "Run:ai did not accept this session's token: it has expired or was revoked."
+		p.Next = "Sign in again."
+	case a.mutates() && !a.before && apiclient.IsTimeout(err):
+		p.status, p.unknown, p.Kind = http.StatusGatewayTimeout, true, "warning"
+		p.Title = "The outcome is unknown: " + a.what()
+		p.Detail = "The Run:ai control plane did not answer in time, so the change may or may not have been made."
+		p.Next = "Check the current state before trying again."
+		p.Refresh = paths.Accounts.Link()
+	case apiclient.IsUnavailable(err):
+		p.status = http.StatusBadGateway
+		if apiclient.IsTimeout(err) {
+			p.status = http.StatusGatewayTimeout
+		}
+		p.Detail = "The Run:ai control plane is unavailable (" + upstreamReason(err) + ")."
+		p.Next = "Try again in a moment."
+		if a.mutates() {
+			p.Next = "Nothing was changed. Try again in a moment."
+		}
+		if !a.signsIn() {
+			p.Refresh = paths.Accounts.Link()
+		}
+	default:
+		p.status = http.StatusInternalServerError
+		p.Detail = "Something went wrong in the dashboard."
+		p.Next = "Try again. If it keeps failing, report the request ID below."
+	}
+	return p
+}
+
+// classifyRefusedCredentials explains a 4xx to presented credentials: a
+// sign-in or a Verify.
+func classifyRefusedCredentials(p *problem, a action, ae *apiclient.Error) {
+	switch a.verb {
+	case verbVerify:
+		p.status = http.StatusOK // the check ran; its answer is "no"
+		p.Title = "Not verified"
+		p.Detail = "Run:ai refused to issue a token for these credentials (" + ae.UserMessage() + ")."
+	case verbSignInKey:
+		p.status, p.event = http.StatusUnauthorized, "sign-in failed"
+		p.Title = "These credentials were not accepted."
+		p.Next = "Check the client ID and the client secret. A disabled or deleted access key, or a secret that was regenerated, no longer works."
+	default:
+		p.status, p.event = http.StatusUnauthorized, "sign-in failed"
+		p.Title = "This token was not accepted."
+		p.Next = "It may have expired or been revoked. Get a new token, or sign in with an access key."
+	}
+	if a.verb != verbVerify && ae.Message != "" {
+		p.Detail = "Run:ai said: " + ae.Message
+	}
+}
+
+// upstreamReason says briefly why the control plane gave no usable answer,
+// without echoing its body (which might carry anything).
+func upstreamReason(err error) string {
+	switch {
+	case apiclient.IsTimeout(err):
+		return "no answer in time"
+	case errors.Is(err, apiclient.ErrBodyTooLarge):
+		return "its answer was too large"
+	}
+	if s := apiclient.StatusCode(err); s != 0 {
+		return fmt.Sprintf("it answered %d %s", s, http.StatusText(s))
+	}
+	var mf *apiclient.MissingFieldError
+	if errors.As(err, &mf) {
+		return "its answer was malformed"
+	}
+	return "it could not be reached"
+}

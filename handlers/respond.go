@@ -1,0 +1,146 @@
+package handlers
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"log/slog"
+	"net/http"
+
+	"github.com/a-h/templ"
+	"github.com/labstack/echo/v4"
+
+	"github.com/runai-tools/sa-dashboard/apiclient"
+	"github.com/runai-tools/sa-dashboard/internal/htmx"
+	"github.com/runai-tools/sa-dashboard/internal/paths"
+	"github.com/runai-tools/sa-dashboard/views"
+)
+
+// render writes body bare for an HTMX request and inside the layout
+// otherwise (consuming the session's flash messages). Output is buffered so
+// a rendering failure becomes an error page, never half a page.
+func (h *handler) render(c echo.Context, status int, title string, body templ.Component) error {
+	c.Response().Header().Add("Vary", htmx.HeaderRequest)
+	ctx := c.Request().Context()
+	comp := body
+	if !hxOf(c).Partial() {
+		if st, ok := c.Get(stateKey).(*state); ok {
+			views.RequestFrom(ctx).Flashes = st.takeFlashes()
+		}
+		comp = views.Layout(title)
+		ctx = templ.WithChildren(ctx, body)
+	}
+	var buf bytes.Buffer
+	if err := comp.Render(ctx, &buf); err != nil {
+		return err
+	}
+	return c.HTMLBlob(status, buf.Bytes())
+}
+
+// redirectWithFlash finishes a plain form post: post/redirect/get.
+func (h *handler) redirectWithFlash(c echo.Context, kind, text, to string) error {
+	stateOf(c).addFlash(kind, text)
+	return c.Redirect(http.StatusSeeOther, to)
+}
+
+// eventAnnounce is the client event app.js reads out through the live
+// region once a swap has settled.
+const eventAnnounce = "announce"
+
+// announce has msg read out after an HTMX swap.
+func announce(c echo.Context, msg string) {
+	htmx.Response{TriggerAfterSettle: map[string]string{eventAnnounce: msg}}.Apply(c.Response().Header())
+}
+
+// retargetPanel aims an HTMX answer at the page's panel, whatever the
+// request targeted.
+func retargetPanel(c echo.Context) {
+	htmx.Response{Retarget: views.Sel(views.PanelID), Reswap: htmx.SwapInnerHTML}.Apply(c.Response().Header())
+}
+
+// respond is Echo's HTTPErrorHandler and the one road from an error to the
+// page. classify words it; respond logs it and shows it where the user
+// acted: in the failed form (failure.show), in the panel for HTMX, as a
+// flash after a redirect for a plain change, or as an error page.
+func (h *handler) respond(err error, c echo.Context) {
+	if c.Response().Committed {
+		h.Logger.Warn("error after the response started", "err", err, "request_id", requestIDOf(c))
+		return
+	}
+	if errors.Is(err, context.Canceled) {
+		h.Logger.Info("request cancelled by the client", "path", c.Request().URL.EscapedPath(), "request_id", requestIDOf(c))
+		_ = c.NoContent(499)
+		return
+	}
+	var f *failure
+	if !errors.As(err, &f) {
+		f = &failure{act: action{verb: verbRequest}, err: err}
+	}
+	if apiclient.IsUnauthorized(err) && !f.act.signsIn() && c.Get(stateKey) != nil {
+		h.finish(c, err, h.sessionRejected(c))
+		return
+	}
+	p := h.problemOf(c, err, f.act)
+	var out error
+	switch {
+	case f.show != nil:
+		if out = f.show(p); apiclient.IsUnauthorized(out) {
+			out = h.sessionRejected(c)
+		}
+	case hxOf(c).Partial():
+		retargetPanel(c)
+		var removeID string
+		if p.gone {
+			removeID = f.act.id
+		}
+		out = h.render(c, p.status, p.Title, views.ProblemResult(p.Problem, removeID))
+	case f.act.mutates() && c.Get(stateKey) != nil:
+		text := p.Title + ". " + p.Detail + " " + p.Next
+		back := h.returnPath(c)
+		if p.gone {
+			back = h.link(c, paths.Accounts.Link())
+		}
+		kind := p.Kind
+		if kind == "" {
+			kind = "error"
+		}
+		out = h.redirectWithFlash(c, kind, text, back)
+	default:
+		out = h.render(c, p.status, p.Title, views.ErrorView(views.ErrorPage{Status: p.status, Problem: p.Problem}))
+	}
+	h.finish(c, err, out)
+}
+
+// sessionRejected sends the user to sign in again after the API refused
+// the session's token, and back here afterwards.
+func (h *handler) sessionRejected(c echo.Context) error {
+	h.Logger.Info("upstream rejected the session token", "request_id", requestIDOf(c))
+	return h.toSignIn(c, "Your Run:ai session has expired or was revoked. Sign in again to continue; you will come back to this page.")
+}
+
+// finish reports a failure to answer at all.
+func (h *handler) finish(c echo.Context, cause, err error) {
+	if err == nil {
+		return
+	}
+	h.Logger.Error("rendering the error page failed", "err", err, "cause", cause, "request_id", requestIDOf(c))
+	_ = c.String(http.StatusInternalServerError, "Internal error. Request ID: "+requestIDOf(c))
+}
+
+// problemOf classifies err for this request and logs it: 5xx as errors,
+// the rest as warnings, refusals as security events.
+func (h *handler) problemOf(c echo.Context, err error, a action) problem {
+	p := classify(err, a)
+	p.RequestID = requestIDOf(c)
+	if p.event != "" {
+		h.securityEvent(c, p.event, err.Error())
+	}
+	level := slog.LevelWarn
+	if p.status >= 500 {
+		level = slog.LevelError
+	}
+	h.Logger.LogAttrs(c.Request().Context(), level, "request failed",
+		slog.Any("err", err), slog.Int("status", p.status),
+		slog.String("path", c.Request().URL.EscapedPath()), slog.String("request_id", p.RequestID))
+	return p
+}

@@ -1,0 +1,147 @@
+package handlers_test
+
+import (
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+
+	"github.com/runai-tools/sa-dashboard/internal/stub"
+)
+
+// TestSwappedRowFollowsTheView: a row swapped in after an action carries
+// the badges of the view the user is looking at (here a 30-day stale
+// threshold), like the same row after a reload; with JavaScript off the
+// action returns to that view.
+func TestSwappedRowFollowsTheView(t *testing.T) {
+	const view = "/accounts?staleDays=30"
+	for _, action := range []string{"/disable", "/enable", "/regenerate"} {
+		for _, v := range variants() {
+			t.Run(strings.TrimPrefix(action, "/")+"/"+v.name, func(t *testing.T) {
+				h := newHarness(t, options{})
+				seedKnown(h)
+				h.signIn()
+				a, _ := h.stub.AccountByName("=cmd|calc") // last used 40 days ago
+				if action == "/enable" {
+					tok, _ := h.stub.IssueToken(nil)
+					_ = h.api.SetServiceAccountEnabled(t.Context(), tok, a.ID, false)
+				}
+				h.get(view)
+				var rowHTML string
+				if v.htmx {
+					r := h.do("POST", accountPath(a.ID, action), url.Values{}, map[string]string{
+						"HX-Request": "true", "X-CSRF-Token": h.csrf, "Origin": h.srv.URL,
+						"HX-Current-URL": h.srv.URL + view,
+					})
+					if r.StatusCode != http.StatusOK {
+						t.Fatalf("status %d", r.StatusCode)
+					}
+					rowHTML = r.body
+				} else {
+					r := h.do("POST", accountPath(a.ID, action), url.Values{"_csrf": {h.csrf}}, map[string]string{
+						"Origin": h.srv.URL, "Referer": h.srv.URL + view,
+					})
+					if action == "/regenerate" { // the secret is rendered into this answer
+						rowHTML = r.body
+					} else {
+						if loc := r.Header.Get("Location"); loc != view {
+							t.Fatalf("returned to %q, want %q", loc, view)
+						}
+						rowHTML = h.get(view).body
+					}
+				}
+				doc := resp{body: "<table><tbody>" + rowHTML + "</tbody></table>"}.doc(t)
+				row := doc.Find(`tr[data-name="=cmd|calc"]`)
+				if row.Length() == 0 {
+					t.Fatalf("no row for the account in the answer")
+				}
+				if row.Find(`[data-testid="badge-stale"]`).Length() != 1 {
+					t.Error("the swapped row lost the Stale badge of the 30-day view")
+				}
+			})
+		}
+	}
+}
+
+// TestAuditNamesComeFromTheAPI: a name sent in the form never reaches the
+// audit log, for successful and failed actions alike.
+func TestAuditNamesComeFromTheAPI(t *testing.T) {
+	actions := []struct {
+		suffix string
+		op     stub.Op
+	}{
+		{"/disable", stub.OpUpdate}, {"/enable", stub.OpUpdate}, {"/delete", stub.OpDelete}, {"/regenerate", stub.OpRegenerate},
+	}
+	for _, a := range actions {
+		for _, fail := range []int{0, 403, 500} {
+			for _, v := range variants() {
+				t.Run(strings.TrimPrefix(a.suffix, "/")+"/"+http.StatusText(fail)+"/"+v.name, func(t *testing.T) {
+					h := newHarness(t, options{seed: 3})
+					h.signIn()
+					acct := h.stub.Accounts()[1]
+					if fail != 0 {
+						h.stub.FailNext(a.op, 1, fail)
+					}
+					h.post(accountPath(acct.ID, a.suffix), url.Values{"name": {"forged-name"}}, v.htmx)
+					logs := h.logs.String()
+					if strings.Contains(logs, "forged-name") {
+						t.Error("a name from the form reached the log")
+					}
+					if !strings.Contains(logs, "msg=audit") || !strings.Contains(logs, "target_name="+acct.Name) {
+						t.Errorf("audit lacks the API's name %s:\n%s", acct.Name, logs)
+					}
+				})
+			}
+		}
+	}
+}
+
+// TestSwappedRowsFollowTheColumns: rows swapped in after a toggle or a
+// create show the columns this browser chose, like the list.
+func TestSwappedRowsFollowTheColumns(t *testing.T) {
+	h := newHarness(t, options{seed: 2})
+	h.signIn()
+	h.post("/accounts/columns", url.Values{"cols": {"status", "lastLogin"}}, false)
+	h.get("/accounts")
+	a := h.stub.Accounts()[0]
+	cells := func(body string) int {
+		return resp{body: "<table><tbody>" + body + "</tbody></table>"}.doc(t).Find(`tr[data-testid="account-row"]`).First().Find("td").Length()
+	}
+	want := h.get("/accounts").doc(t).Find(`tr[data-testid="account-row"]`).First().Find("td").Length()
+	if want != 4 { // select, status, last login, actions
+		t.Fatalf("the list shows %d cells per row", want)
+	}
+	if got := cells(h.post(accountPath(a.ID, "/disable"), nil, true).body); got != want {
+		t.Errorf("toggled row has %d cells, the list %d", got, want)
+	}
+	r := h.post("/accounts", url.Values{"name": {"col-bot"}}, true)
+	doc := r.doc(t)
+	if got := doc.Find(`template tbody tr[data-name="col-bot"] td`).Length(); got != want {
+		t.Errorf("new row has %d cells, the list %d", got, want)
+	}
+}
+
+// TestCreateUnderAFilter: a new account the list's filters hide is not
+// slipped into the table; the secret panel says why it is not there.
+func TestCreateUnderAFilter(t *testing.T) {
+	for _, v := range variants() {
+		t.Run(v.name, func(t *testing.T) {
+			h := newHarness(t, options{seed: 2})
+			h.signIn()
+			h.get("/accounts?status=disabled")
+			r := h.do("POST", "/accounts?status=disabled", url.Values{"name": {"hidden-bot"}, "_csrf": {h.csrf}}, map[string]string{
+				"Origin": h.srv.URL, "HX-Request": map[bool]string{true: "true"}[v.htmx], "HX-Current-URL": h.srv.URL + "/accounts?status=disabled",
+			})
+			doc := r.doc(t)
+			if doc.Find(`[data-testid="secret-value"]`).Text() == "" {
+				t.Fatal("no secret shown")
+			}
+			if doc.Find(`[data-testid="out-of-view"]`).Length() != 1 {
+				t.Error("the panel does not say the new account is outside the view")
+			}
+			if doc.Find(`tr[data-name="hidden-bot"]`).Length() != 0 {
+				t.Error("a row the view hides was put into the table")
+			}
+		})
+	}
+}
