@@ -1,6 +1,7 @@
 // Package apidoc embeds the Run:ai API documents the dashboard is built and
-// tested against: the published service-accounts document, copied
-// verbatim, and a small document for the two token endpoints. It also
+// tested against: the published service-accounts document and the access
+// rules subset, copied verbatim, and a small document for the two token
+// endpoints. It also
 // reads the few rules that code derives from them (the stub's name check),
 // so those rules are written once, in the document.
 package apidoc
@@ -15,6 +16,12 @@ import (
 //
 //go:embed runai-service-accounts.openapi.json
 var ServiceAccounts []byte
+
+// AccessRules is the Run:ai 2.24 subset for access rules, roles, scopes
+// (clusters, departments, projects) and the audit log.
+//
+//go:embed runai-access-rules.openapi.json
+var AccessRules []byte
 
 // Token describes POST /api/v2/token and POST /api/v1/token.
 //

@@ -34,6 +34,14 @@ func TestValidatorRejects(t *testing.T) {
 		{"v2 token without expires_in", "POST", "/api/v2/token", 200, `{"access_token":"t","token_type":"Bearer"}`, false},
 		{"v2 token", "POST", "/api/v2/token", 200, `{"access_token":"t","token_type":"Bearer","expires_in":3600}`, true},
 		{"v1 token", "POST", "/api/v1/token", 200, `{"accessToken":"t","refreshToken":"r"}`, true},
+		{"rules", "GET", "/api/v1/authorization/access-rules", 200, `{"totalRecords":0,"displayRecords":0,"accessRules":[]}`, true},
+		{"rules without total", "GET", "/api/v1/authorization/access-rules", 200, `{"accessRules":[]}`, false},
+		{"rule without roleName", "GET", "/api/v1/authorization/access-rules/5", 200, `{"id":5,"subjectId":"s","subjectType":"service-account","roleId":1,"scopeId":"1","scopeType":"tenant","scopeName":"t","tenantId":1,"createdAt":"2026-01-01T00:00:00Z","updatedAt":"2026-01-01T00:00:00Z","createdBy":"x"}`, false},
+		{"duplicate rule (undocumented 409)", "POST", "/api/v1/authorization/access-rules", 409, `{"code":409,"message":"exists"}`, true},
+		{"undocumented 409 not an Error", "POST", "/api/v1/authorization/access-rules", 409, `<html>`, false},
+		{"undocumented status elsewhere", "DELETE", "/api/v1/authorization/access-rules/5", 409, `{"code":409,"message":"x"}`, false},
+		{"projects without next", "GET", "/api/v1/org-unit/projects", 200, `{"projects":[]}`, true},
+		{"projects item missing fields", "GET", "/api/v1/org-unit/projects", 200, `{"projects":[{"id":"1","name":"p"}]}`, false},
 	}
 	for _, tt := range resp {
 		req := httptest.NewRequest(tt.method, tt.path, nil)

@@ -36,6 +36,8 @@ func (s *Server) seed(n int) {
 	day := 24 * time.Hour
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	seeded := make([]*account, 0, n)
+	defer func() { s.seedRules(seeded) }()
 	for i := range n {
 		name := seedNames[i%len(seedNames)] + seedEnvs[(i/len(seedNames))%len(seedEnvs)]
 		if round := i / (len(seedNames) * len(seedEnvs)); round > 0 {
@@ -64,5 +66,6 @@ func (s *Server) seed(n int) {
 			a.LastLogin = created
 		}
 		s.put(a)
+		seeded = append(seeded, a)
 	}
 }

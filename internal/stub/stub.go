@@ -32,19 +32,27 @@ type Op string
 
 // The operations the stub implements.
 const (
-	OpList       Op = "list"
-	OpGet        Op = "get"
-	OpCreate     Op = "create"
-	OpUpdate     Op = "update"
-	OpDelete     Op = "delete"
-	OpRegenerate Op = "regenerate"
-	OpToken      Op = "token"
+	OpList        Op = "list"
+	OpGet         Op = "get"
+	OpCreate      Op = "create"
+	OpUpdate      Op = "update"
+	OpDelete      Op = "delete"
+	OpRegenerate  Op = "regenerate"
+	OpToken       Op = "token"
+	OpRoles       Op = "roles"
+	OpRules       Op = "rules"
+	OpRuleGet     Op = "rule_get"
+	OpRuleCreate  Op = "rule_create"
+	OpRuleDelete  Op = "rule_delete"
+	OpClusters    Op = "clusters"
+	OpDepartments Op = "departments"
+	OpProjects    Op = "projects"
 )
 
 // Mutating reports whether op changes state.
 func (op Op) Mutating() bool {
 	switch op {
-	case OpCreate, OpUpdate, OpDelete, OpRegenerate:
+	case OpCreate, OpUpdate, OpDelete, OpRegenerate, OpRuleCreate, OpRuleDelete:
 		return true
 	}
 	return false
@@ -60,7 +68,8 @@ type Config struct {
 	DisableTokenV2    bool          // answer 404 on /api/v2/token, to exercise the v1 fallback
 	TokenTTL          time.Duration // lifetime of issued tokens; default 1h
 	TenantID          string        // default "1001"
-	Seed              int           // preload this many realistic accounts
+	Seed              int           // preload this many realistic accounts, about half with access rules
+	PageCap           int           // most org units in one page; default 100
 	Now               func() time.Time
 	Logger            *slog.Logger // one line per request; nil logs nothing
 }
@@ -117,6 +126,10 @@ type Server struct {
 	failures   map[Op]*failure
 	calls      []Call
 	staticToks [][32]byte
+
+	org      org           // clusters, departments, projects (fixed)
+	rules    map[int]*Rule // access rules by id
+	nextRule int
 }
 
 // New returns a stub server configured by cfg.
@@ -136,6 +149,9 @@ func New(cfg Config) *Server {
 	if cfg.TenantID == "" {
 		cfg.TenantID = "1001"
 	}
+	if cfg.PageCap <= 0 {
+		cfg.PageCap = pageCapDefault
+	}
 	now := cfg.Now
 	if now == nil {
 		now = time.Now
@@ -149,6 +165,9 @@ func New(cfg Config) *Server {
 		adminHash: sha256.Sum256([]byte(cfg.AdminClientSecret)),
 		failures:  map[Op]*failure{},
 		delays:    map[Op]*delayed{},
+		org:       seedOrg(cfg.TenantID),
+		rules:     map[int]*Rule{},
+		nextRule:  1000,
 	}
 	for _, t := range cfg.AdminTokens {
 		s.staticToks = append(s.staticToks, sha256.Sum256([]byte(t)))
@@ -269,8 +288,16 @@ func (s *Server) put(a *account) {
 	s.accounts[a.ID] = a
 }
 
-// remove deletes an account and every token it obtained; the caller holds s.mu.
+// remove deletes an account, every token it obtained and its access
+// rules; the caller holds s.mu.
 func (s *Server) remove(id string) {
+	if a, ok := s.accounts[id]; ok {
+		for rid, r := range s.rules {
+			if a.Owns(*r) {
+				delete(s.rules, rid)
+			}
+		}
+	}
 	delete(s.accounts, id)
 	for i, v := range s.order {
 		if v == id {
@@ -345,6 +372,22 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) (Op, string) {
 		s.delete(w, id)
 	case OpRegenerate:
 		s.regenerate(w, id)
+	case OpRoles:
+		s.listRoles(w)
+	case OpRules:
+		s.listRules(w, r)
+	case OpRuleGet:
+		s.getRule(w, id)
+	case OpRuleCreate:
+		s.createRule(w, r, sess)
+	case OpRuleDelete:
+		s.deleteRule(w, id)
+	case OpClusters:
+		s.listClusters(w)
+	case OpDepartments:
+		s.listDepartments(w, r)
+	case OpProjects:
+		s.listProjects(w, r)
 	}
 	return op, sess.identity
 }
@@ -354,6 +397,9 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) (Op, string) {
 // method it does not serve.
 func route(method, escPath string) (op Op, id string, ok bool) {
 	const base = "/api/v1/service-accounts"
+	if op, id, ok := routeAccess(method, escPath); ok {
+		return op, id, true
+	}
 	switch escPath {
 	case "/api/v2/token", "/api/v1/token":
 		if method == http.MethodPost {
@@ -396,6 +442,45 @@ func route(method, escPath string) (op Op, id string, ok bool) {
 			return OpRegenerate, id, true
 		}
 		return "", id, true
+	}
+	return "", "", false
+}
+
+// routeAccess maps the access-rule, role and scope endpoints.
+func routeAccess(method, escPath string) (op Op, id string, ok bool) {
+	const rules = "/api/v1/authorization/access-rules"
+	only := func(want string, o Op) (Op, string, bool) {
+		if method == want {
+			return o, "", true
+		}
+		return "", "", true
+	}
+	switch escPath {
+	case "/api/v1/authorization/roles":
+		return only(http.MethodGet, OpRoles)
+	case "/api/v1/clusters":
+		return only(http.MethodGet, OpClusters)
+	case "/api/v1/org-unit/departments":
+		return only(http.MethodGet, OpDepartments)
+	case "/api/v1/org-unit/projects":
+		return only(http.MethodGet, OpProjects)
+	case rules:
+		switch method {
+		case http.MethodGet:
+			return OpRules, "", true
+		case http.MethodPost:
+			return OpRuleCreate, "", true
+		}
+		return "", "", true
+	}
+	if rest, found := strings.CutPrefix(escPath, rules+"/"); found && rest != "" && !strings.Contains(rest, "/") {
+		switch method {
+		case http.MethodGet:
+			return OpRuleGet, rest, true
+		case http.MethodDelete:
+			return OpRuleDelete, rest, true
+		}
+		return "", rest, true
 	}
 	return "", "", false
 }

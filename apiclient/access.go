@@ -1,0 +1,317 @@
+package apiclient
+
+import (
+	"cmp"
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/runai-tools/sa-dashboard/internal/runai"
+)
+
+const (
+	rulesPath       = "/api/v1/authorization/access-rules"
+	rolesPath       = "/api/v1/authorization/roles"
+	clustersPath    = "/api/v1/clusters"
+	departmentsPath = "/api/v1/org-unit/departments"
+	projectsPath    = "/api/v1/org-unit/projects"
+)
+
+// PageSize is the page size of paged listings: the most the API allows.
+const PageSize = 500
+
+// maxPages bounds one paged listing (a quarter of a million items at the
+// page size), so that an API that keeps answering never loops forever.
+const maxPages = 500
+
+// wireRole is the RoleV1 schema, the fields the dashboard uses.
+type wireRole struct {
+	ID          *flexInt `json:"id"`
+	Name        string   `json:"name"`
+	Description string   `json:"description"`
+	Custom      bool     `json:"custom"`
+	Enabled     *bool    `json:"enabled"`
+}
+
+// ListRoles returns the tenant's roles.
+func (c *Client) ListRoles(ctx context.Context, token string) ([]runai.Role, error) {
+	const op = "list roles"
+	resp, err := c.do(ctx, request{op: op, metric: "roles", method: http.MethodGet, path: rolesPath, token: token})
+	if err != nil {
+		return nil, err
+	}
+	var w []wireRole
+	if err := decode(op, resp.body, &w); err != nil {
+		return nil, err
+	}
+	out := make([]runai.Role, 0, len(w))
+	for i, r := range w {
+		if r.ID == nil {
+			return nil, fmt.Errorf("apiclient: %s: decode item %d: %w", op, i, missingField("id"))
+		}
+		out = append(out, runai.Role{ID: int(*r.ID), Name: r.Name, Description: r.Description, Custom: r.Custom,
+			Enabled: r.Enabled == nil || *r.Enabled})
+	}
+	return out, nil
+}
+
+// wireRule is the AccessRule schema (and AccessRuleById's scopePath).
+type wireRule struct {
+	ID          *flexInt   `json:"id"`
+	SubjectID   string     `json:"subjectId"`
+	SubjectType string     `json:"subjectType"`
+	RoleID      flexInt    `json:"roleId"`
+	RoleName    string     `json:"roleName"`
+	ScopeID     flexString `json:"scopeId"`
+	ScopeType   string     `json:"scopeType"`
+	ScopeName   string     `json:"scopeName"`
+	ScopePath   *string    `json:"scopePath"`
+	ClusterID   *string    `json:"clusterId"`
+	CreatedBy   string     `json:"createdBy"`
+	CreatedAt   nullTime   `json:"createdAt"`
+	Status      *struct {
+		Phase string `json:"phase"`
+	} `json:"status"`
+}
+
+func (w wireRule) rule() (runai.AccessRule, error) {
+	if w.ID == nil {
+		return runai.AccessRule{}, missingField("id")
+	}
+	r := runai.AccessRule{
+		ID: int(*w.ID), SubjectID: w.SubjectID, SubjectType: w.SubjectType, RoleID: int(w.RoleID), RoleName: w.RoleName,
+		ScopeID: string(w.ScopeID), ScopeType: runai.ScopeType(w.ScopeType), ScopeName: w.ScopeName,
+		CreatedBy: w.CreatedBy, CreatedAt: time.Time(w.CreatedAt),
+	}
+	if w.ScopePath != nil {
+		r.ScopePath = *w.ScopePath
+	}
+	if w.ClusterID != nil {
+		r.ClusterID = *w.ClusterID
+	}
+	if w.Status != nil {
+		r.Phase = w.Status.Phase
+	}
+	return r, nil
+}
+
+// serviceAccountSubjects restricts a rule listing to service accounts in
+// one listing: the current subject type and the deprecated "app" both
+// pass, users and groups do not. (The subjectType parameter takes one
+// value, which would need two listings.)
+const serviceAccountSubjects = "subjectType!=" + runai.SubjectUser + ",subjectType!=" + runai.SubjectGroup
+
+// ListServiceAccountRules returns the access rules of service accounts,
+// all of them or (with subjectIDs) those naming these subjects, fetched
+// PageSize at a time. Rules of users and groups are dropped even if the
+// API ignores the filter.
+func (c *Client) ListServiceAccountRules(ctx context.Context, token string, subjectIDs ...string) ([]runai.AccessRule, error) {
+	const op = "list access rules"
+	var out []runai.AccessRule
+	for page, offset := 0, 0; page < maxPages; page++ {
+		q := url.Values{"filterBy": {serviceAccountSubjects}, "limit": {strconv.Itoa(PageSize)}, "offset": {strconv.Itoa(offset)}}
+		if len(subjectIDs) > 0 {
+			q.Set("subjectIds", strings.Join(subjectIDs, ","))
+		}
+		resp, err := c.do(ctx, request{op: op, metric: "rules", method: http.MethodGet, path: rulesPath + "?" + q.Encode(), token: token})
+		if err != nil {
+			return nil, err
+		}
+		var w struct {
+			TotalRecords *int              `json:"totalRecords"`
+			AccessRules  []json.RawMessage `json:"accessRules"`
+		}
+		if err := decode(op, resp.body, &w); err != nil {
+			return nil, err
+		}
+		for i, raw := range w.AccessRules {
+			var wr wireRule
+			err := json.Unmarshal(raw, &wr)
+			r, rerr := wr.rule()
+			if err = cmp.Or(err, rerr); err != nil {
+				return nil, fmt.Errorf("apiclient: %s: decode item %d: %w", op, offset+i, err)
+			}
+			if r.SubjectType == runai.SubjectServiceAccount || r.SubjectType == runai.SubjectApp {
+				out = append(out, r)
+			}
+		}
+		offset += len(w.AccessRules)
+		if len(w.AccessRules) == 0 || (w.TotalRecords != nil && offset >= *w.TotalRecords) || (w.TotalRecords == nil && len(w.AccessRules) < PageSize) {
+			return out, nil
+		}
+	}
+	return nil, fmt.Errorf("apiclient: %s: more than %d pages", op, maxPages)
+}
+
+// GetAccessRule returns one rule, with the path of its scope.
+func (c *Client) GetAccessRule(ctx context.Context, token string, id int) (runai.AccessRule, error) {
+	op := fmt.Sprintf("get access rule %d", id)
+	resp, err := c.do(ctx, request{op: op, metric: "rule_get", method: http.MethodGet, path: rulesPath + "/" + strconv.Itoa(id), token: token})
+	if err != nil {
+		return runai.AccessRule{}, err
+	}
+	var w wireRule
+	if err := decode(op, resp.body, &w); err != nil {
+		return runai.AccessRule{}, err
+	}
+	r, err := w.rule()
+	if err != nil {
+		return runai.AccessRule{}, fmt.Errorf("apiclient: %s: decode response: %w", op, err)
+	}
+	return r, nil
+}
+
+// NewAccessRule is what creating a rule sends.
+type NewAccessRule struct {
+	SubjectID string
+	RoleID    int
+	ScopeType runai.ScopeType
+	ScopeID   string
+	ClusterID string // for cluster, department and project scopes
+}
+
+// CreateAccessRule gives a service account a role on a scope. A rule that
+// already exists may be refused with 409 (IsConflict), which the API does
+// not document.
+func (c *Client) CreateAccessRule(ctx context.Context, token string, n NewAccessRule) (runai.AccessRule, error) {
+	op := fmt.Sprintf("create access rule (role %d on %s %s)", n.RoleID, n.ScopeType, n.ScopeID)
+	body := map[string]any{
+		"subjectId": n.SubjectID, "subjectType": runai.SubjectServiceAccount,
+		"roleId": n.RoleID, "scopeType": n.ScopeType, "scopeId": n.ScopeID,
+	}
+	if n.ClusterID != "" {
+		body["clusterId"] = n.ClusterID
+	}
+	b, err := json.Marshal(body)
+	if err != nil {
+		return runai.AccessRule{}, err
+	}
+	resp, err := c.do(ctx, request{op: op, metric: "rule_create", method: http.MethodPost, path: rulesPath, token: token,
+		body: b, contentType: "application/json"})
+	if err != nil {
+		return runai.AccessRule{}, err
+	}
+	var w wireRule
+	if err := decode(op, resp.body, &w); err != nil {
+		return runai.AccessRule{}, err
+	}
+	r, err := w.rule()
+	if err != nil {
+		return runai.AccessRule{}, fmt.Errorf("apiclient: %s: decode response: %w", op, err)
+	}
+	return r, nil
+}
+
+// DeleteAccessRule removes a rule.
+func (c *Client) DeleteAccessRule(ctx context.Context, token string, id int) error {
+	op := fmt.Sprintf("delete access rule %d", id)
+	_, err := c.do(ctx, request{op: op, metric: "rule_delete", method: http.MethodDelete, path: rulesPath + "/" + strconv.Itoa(id), token: token})
+	return err
+}
+
+// ListClusters returns the tenant's clusters.
+func (c *Client) ListClusters(ctx context.Context, token string) ([]runai.Cluster, error) {
+	const op = "list clusters"
+	resp, err := c.do(ctx, request{op: op, metric: "clusters", method: http.MethodGet, path: clustersPath, token: token})
+	if err != nil {
+		return nil, err
+	}
+	var w []struct {
+		UUID     string     `json:"uuid"`
+		Name     string     `json:"name"`
+		TenantID flexString `json:"tenantId"`
+	}
+	if err := decode(op, resp.body, &w); err != nil {
+		return nil, err
+	}
+	out := make([]runai.Cluster, len(w))
+	for i, cl := range w {
+		out[i] = runai.Cluster{UUID: cl.UUID, Name: cl.Name, TenantID: string(cl.TenantID)}
+	}
+	return out, nil
+}
+
+// ListDepartments returns every department, PageSize at a time.
+func (c *Client) ListDepartments(ctx context.Context, token string) ([]runai.Department, error) {
+	type item struct {
+		ID        flexString `json:"id"`
+		Name      string     `json:"name"`
+		ClusterID string     `json:"clusterId"`
+	}
+	items, err := pages[item](ctx, c, "list departments", "departments", departmentsPath, token, "departments")
+	if err != nil {
+		return nil, err
+	}
+	out := make([]runai.Department, len(items))
+	for i, d := range items {
+		out[i] = runai.Department{ID: string(d.ID), Name: d.Name, ClusterID: d.ClusterID}
+	}
+	return out, nil
+}
+
+// ListProjects returns every project, PageSize at a time.
+func (c *Client) ListProjects(ctx context.Context, token string) ([]runai.Project, error) {
+	type item struct {
+		ID        flexString `json:"id"`
+		Name      string     `json:"name"`
+		ParentID  flexString `json:"parentId"`
+		ClusterID string     `json:"clusterId"`
+		Parent    *struct {
+			Name string `json:"name"`
+		} `json:"parent"`
+	}
+	items, err := pages[item](ctx, c, "list projects", "projects", projectsPath, token, "projects")
+	if err != nil {
+		return nil, err
+	}
+	out := make([]runai.Project, len(items))
+	for i, p := range items {
+		out[i] = runai.Project{ID: string(p.ID), Name: p.Name, ParentID: string(p.ParentID), ClusterID: p.ClusterID}
+		if p.Parent != nil {
+			out[i].ParentName = p.Parent.Name
+		}
+	}
+	return out, nil
+}
+
+// pages fetches an org-unit listing, following its "next" offset.
+func pages[T any](ctx context.Context, c *Client, op, metric, path, token, field string) ([]T, error) {
+	var out []T
+	for page, offset := 0, 0; page < maxPages; page++ {
+		q := url.Values{"limit": {strconv.Itoa(PageSize)}, "offset": {strconv.Itoa(offset)}}
+		resp, err := c.do(ctx, request{op: op, metric: metric, method: http.MethodGet, path: path + "?" + q.Encode(), token: token})
+		if err != nil {
+			return nil, err
+		}
+		var env map[string]json.RawMessage
+		if err := decode(op, resp.body, &env); err != nil {
+			return nil, err
+		}
+		raw, ok := env[field]
+		if !ok {
+			return nil, fmt.Errorf("apiclient: %s: decode response: %w", op, missingField(field))
+		}
+		var items []T
+		if err := json.Unmarshal(raw, &items); err != nil {
+			return nil, fmt.Errorf("apiclient: %s: decode response: %w", op, err)
+		}
+		out = append(out, items...)
+		var next *int
+		if n, ok := env["next"]; ok && !isNull(n) {
+			var v int
+			if err := json.Unmarshal(n, &v); err == nil {
+				next = &v
+			}
+		}
+		if next == nil || *next <= offset || len(items) == 0 {
+			return out, nil
+		}
+		offset = *next
+	}
+	return nil, fmt.Errorf("apiclient: %s: more than %d pages", op, maxPages)
+}
