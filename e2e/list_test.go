@@ -155,8 +155,8 @@ func TestColumnsAndExport(t *testing.T) {
 				t.Errorf("exported %v", got)
 			}
 			for _, r := range recs {
-				if r[0] == "formula" && r[4] != "'=HYPERLINK(1)" {
-					t.Errorf("formula not neutralised: %q", r[4])
+				if r[0] == "formula" && r[5] != "'=HYPERLINK(1)" {
+					t.Errorf("formula not neutralised: %q", r[5])
 				}
 			}
 		})

@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"net/url"
 	"slices"
@@ -20,15 +21,17 @@ const bulkConcurrency = 4
 
 // bulkVerbs is what each bulk action does to each account it names.
 var bulkVerbs = map[form.BulkAction]verb{
-	form.BulkDisable: verbDisable,
-	form.BulkEnable:  verbEnable,
-	form.BulkDelete:  verbDelete,
+	form.BulkDisable:     verbDisable,
+	form.BulkEnable:      verbEnable,
+	form.BulkDelete:      verbDelete,
+	form.BulkAddRule:     verbAddRule,
+	form.BulkRemoveRules: verbRemoveRule,
 }
 
 // confirmBulk lists every account a bulk action will touch and asks once:
 // the ticked rows, or every account of the view when "all" is ticked. Ids
 // no longer listed are kept (named by id) so that the result can say what
-// became of them.
+// became of them. Adding a rule asks for the rule here.
 func (h *handler) confirmBulk(c echo.Context) error {
 	values, err := posted(c)
 	if err != nil {
@@ -42,25 +45,29 @@ func (h *handler) confirmBulk(c echo.Context) error {
 		}
 		return h.redirectWithFlash(c, "warning", errs[form.FieldIDs], h.link(c, v.Path()))
 	}
-	all, err := h.listAll(c)
+	in, cat, err := h.listData(c)
 	if err != nil {
 		return &failure{act: action{verb: verbList}, err: err}
 	}
 	var items []views.BulkItem
 	if f.All {
-		for _, r := range listview.Apply(all, v, h.Now()).Rows {
+		for _, r := range listview.Apply(in, v, h.Now()).Rows {
 			items = append(items, views.BulkItem{ID: r.ID, Name: r.Name})
 		}
 	} else {
-		names := namesByID(all)
+		names := accountsByID(in.All)
 		for _, id := range f.IDs {
-			items = append(items, views.BulkItem{ID: id, Name: names[id]})
+			items = append(items, views.BulkItem{ID: id, Name: names[id].Name})
 		}
 	}
 	if len(items) == 0 {
-		return h.redirectWithFlash(c, "warning", "No service account is in this view, so there is nothing to "+string(f.Action)+".", h.link(c, v.Path()))
+		return h.redirectWithFlash(c, "warning", "No service account is in this view, so there is nothing to do.", h.link(c, v.Path()))
 	}
-	return h.render(c, http.StatusOK, "Confirm", views.BulkView(views.Bulk{Action: f.Action, Items: items, View: v}))
+	b := views.Bulk{Action: f.Action, Items: items, View: v}
+	if f.Action == form.BulkAddRule {
+		b.Grant = views.GrantChoice{Prefix: views.GrantBulk, Picker: h.picker(c, cat, h.scopesFor(cat, in.All, allRules(in)))}
+	}
+	return h.render(c, http.StatusOK, "Confirm", views.BulkView(b))
 }
 
 // runBulk carries out a confirmed bulk action with bounded concurrency
@@ -71,30 +78,39 @@ func (h *handler) runBulk(c echo.Context) error {
 		return err
 	}
 	f := form.ParseBulkRun(values)
-	if errs := f.Validate(); errs != nil {
+	v := h.formView(f.View)
+	errs := f.Validate()
+	if errs[form.FieldAction] != "" || errs[form.FieldIDs] != "" {
 		return echo.NewHTTPError(http.StatusBadRequest, errs.Error())
 	}
 	// Names for the report and the audit come from the API, not the form.
-	all, err := h.listAll(c)
+	in, cat, err := h.listData(c)
 	if err != nil {
 		return &failure{act: action{verb: verbList}, err: err}
 	}
-	names := namesByID(all)
-	ctx, token := c.Request().Context(), h.tokenOf(c)
+	accounts := accountsByID(in.All)
 	items := make([]views.BulkItem, len(f.IDs))
+	for i, id := range f.IDs {
+		items[i] = views.BulkItem{ID: id, Name: accounts[id].Name}
+	}
+	job := bulkJob{h: h, c: c, action: f.Action, accounts: accounts, in: in}
+	if f.Action == form.BulkAddRule {
+		job.cluster, job.label, errs = checkGrant(f.Grant, cat, h.scopesFor(cat, in.All, allRules(in)), nil)
+		if errs != nil {
+			return h.render(c, http.StatusUnprocessableEntity, "Confirm", views.BulkView(views.Bulk{Action: f.Action, Items: items, View: v,
+				Grant: views.GrantChoice{Prefix: views.GrantBulk, Input: f.Grant, Errors: errs, Picker: h.picker(c, cat, h.scopesFor(cat, in.All, allRules(in)))}}))
+		}
+		job.grant = f.Grant.Grant()
+	}
+	if f.Action == form.BulkRemoveRules && !in.RulesKnown {
+		return &failure{act: action{verb: verbReadRules}, err: errRulesUnreadable(in.RulesProblem)}
+	}
 	g := new(errgroup.Group)
 	g.SetLimit(bulkConcurrency)
-	for i, id := range f.IDs {
-		act := action{verb: bulkVerbs[f.Action], id: id, name: names[id], bulk: true}
-		items[i] = views.BulkItem{ID: id, Name: act.name}
+	for i := range items {
 		g.Go(func() error {
-			err := h.bulkOne(ctx, token, f.Action, id)
-			h.audit(c, act, err)
-			if err != nil {
-				items[i].Reason = classify(err, act).Detail
-				return nil
-			}
-			items[i].OK = true
+			items[i].Note, items[i].Reason = job.one(items[i].ID)
+			items[i].OK = items[i].Reason == ""
 			return nil
 		})
 	}
@@ -108,17 +124,81 @@ func (h *handler) runBulk(c echo.Context) error {
 		}
 		return 1
 	})
-	return h.render(c, http.StatusOK, "Bulk result", views.BulkView(views.Bulk{Action: f.Action, Items: items, Done: true, View: h.formView(f.View)}))
+	return h.render(c, http.StatusOK, "Bulk result", views.BulkView(views.Bulk{Action: f.Action, Items: items, Done: true, View: v, GrantLabel: job.label}))
 }
 
-// bulkOne applies the action to one account.
-func (h *handler) bulkOne(ctx context.Context, token string, a form.BulkAction, id string) error {
-	switch a {
+// bulkJob is one confirmed bulk action, applied account by account.
+type bulkJob struct {
+	h        *handler
+	c        echo.Context
+	action   form.BulkAction
+	accounts map[string]runai.ServiceAccount
+	in       listview.Accounts
+	// For BulkAddRule: the rule, its scope's cluster and its label.
+	grant   runai.Grant
+	cluster string
+	label   string
+}
+
+// one applies the action to the account with id, audits every change it
+// sends, and says what was done (note) or why it failed (reason).
+func (j bulkJob) one(id string) (note, reason string) {
+	a, known := j.accounts[id]
+	act := action{verb: bulkVerbs[j.action], id: id, name: a.Name, bulk: true, detail: j.label}
+	ctx, token := j.c.Request().Context(), j.h.tokenOf(j.c)
+	fail := func(err error) string { return classify(err, act).Detail }
+	switch j.action {
 	case form.BulkDelete:
-		return h.API.DeleteServiceAccount(ctx, token, id)
-	default:
-		return h.API.SetServiceAccountEnabled(ctx, token, id, a == form.BulkEnable)
+		err := j.h.API.DeleteServiceAccount(ctx, token, id)
+		j.h.audit(j.c, act, err)
+		return "", reasonOf(err, fail)
+	case form.BulkEnable, form.BulkDisable:
+		err := j.h.API.SetServiceAccountEnabled(ctx, token, id, j.action == form.BulkEnable)
+		j.h.audit(j.c, act, err)
+		return "", reasonOf(err, fail)
+	case form.BulkAddRule:
+		if !known {
+			return "", "The service account no longer exists; another admin or an automation may have deleted it."
+		}
+		if slices.ContainsFunc(j.in.Rules[id], func(r runai.AccessRule) bool { return r.Grant() == j.grant }) {
+			return "it already had this rule", ""
+		}
+		out, err := j.h.grant(j.c, act, a, j.grant, j.cluster)
+		if out.Already {
+			return "it already had this rule", ""
+		}
+		return "", reasonOf(err, fail)
+	case form.BulkRemoveRules:
+		return j.removeAll(ctx, token, act)
 	}
+	return "", "unknown action"
+}
+
+// removeAll deletes every rule of one account.
+func (j bulkJob) removeAll(ctx context.Context, token string, act action) (note, reason string) {
+	rules := j.in.Rules[act.id]
+	if len(rules) == 0 {
+		return "it had no access rule", ""
+	}
+	removed := 0
+	for _, r := range rules {
+		a := act
+		a.detail = r.Label()
+		err := j.h.API.DeleteAccessRule(ctx, token, r.ID)
+		j.h.audit(j.c, a, err)
+		if err != nil {
+			return "", fmt.Sprintf("removed %d of %d rules; %s: %s", removed, len(rules), r.Label(), classify(err, a).Detail)
+		}
+		removed++
+	}
+	return plural(removed, "rule") + " removed", ""
+}
+
+func reasonOf(err error, why func(error) string) string {
+	if err == nil {
+		return ""
+	}
+	return why(err)
 }
 
 // formView is the list view a form carries in its view field.
@@ -128,11 +208,20 @@ func (h *handler) formView(raw string) listview.View {
 	return v
 }
 
-// namesByID maps account ids to names.
-func namesByID(all []runai.ServiceAccount) map[string]string {
-	names := make(map[string]string, len(all))
+// accountsByID maps account ids to accounts.
+func accountsByID(all []runai.ServiceAccount) map[string]runai.ServiceAccount {
+	m := make(map[string]runai.ServiceAccount, len(all))
 	for _, a := range all {
-		names[a.ID] = a.Name
+		m[a.ID] = a
 	}
-	return names
+	return m
+}
+
+// allRules are every account's rules of a list.
+func allRules(in listview.Accounts) []runai.AccessRule {
+	var out []runai.AccessRule
+	for _, rs := range in.Rules {
+		out = append(out, rs...)
+	}
+	return out
 }

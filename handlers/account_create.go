@@ -23,7 +23,14 @@ func (h *handler) createAccount(c echo.Context) error {
 	v := h.originView(c)
 	act := action{verb: verbCreate, name: f.Name}
 	show := func(p problem) error { return h.showCreateForm(c, v, f, p) }
-	if errs := f.Validate(); errs != nil {
+	errs := f.Validate()
+	var cat catalog
+	var cluster, label string
+	if errs == nil && !f.Access.Empty() {
+		cat = h.catalogOf(c)
+		cluster, label, errs = checkGrant(f.Access, cat, h.scopesFor(cat, nil, nil), nil)
+	}
+	if errs != nil {
 		return &failure{act: act, err: errs, show: show}
 	}
 	cr, err := h.API.CreateServiceAccount(c.Request().Context(), h.tokenOf(c), f.Name)
@@ -38,11 +45,26 @@ func (h *handler) createAccount(c echo.Context) error {
 		h.Logger.Warn("read after create failed", "id", cr.ID, "err", err, "request_id", requestIDOf(c))
 		acct = runai.ServiceAccount{ID: cr.ID, Name: cr.Name, ClientID: cr.ClientID, Enabled: true, CreatedAt: h.Now(), UpdatedAt: h.Now()}
 	}
-	row := v.Row(acct, h.Now())
+	access := listview.Access{Known: true}
 	secret := views.Secret{Name: cr.Name, ClientID: acct.ClientID, Value: cr.ClientSecret.Reveal(), TokenURL: h.API.TokenURL(),
-		OutOfView: !v.Shows(row)}
+		AccountID: acct.ID, Grant: f.Access}
+	if !f.Access.Empty() {
+		// The account exists whatever becomes of its rule: the secret is
+		// shown either way, and a failed rule can be added again at once.
+		out, err := h.grant(c, action{verb: verbAddRule, id: acct.ID, name: acct.Name, detail: label}, acct, f.Access.Grant(), cluster)
+		if err != nil {
+			p := h.problemOf(c, err, action{verb: verbAddRule, id: acct.ID, name: acct.Name, detail: label})
+			out.Reason = p.Detail + " " + p.Next
+		}
+		secret.Access = &out
+		if out.OK || out.Already {
+			access, _ = h.accessOf(c, acct)
+		}
+	}
+	row := v.Row(acct, access, h.Now())
+	secret.OutOfView = !v.Shows(row)
 	if hxOf(c).Partial() {
-		return h.render(c, http.StatusOK, "Service accounts", views.CreateResult(secret, v, row))
+		return h.render(c, http.StatusOK, "Service accounts", views.CreateResult(secret, views.CreateForm{Picker: h.createPicker(c, acct.TenantID)}, v, row))
 	}
 	// Without JavaScript the secret is rendered into this response: it may
 	// not travel through a redirect (no secret in the session or a URL).
@@ -63,6 +85,7 @@ func (h *handler) showCreateForm(c echo.Context, v listview.View, f form.Create,
 		cf.Problem = &p.Problem
 	}
 	if hxOf(c).Partial() {
+		cf.Picker = h.createPicker(c, "")
 		return h.render(c, p.status, "Service accounts", views.CreateSection(cf, v))
 	}
 	page, _, err := h.accountsPage(c, v, views.AccountsPage{Create: cf})

@@ -23,9 +23,9 @@ func (h *handler) regenerateSecret(c echo.Context) error {
 	a.UpdatedAt = h.Now()
 	s := views.Secret{Name: a.Name, ClientID: a.ClientID, Value: secret.Reveal(), Regenerated: true, TokenURL: h.API.TokenURL()}
 	v := h.originView(c)
-	row := v.Row(a, h.Now())
 	if hxOf(c).Partial() {
-		return h.render(c, http.StatusOK, "New secret", views.RegenerateResult(s, row))
+		access, _ := h.accessOf(c, a)
+		return h.render(c, http.StatusOK, "New secret", views.RegenerateResult(s, v.Row(a, access, h.Now())))
 	}
 	// The secret is rendered into this response, never redirected.
 	page, _, err := h.accountsPage(c, v, views.AccountsPage{Secret: &s})

@@ -5,14 +5,18 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/runai-tools/sa-dashboard/internal/form"
 	"github.com/runai-tools/sa-dashboard/views"
 )
 
-// showAccount renders an account's own page from the get-by-id operation.
+// showAccount renders an account's own page: its record, its access rules
+// and the forms that change them.
 func (h *handler) showAccount(c echo.Context) error {
 	a, err := h.loadAccount(c)
 	if err != nil {
 		return err
 	}
-	return h.render(c, http.StatusOK, a.Name, views.AccountView(a))
+	return h.render(c, http.StatusOK, a.Name, views.AccountView(views.AccountPage{
+		Account: a, Access: h.accessSection(c, a, form.Grant{}, nil), Copy: h.copyForm(c, a, ""),
+	}))
 }

@@ -39,5 +39,6 @@ func (h *handler) setEnabled(c echo.Context, enabled bool) error {
 		return h.redirectWithFlash(c, "success", msg, h.returnPath(c))
 	}
 	announce(c, msg)
-	return h.render(c, http.StatusOK, "Service accounts", views.AccountRow(h.originView(c).Row(a, h.Now()), true))
+	access, _ := h.accessOf(c, a)
+	return h.render(c, http.StatusOK, "Service accounts", views.AccountRow(h.originView(c).Row(a, access, h.Now()), true))
 }

@@ -92,13 +92,13 @@ func (h *handler) viewAt(c echo.Context, raw string) (listview.View, bool) {
 	return v, true
 }
 
-// accountsPage fills page with the list under the view the URL asks for.
-// A list that cannot be loaded is shown in the page (the create form and
-// any new secret stay usable), except 401, returned so that the user signs
-// in again.
+// accountsPage fills page with the list under the view the URL asks for,
+// and the create form's rule picker. A list that cannot be loaded is shown
+// in the page (the create form and any new secret stay usable), except
+// 401, returned so that the user signs in again.
 func (h *handler) accountsPage(c echo.Context, v listview.View, page views.AccountsPage) (views.AccountsPage, int, error) {
 	page.List.View = v
-	all, err := h.listAll(c)
+	in, cat, err := h.listData(c)
 	if err != nil {
 		if apiclient.IsUnauthorized(err) {
 			return page, 0, err
@@ -107,6 +107,7 @@ func (h *handler) accountsPage(c echo.Context, v listview.View, page views.Accou
 		page.LoadError = &p.Problem
 		return page, p.status, nil
 	}
-	page.List = listview.Apply(all, v, h.Now())
+	page.List = listview.Apply(in, v, h.Now())
+	page.Create.Picker = h.picker(c, cat, h.scopesFor(cat, in.All, allRules(in)))
 	return page, http.StatusOK, nil
 }

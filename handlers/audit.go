@@ -27,6 +27,7 @@ func (h *handler) audit(c echo.Context, a action, err error) {
 		slog.String("subject", sub),
 		slog.String("target_id", a.id),
 		slog.String("target_name", a.name),
+		slog.String("detail", a.detail),
 		slog.String("outcome", outcome),
 		slog.Int("upstream_status", status),
 		slog.String("request_id", requestIDOf(c)),

@@ -14,6 +14,14 @@ import (
 type fakeAPI struct {
 	ListFn     func(ctx context.Context, token string) ([]runai.ServiceAccount, error)
 	ExchangeFn func(ctx context.Context, clientID string, secret apiclient.Secret) (apiclient.Token, error)
+	RulesFn    func(ctx context.Context, token string, subjectIDs ...string) ([]runai.AccessRule, error)
+	// Catalog answers the role and scope listings.
+	Catalog struct {
+		Roles     []runai.Role
+		RolesErr  error
+		Scopes    runai.Scopes
+		ScopesErr error
+	}
 }
 
 var _ handlers.API = (*fakeAPI)(nil)
@@ -52,4 +60,37 @@ func (f *fakeAPI) ExchangeToken(ctx context.Context, clientID string, secret api
 		return apiclient.Token{}, errNotFaked
 	}
 	return f.ExchangeFn(ctx, clientID, secret)
+}
+
+func (f *fakeAPI) ListServiceAccountRules(ctx context.Context, token string, subjectIDs ...string) ([]runai.AccessRule, error) {
+	if f.RulesFn == nil {
+		return nil, errNotFaked
+	}
+	return f.RulesFn(ctx, token, subjectIDs...)
+}
+
+func (f *fakeAPI) GetAccessRule(context.Context, string, int) (runai.AccessRule, error) {
+	return runai.AccessRule{}, errNotFaked
+}
+
+func (f *fakeAPI) CreateAccessRule(context.Context, string, apiclient.NewAccessRule) (runai.AccessRule, error) {
+	return runai.AccessRule{}, errNotFaked
+}
+
+func (f *fakeAPI) DeleteAccessRule(context.Context, string, int) error { return errNotFaked }
+
+func (f *fakeAPI) ListRoles(context.Context, string) ([]runai.Role, error) {
+	return f.Catalog.Roles, f.Catalog.RolesErr
+}
+
+func (f *fakeAPI) ListClusters(context.Context, string) ([]runai.Cluster, error) {
+	return f.Catalog.Scopes.Clusters, f.Catalog.ScopesErr
+}
+
+func (f *fakeAPI) ListDepartments(context.Context, string) ([]runai.Department, error) {
+	return f.Catalog.Scopes.Departments, f.Catalog.ScopesErr
+}
+
+func (f *fakeAPI) ListProjects(context.Context, string) ([]runai.Project, error) {
+	return f.Catalog.Scopes.Projects, f.Catalog.ScopesErr
 }

@@ -39,6 +39,17 @@ type API interface {
 	DeleteServiceAccount(ctx context.Context, token, id string) error
 	RegenerateSecret(ctx context.Context, token, id string) (apiclient.Secret, error)
 	ExchangeToken(ctx context.Context, clientID string, clientSecret apiclient.Secret) (apiclient.Token, error)
+
+	// Access rules, and what they can name.
+	ListServiceAccountRules(ctx context.Context, token string, subjectIDs ...string) ([]runai.AccessRule, error)
+	GetAccessRule(ctx context.Context, token string, id int) (runai.AccessRule, error)
+	CreateAccessRule(ctx context.Context, token string, n apiclient.NewAccessRule) (runai.AccessRule, error)
+	DeleteAccessRule(ctx context.Context, token string, id int) error
+	ListRoles(ctx context.Context, token string) ([]runai.Role, error)
+	ListClusters(ctx context.Context, token string) ([]runai.Cluster, error)
+	ListDepartments(ctx context.Context, token string) ([]runai.Department, error)
+	ListProjects(ctx context.Context, token string) ([]runai.Project, error)
+
 	// TokenURL is the control plane's token endpoint, for handing new
 	// credentials over.
 	TokenURL() string
@@ -70,6 +81,9 @@ type Deps struct {
 	// StaleDays is the default of "not used for N days"; 0 means
 	// listview.DefaultStaleDays.
 	StaleDays int
+	// RuleSubject is the account identifier new access rules name as their
+	// subject (ACCESS_RULE_SUBJECT); empty means runai.SubjectByClientID.
+	RuleSubject runai.SubjectKey
 	// Metrics, when set, records requests and is served at /metrics.
 	Metrics *metrics.Metrics
 	// Now is the clock; nil means time.Now.
@@ -80,7 +94,8 @@ type Deps struct {
 // route handlers.
 type handler struct {
 	Deps
-	ready *readiness // nil without Deps.Ready
+	ready    *readiness // nil without Deps.Ready
+	catalogs *catalogCache
 }
 
 // New returns the dashboard's HTTP handler.
@@ -104,8 +119,11 @@ func New(d Deps) (*echo.Echo, error) {
 	if d.StaleDays < listview.MinStaleDays || d.StaleDays > listview.MaxStaleDays {
 		return nil, errors.New("handlers: StaleDays out of range")
 	}
+	if d.RuleSubject == "" {
+		d.RuleSubject = runai.SubjectByClientID
+	}
 	d.SSO = d.SSO.withDefaults()
-	h := &handler{Deps: d}
+	h := &handler{Deps: d, catalogs: newCatalogCache(catalogTTL, d.Now)}
 	if d.Ready != nil {
 		h.ready = &readiness{check: d.Ready}
 	}

@@ -108,7 +108,7 @@ func TestExportCSV(t *testing.T) {
 	}
 	all, _ := csv.NewReader(strings.NewReader(h.get("/accounts/export.csv").body)).ReadAll()
 	for _, rec := range all {
-		if rec[0] == "'=cmd|calc" && rec[4] == "'@evil" {
+		if rec[0] == "'=cmd|calc" && rec[5] == "'@evil" {
 			return
 		}
 	}
@@ -259,8 +259,8 @@ func TestColumnsFormShowsEffectiveChoice(t *testing.T) {
 	h := newHarness(t, options{seed: 1})
 	h.signIn()
 	doc := h.get("/accounts").doc(t)
-	if n := doc.Find(`[data-testid="columns-form"] input[name=cols]:checked`).Length(); n != 6 {
-		t.Errorf("%d columns ticked before any choice, want all 6", n)
+	if n := doc.Find(`[data-testid="columns-form"] input[name=cols]:checked`).Length(); n != 7 {
+		t.Errorf("%d columns ticked before any choice, want all 7", n)
 	}
 }
 

@@ -32,6 +32,12 @@ const (
 	verbDisable     verb = "disable"
 	verbDelete      verb = "delete"
 	verbRegenerate  verb = "regenerate-secret"
+	verbReadRules   verb = "read-access-rules"
+	verbReadRoles   verb = "read-roles"
+	verbReadScopes  verb = "read-scopes"
+	verbAddRule     verb = "add-access-rule"
+	verbRemoveRule  verb = "remove-access-rule"
+	verbCopyAccess  verb = "copy-access"
 )
 
 // action is what a user asked for, on which account, for messages and the
@@ -41,6 +47,9 @@ type action struct {
 	id   string // the account acted on, if any
 	name string // its name as the API tells it, when known
 	bulk bool   // one account of a bulk action
+	// detail names what the action is about beyond the account: an
+	// access rule ("ML engineer · prod / ml / team-a").
+	detail string
 	// before says the action failed before the change was sent (reading
 	// the account first), so nothing was changed whatever the error.
 	before bool
@@ -49,7 +58,16 @@ type action struct {
 // mutates reports whether the action changes anything upstream.
 func (a action) mutates() bool {
 	switch a.verb {
-	case verbCreate, verbEnable, verbDisable, verbDelete, verbRegenerate:
+	case verbCreate, verbEnable, verbDisable, verbDelete, verbRegenerate, verbAddRule, verbRemoveRule:
+		return true
+	}
+	return false
+}
+
+// aboutAccess reports an action on access rules or what they name.
+func (a action) aboutAccess() bool {
+	switch a.verb {
+	case verbReadRules, verbReadRoles, verbReadScopes, verbAddRule, verbRemoveRule:
 		return true
 	}
 	return false
@@ -96,6 +114,18 @@ func (a action) what() string {
 		return string(a.verb) + " " + a.subject()
 	case verbRegenerate:
 		return "regenerate the secret of " + a.subject()
+	case verbReadRules:
+		return "read the access rules"
+	case verbReadRoles:
+		return "list the roles"
+	case verbReadScopes:
+		return "list the clusters, departments and projects"
+	case verbAddRule:
+		return "add the access rule " + a.detail + " to " + a.subject()
+	case verbRemoveRule:
+		return "remove the access rule " + a.detail + " from " + a.subject()
+	case verbCopyAccess:
+		return "copy access to " + a.subject()
 	}
 	return "complete the request"
 }
@@ -136,6 +166,7 @@ func classify(err error, a action) problem {
 		ce *errCSRF
 		he *echo.HTTPError
 		ae *apiclient.Error
+		ru errRulesUnreadable
 	)
 	errors.As(err, &ae)
 	switch {
@@ -167,8 +198,13 @@ func classify(err error, a action) problem {
 		case http.StatusMethodNotAllowed:
 			p.Detail = "This address does not accept that kind of request."
 		}
+	case errors.As(err, &ru):
+		p.status = http.StatusBadGateway
+		p.Detail = "The access rules could not be read: " + string(ru)
 	case a.signsIn() && ae != nil && ae.StatusCode >= 400 && ae.StatusCode < 500:
 		classifyRefusedCredentials(&p, a, ae)
+	case ae != nil && a.aboutAccess():
+		classifyRules(&p, a, ae)
 	case apiclient.IsBadRequest(err):
 		p.status = http.StatusBadRequest
 		p.Detail = "Run:ai refused the request: " + ae.UserMessage() + "."
@@ -243,6 +279,40 @@ func classifyRefusedCredentials(p *problem, a action, ae *apiclient.Error) {
 	}
 	if a.verb != verbVerify && ae.Message != "" {
 		p.Detail = "Run:ai said: " + ae.Message
+	}
+}
+
+// classifyRules explains an API answer about access rules; p.Title is
+// already set.
+func classifyRules(p *problem, a action, ae *apiclient.Error) {
+	p.status = ae.StatusCode
+	if p.status >= 500 {
+		p.status = http.StatusBadGateway
+		p.Detail = "The Run:ai control plane is unavailable (" + upstreamReason(ae) + ")."
+		p.Next = "Try again in a moment."
+		return
+	}
+	switch {
+	case ae.StatusCode == http.StatusForbidden && a.verb == verbReadRules:
+		p.Detail = "Your Run:ai role may not read access rules."
+		p.Next = "Ask a Run:ai administrator for a role that can view access rules, such as Viewer on the tenant."
+	case ae.StatusCode == http.StatusForbidden && (a.verb == verbReadRoles || a.verb == verbReadScopes):
+		p.Detail = "Your Run:ai role may not " + a.what() + "."
+		p.Next = "Ask a Run:ai administrator for a role that can view them, such as Viewer on the tenant."
+	case ae.StatusCode == http.StatusForbidden:
+		p.Detail = "Run:ai refused: " + ae.UserMessage() + "."
+		p.Next = "A rule may grant at most the rights your own role has on that scope; ask a Run:ai administrator to add it, or choose a narrower role or scope."
+	case ae.StatusCode == http.StatusNotFound && a.verb == verbRemoveRule:
+		p.Detail = "The access rule no longer exists; another admin may have removed it."
+		p.Next = "Reload the page to see the account's rules as they are."
+	case ae.StatusCode == http.StatusNotFound:
+		p.Detail = "Run:ai did not find it: " + ae.UserMessage() + "."
+		p.Next = "The role or scope may have been deleted; reload the page and choose again."
+	case ae.StatusCode == http.StatusConflict:
+		p.Detail = "Run:ai says the account already has this rule."
+	default:
+		p.Detail = "Run:ai refused the request: " + ae.UserMessage() + "."
+		p.Next = "Check the role and scope and try again."
 	}
 }
 

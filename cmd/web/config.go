@@ -35,6 +35,7 @@ type Config struct {
 	ShutdownGrace   time.Duration
 	DemoSeed        int
 	StaleDays       int
+	RuleSubject     runai.SubjectKey
 	SSO             handlers.SSO
 }
 
@@ -62,6 +63,7 @@ var settings = []setting{
 	{"shutdown-grace", "SHUTDOWN_GRACE", "20s", "how long in-flight requests may take to finish on SIGTERM"},
 	{"demo-seed", "DEMO_SEED", "30", fmt.Sprintf("number of accounts the demo stub starts with (0 to %d)", runai.MaxServiceAccounts)},
 	{"stale-days", "STALE_DAYS", strconv.Itoa(listview.DefaultStaleDays), fmt.Sprintf("an account unused for this many days counts as stale (default of the filter; %d to %d)", listview.MinStaleDays, listview.MaxStaleDays)},
+	{"access-rule-subject", "ACCESS_RULE_SUBJECT", string(runai.SubjectByClientID), "which account identifier new access rules name as their subject: client-id, id or name"},
 	{"sso-user-header", "SSO_USER_HEADER", "X-Forwarded-User", "header carrying the SSO user name (from trusted proxies only)"},
 	{"sso-email-header", "SSO_EMAIL_HEADER", "X-Forwarded-Email", "header carrying the SSO email (from trusted proxies only)"},
 	{"sso-groups-header", "SSO_GROUPS_HEADER", "X-Forwarded-Groups", "header carrying the SSO groups, comma-separated (from trusted proxies only)"},
@@ -200,5 +202,10 @@ func loadConfig(args []string, getenv func(string) string, usageOut io.Writer) (
 		bad("stale-days", fmt.Errorf("%q: want %d to %d", get("stale-days"), listview.MinStaleDays, listview.MaxStaleDays))
 	}
 	cfg.StaleDays = stale
+	subject, err := runai.ParseSubjectKey(get("access-rule-subject"))
+	if err != nil {
+		bad("access-rule-subject", err)
+	}
+	cfg.RuleSubject = subject
 	return cfg, errors.Join(errs...)
 }

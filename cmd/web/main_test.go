@@ -59,6 +59,10 @@ func TestLoadConfig(t *testing.T) {
 			return len(c.SSO.AllowedEmails) == 2 && c.SSO.AllowedGroups[0] == "admins"
 		}},
 		{"allow-list needs proxies", []string{"--allowed-groups", "admins"}, nil, "ALLOWED_EMAILS", nil},
+		{"rule subject default", nil, nil, "", func(c Config) bool { return c.RuleSubject == "client-id" && c.StaleDays == 90 }},
+		{"rule subject", nil, map[string]string{"ACCESS_RULE_SUBJECT": "name"}, "", func(c Config) bool { return c.RuleSubject == "name" }},
+		{"bad rule subject", []string{"--access-rule-subject", "email"}, nil, "ACCESS_RULE_SUBJECT (--access-rule-subject)", nil},
+		{"bad stale days", []string{"--stale-days", "0"}, nil, "STALE_DAYS (--stale-days): \"0\": want 1 to 3650", nil},
 		{"token header needs proxies", []string{"--sso-token-header", "X-Forwarded-Access-Token"}, nil, "SSO_TOKEN_HEADER", nil},
 	}
 	for _, tt := range tests {

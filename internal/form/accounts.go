@@ -6,20 +6,29 @@ import (
 	"github.com/runai-tools/sa-dashboard/internal/saname"
 )
 
-// Create is the create-account form.
+// Create is the create-account form, with an optional initial access
+// rule so that the new account is usable in one step.
 type Create struct {
-	Name string
+	Name   string
+	Access Grant // Empty when no initial rule was asked for
 }
 
 // ParseCreate reads the form.
-func ParseCreate(v url.Values) Create { return Create{Name: one(v, FieldName)} }
+func ParseCreate(v url.Values) Create { return Create{Name: one(v, FieldName), Access: ParseGrant(v)} }
 
-// Validate applies the API's name rule.
+// Validate applies the API's name rule and, when a rule is asked for,
+// checks its choice.
 func (f Create) Validate() Errors {
+	e := Errors{}
 	if err := saname.Validate(f.Name); err != nil {
-		return Errors{FieldName: "Invalid name: " + err.Error() + "."}
+		e[FieldName] = "Invalid name: " + err.Error() + "."
 	}
-	return nil
+	if !f.Access.Empty() {
+		for k, v := range f.Access.Validate() {
+			e[k] = v
+		}
+	}
+	return e.orNil()
 }
 
 // Verify carries freshly shown credentials to the token endpoint, to prove

@@ -13,13 +13,15 @@ type BulkAction string
 
 // The bulk actions.
 const (
-	BulkDisable BulkAction = "disable"
-	BulkEnable  BulkAction = "enable"
-	BulkDelete  BulkAction = "delete"
+	BulkDisable     BulkAction = "disable"
+	BulkEnable      BulkAction = "enable"
+	BulkDelete      BulkAction = "delete"
+	BulkAddRule     BulkAction = "add-access-rule"
+	BulkRemoveRules BulkAction = "remove-access-rules"
 )
 
 // BulkActions lists the bulk actions in the order the bulk bar offers them.
-var BulkActions = []BulkAction{BulkDisable, BulkEnable, BulkDelete}
+var BulkActions = []BulkAction{BulkDisable, BulkEnable, BulkDelete, BulkAddRule, BulkRemoveRules}
 
 // Valid reports whether a is one of BulkActions.
 func (a BulkAction) Valid() bool {
@@ -30,9 +32,6 @@ func (a BulkAction) Valid() bool {
 	}
 	return false
 }
-
-// Past is the action in the past tense: "disabled".
-func (a BulkAction) Past() string { return string(a) + "d" }
 
 // MaxBulk is the most accounts one bulk action names: every account the
 // API can list.
@@ -61,23 +60,31 @@ func (f BulkSelection) Validate() Errors {
 	return e.orNil()
 }
 
-// BulkRun is a confirmed bulk action: the ids the confirmation listed.
+// BulkRun is a confirmed bulk action: the ids the confirmation listed,
+// and for BulkAddRule the rule chosen there.
 type BulkRun struct {
 	Action BulkAction
 	IDs    []string
+	Grant  Grant
 	View   string // where to return afterwards
 }
 
 // ParseBulkRun reads the form.
 func ParseBulkRun(v url.Values) BulkRun {
-	return BulkRun{Action: BulkAction(v.Get(FieldAction)), IDs: ids(v), View: v.Get(FieldView)}
+	return BulkRun{Action: BulkAction(v.Get(FieldAction)), IDs: ids(v), Grant: ParseGrant(v), View: v.Get(FieldView)}
 }
 
-// Validate requires a known action and one to MaxBulk ids.
+// Validate requires a known action, one to MaxBulk ids and, to add a
+// rule, the rule.
 func (f BulkRun) Validate() Errors {
 	e := validateBulk(f.Action, f.IDs)
 	if len(f.IDs) == 0 {
 		e[FieldIDs] = "The confirmation named no service account."
+	}
+	if f.Action == BulkAddRule {
+		for k, v := range f.Grant.Validate() {
+			e[k] = v
+		}
 	}
 	return e.orNil()
 }

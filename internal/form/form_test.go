@@ -33,6 +33,8 @@ func TestParseView(t *testing.T) {
 		// Hostile or malformed values give the default for that field and
 		// say so; sort and direction fall back silently.
 		{"status=DROP+TABLE&usage=%3Cscript%3E&staleDays=-5&sort=__proto__&dir=sideways", def, "staleDays,status,usage"},
+		{"access=none&sort=access", with(func(v *listview.View) { v.Access, v.Sort = listview.AccessNone, listview.SortAccess }), ""},
+		{"access=everything", def, "access"},
 		{"staleDays=99999999999999999999", def, "staleDays"},
 		{"staleDays=0", def, "staleDays"},
 		{"staleDays=3650", with(func(v *listview.View) { v.StaleDays = 3650 }), ""},
@@ -55,7 +57,7 @@ func TestParseView(t *testing.T) {
 
 func fieldList(e Errors) string {
 	var f []string
-	for _, k := range []string{"createdBy", "q", "staleDays", "status", "usage"} {
+	for _, k := range []string{"access", "createdBy", "q", "staleDays", "status", "usage"} {
 		if e[k] != "" {
 			f = append(f, k)
 		}
@@ -160,5 +162,57 @@ func TestValidFormsReturnNil(t *testing.T) {
 		if errs != nil {
 			t.Errorf("%s: Validate() = %#v, want nil", name, errs)
 		}
+	}
+}
+
+func TestGrant(t *testing.T) {
+	tests := []struct {
+		query  string
+		empty  bool
+		fields string // reported, comma-joined in order role, scope
+	}{
+		{"", true, "role,scope"},
+		{"role=28&scope=project:12", false, ""},
+		{"role=28&scope_type=project&scope=project:12", false, ""},
+		{"role=28&scope_type=cluster&scope=project:12", false, "scope"},
+		{"role=x&scope=project:12", false, "role"},
+		{"role=-1&scope=project:12", false, "role"},
+		{"role=28&scope=system:1", false, "scope"},
+		{"role=28&scope=project:", false, "scope"},
+		{"role=28&scope=12", false, "scope"},
+		{"role=28", false, "scope"},
+		{"scope=tenant:1001", false, "role"},
+	}
+	for _, tt := range tests {
+		g := ParseGrant(values(tt.query))
+		if g.Empty() != tt.empty {
+			t.Errorf("%q: Empty = %v", tt.query, g.Empty())
+		}
+		errs := g.Validate()
+		var f []string
+		for _, k := range []string{FieldRole, FieldScope} {
+			if errs[k] != "" {
+				f = append(f, k)
+			}
+		}
+		if got := strings.Join(f, ","); got != tt.fields {
+			t.Errorf("%q: errors on %q (%v), want %q", tt.query, got, errs, tt.fields)
+		}
+	}
+	if g := ParseGrant(values("role=28&scope=project:12")).Grant(); g.RoleID != 28 || g.ScopeType != "project" || g.ScopeID != "12" {
+		t.Errorf("grant %+v", g)
+	}
+	// The create form's access is optional but, once started, complete.
+	if errs := ParseCreate(values("name=ok-bot")).Validate(); errs != nil {
+		t.Errorf("create without access: %v", errs)
+	}
+	if errs := ParseCreate(values("name=ok-bot&role=28")).Validate(); errs[FieldScope] == "" {
+		t.Errorf("create with a role and no scope: %v", errs)
+	}
+	if errs := ParseBulkRun(values("action=add-access-rule&ids=a")).Validate(); errs[FieldRole] == "" {
+		t.Errorf("bulk add without a rule: %v", errs)
+	}
+	if errs := ParseBulkRun(values("action=remove-access-rules&ids=a")).Validate(); errs != nil {
+		t.Errorf("bulk remove: %v", errs)
 	}
 }

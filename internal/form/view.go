@@ -43,6 +43,7 @@ func ParseView(q url.Values, defaultStaleDays int) (listview.View, Errors) {
 	v.CreatedBy = text(listview.ParamCreatedBy, "The creator")
 	v.Status = oneOf(listview.ParamStatus, "Status", listview.StatusEnabled, listview.StatusDisabled)
 	v.Usage = oneOf(listview.ParamUsage, "Usage", listview.UsageNever, listview.UsageStale)
+	v.Access = oneOf(listview.ParamAccess, "Access", listview.AccessNone, listview.AccessDisabled)
 	if s := q.Get(listview.ParamStaleDays); s != "" {
 		d, err := strconv.Atoi(s)
 		if err != nil || d < listview.MinStaleDays || d > listview.MaxStaleDays {

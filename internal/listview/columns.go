@@ -11,7 +11,7 @@ type Column struct {
 
 // Columns lists the optional columns in table order.
 var Columns = []Column{
-	{SortClientID, "Client ID"}, {SortStatus, "Status"}, {SortCreatedBy, "Created by"},
+	{SortClientID, "Client ID"}, {SortStatus, "Status"}, {SortAccess, "Access rules"}, {SortCreatedBy, "Created by"},
 	{SortCreated, "Created"}, {SortUpdated, "Last updated"}, {SortLastLogin, "Last login"},
 }
 

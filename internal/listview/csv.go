@@ -8,7 +8,7 @@ import (
 )
 
 // CSVHeader is the export's header row.
-var CSVHeader = []string{"name", "id", "client_id", "status", "created_by", "created_at", "updated_at", "last_login", "tenant_id"}
+var CSVHeader = []string{"name", "id", "client_id", "status", "access_rules", "created_by", "created_at", "updated_at", "last_login", "tenant_id"}
 
 // WriteCSV writes rows as CSV (RFC 4180 quoting). Cells that a spreadsheet
 // would run as a formula (starting with =, +, -, @, tab or carriage
@@ -29,7 +29,7 @@ func WriteCSV(w io.Writer, rows []Row) error {
 		if r.Enabled {
 			status = StatusEnabled
 		}
-		rec := []string{r.Name, r.ID, r.ClientID, status, r.CreatedBy, ts(r.CreatedAt), ts(r.UpdatedAt), ts(r.LastLogin), r.TenantID}
+		rec := []string{r.Name, r.ID, r.ClientID, status, rulesCell(r.Access), r.CreatedBy, ts(r.CreatedAt), ts(r.UpdatedAt), ts(r.LastLogin), r.TenantID}
 		for i := range rec {
 			rec[i] = SafeCell(rec[i])
 		}
@@ -39,6 +39,19 @@ func WriteCSV(w io.Writer, rows []Row) error {
 	}
 	cw.Flush()
 	return cw.Error()
+}
+
+// rulesCell lists an account's rules ("ML engineer · prod / ml / team-a;
+// Viewer · acme"), or says they could not be read.
+func rulesCell(a Access) string {
+	if !a.Known {
+		return "(unknown)"
+	}
+	labels := make([]string, len(a.Rules))
+	for i, r := range a.Rules {
+		labels[i] = r.Label()
+	}
+	return strings.Join(labels, "; ")
 }
 
 // SafeCell neutralises a value a spreadsheet would treat as a formula.

@@ -26,10 +26,11 @@ const (
 	SortCreated   = "createdAt"
 	SortUpdated   = "updatedAt"
 	SortLastLogin = "lastLogin"
+	SortAccess    = "access"
 )
 
 // SortKeys lists the sortable columns in table order.
-var SortKeys = []string{SortName, SortClientID, SortStatus, SortCreatedBy, SortCreated, SortUpdated, SortLastLogin}
+var SortKeys = []string{SortName, SortClientID, SortStatus, SortAccess, SortCreatedBy, SortCreated, SortUpdated, SortLastLogin}
 
 // Status filter values.
 const (
@@ -41,6 +42,12 @@ const (
 const (
 	UsageNever = "never" // never obtained a token
 	UsageStale = "stale" // last used more than StaleDays ago
+)
+
+// Access filter values.
+const (
+	AccessNone     = "none"     // enabled, yet no access rule: it can sign in and do nothing
+	AccessDisabled = "disabled" // disabled, yet still holding access rules
 )
 
 // Limits of the view state.
@@ -56,6 +63,7 @@ const (
 	ParamQ         = "q"
 	ParamStatus    = "status"
 	ParamUsage     = "usage"
+	ParamAccess    = "access"
 	ParamStaleDays = "staleDays"
 	ParamCreatedBy = "createdBy"
 	ParamSort      = "sort"
@@ -68,6 +76,7 @@ type View struct {
 	Q         string // search in name, client ID and creator
 	Status    string // "", StatusEnabled, StatusDisabled
 	Usage     string // "", UsageNever, UsageStale
+	Access    string // "", AccessNone, AccessDisabled
 	StaleDays int    // what "stale" means, in days
 	CreatedBy string // exact creator, or ""
 	Sort      string // one of SortKeys
@@ -94,6 +103,7 @@ func (v View) Query() url.Values {
 	set(ParamQ, v.Q)
 	set(ParamStatus, v.Status)
 	set(ParamUsage, v.Usage)
+	set(ParamAccess, v.Access)
 	set(ParamCreatedBy, v.CreatedBy)
 	if v.StaleDays != v.defaultStaleDays {
 		q.Set(ParamStaleDays, strconv.Itoa(v.StaleDays))
@@ -112,7 +122,7 @@ func (v View) Path() paths.Path { return paths.Accounts.Link().Query(v.Query()) 
 
 // Filtered reports whether anything narrows the list.
 func (v View) Filtered() bool {
-	return v.Q != "" || v.Status != "" || v.Usage != "" || v.CreatedBy != ""
+	return v.Q != "" || v.Status != "" || v.Usage != "" || v.Access != "" || v.CreatedBy != ""
 }
 
 // SortBy is v sorted by key: ascending, or descending when v already sorts
@@ -123,10 +133,26 @@ func (v View) SortBy(key string) View {
 	return v
 }
 
-// Only is v showing every account of one status and usage category (""
-// for any), with its sort and stale threshold kept: the summary's links.
-func (v View) Only(status, usage string) View {
-	v.Q, v.CreatedBy, v.Status, v.Usage = "", "", status, usage
+// Cleared is v without search and filters, its sort and stale threshold
+// kept.
+func (v View) Cleared() View {
+	v.Q, v.CreatedBy, v.Status, v.Usage, v.Access = "", "", "", "", ""
+	return v
+}
+
+// Only is v showing every account of one category: the filter param
+// (ParamStatus, ParamUsage or ParamAccess) set to value, nothing else
+// narrowing, sort and stale threshold kept. The summary links with it.
+func (v View) Only(param, value string) View {
+	v = v.Cleared()
+	switch param {
+	case ParamStatus:
+		v.Status = value
+	case ParamUsage:
+		v.Usage = value
+	case ParamAccess:
+		v.Access = value
+	}
 	return v
 }
 
@@ -136,22 +162,55 @@ func (v View) Stale(a runai.ServiceAccount, now time.Time) bool {
 	return a.UnusedFor(time.Duration(v.StaleDays)*24*time.Hour, now)
 }
 
+// Access is what is known of one account's access rules.
+type Access struct {
+	Known bool // false when the token may not read access rules
+	Rules []runai.AccessRule
+}
+
 // Row is one account as the table shows it under a view. Every row, in a
 // whole list or swapped in alone after an action, is made by View.Row, so
 // its badges never differ between a reload and a swap.
 type Row struct {
 	runai.ServiceAccount
+	Access
 	Stale bool // unused for longer than the view's threshold
 }
 
-// Row is a under the view.
-func (v View) Row(a runai.ServiceAccount, now time.Time) Row {
-	return Row{ServiceAccount: a, Stale: v.Stale(a, now)}
+// Row is a, with what is known of its access, under the view.
+func (v View) Row(a runai.ServiceAccount, acc Access, now time.Time) Row {
+	return Row{ServiceAccount: a, Access: acc, Stale: v.Stale(a, now)}
+}
+
+// NoAccess reports an enabled account without any access rule: it can
+// obtain tokens and do nothing with them.
+func (r Row) NoAccess() bool { return r.Known && r.Enabled && len(r.Rules) == 0 }
+
+// DisabledWithAccess reports a disabled account that still holds rules:
+// enabling it restores access nobody may remember granting.
+func (r Row) DisabledWithAccess() bool { return r.Known && !r.Enabled && len(r.Rules) > 0 }
+
+// Accounts is what a list is made of: every account and what is known of
+// their access rules.
+type Accounts struct {
+	All []runai.ServiceAccount
+	// Rules files the access rules under the account id they belong to;
+	// RulesKnown is false when the token may not read them, and
+	// RulesProblem then says why.
+	Rules        map[string][]runai.AccessRule
+	RulesKnown   bool
+	RulesProblem string
+}
+
+// Access is what is known of one account's rules.
+func (in Accounts) Access(id string) Access {
+	return Access{Known: in.RulesKnown, Rules: in.Rules[id]}
 }
 
 // Summary counts accounts by hygiene category.
 type Summary struct {
 	Total, Enabled, Disabled, Never, Stale int
+	NoAccess, DisabledWithAccess           int // when rules are known
 }
 
 // List is what a view shows of all accounts.
@@ -160,18 +219,24 @@ type List struct {
 	Rows     []Row    // the accounts the view shows, in its order
 	Summary  Summary  // counts over all accounts, not just the shown
 	Creators []string // every distinct creator, sorted, for the filter
+	// RulesKnown is false when the token may not read access rules;
+	// RulesProblem says why.
+	RulesKnown   bool
+	RulesProblem string
 }
 
 // Shown is the number of rows the view shows.
 func (l List) Shown() int { return len(l.Rows) }
 
-// Apply returns what v shows of all at time now. all is not modified.
-func Apply(all []runai.ServiceAccount, v View, now time.Time) List {
+// Apply returns what v shows of the accounts at time now. Nothing in in
+// is modified.
+func Apply(in Accounts, v View, now time.Time) List {
 	q := strings.ToLower(v.Q)
-	l := List{View: v, Rows: make([]Row, 0, len(all)), Summary: Summary{Total: len(all)}}
+	l := List{View: v, Rows: make([]Row, 0, len(in.All)), Summary: Summary{Total: len(in.All)},
+		RulesKnown: in.RulesKnown, RulesProblem: in.RulesProblem}
 	creators := map[string]bool{}
-	for _, a := range all {
-		r := v.Row(a, now)
+	for _, a := range in.All {
+		r := v.Row(a, in.Access(a.ID), now)
 		l.Summary.count(r)
 		if a.CreatedBy != "" && !creators[a.CreatedBy] {
 			creators[a.CreatedBy] = true
@@ -196,12 +261,25 @@ func (v View) shows(r Row, lowerQ string) bool {
 		return false
 	case v.Usage == UsageNever && !r.NeverUsed(), v.Usage == UsageStale && !r.Stale:
 		return false
+	case v.Access == AccessNone && !r.NoAccess(), v.Access == AccessDisabled && !r.DisabledWithAccess():
+		return false
 	case v.CreatedBy != "" && !strings.EqualFold(r.CreatedBy, v.CreatedBy):
 		return false
-	case lowerQ != "" && !containsFold(r.Name, lowerQ) && !containsFold(r.ClientID, lowerQ) && !containsFold(r.CreatedBy, lowerQ):
+	case lowerQ != "" && !containsFold(r.Name, lowerQ) && !containsFold(r.ClientID, lowerQ) && !containsFold(r.CreatedBy, lowerQ) &&
+		!rulesMatch(r.Rules, lowerQ):
 		return false
 	}
 	return true
+}
+
+// rulesMatch reports whether a rule's role or scope mentions the needle.
+func rulesMatch(rules []runai.AccessRule, lowerNeedle string) bool {
+	for _, ar := range rules {
+		if containsFold(ar.RoleName, lowerNeedle) || containsFold(ar.ScopePath, lowerNeedle) || containsFold(ar.ScopeName, lowerNeedle) {
+			return true
+		}
+	}
+	return false
 }
 
 func (s *Summary) count(r Row) {
@@ -215,6 +293,12 @@ func (s *Summary) count(r Row) {
 	}
 	if r.Stale {
 		s.Stale++
+	}
+	if r.NoAccess() {
+		s.NoAccess++
+	}
+	if r.DisabledWithAccess() {
+		s.DisabledWithAccess++
 	}
 }
 
@@ -273,6 +357,14 @@ func compare(key string, desc bool) func(a, b Row) int {
 		return func(a, b Row) int {
 			// Enabled first ascending.
 			return cmp.Or(dir(cmp.Compare(disabledRank(a), disabledRank(b))), byName(a, b))
+		}
+	case SortAccess:
+		return func(a, b Row) int {
+			// Fewest rules first ascending, unknown last either way.
+			if c, done := nullsLast(!a.Known, !b.Known); done && c != 0 {
+				return c
+			}
+			return cmp.Or(dir(cmp.Compare(len(a.Rules), len(b.Rules))), byName(a, b))
 		}
 	case SortCreated:
 		return tm(func(r Row) time.Time { return r.CreatedAt })

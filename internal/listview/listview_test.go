@@ -21,6 +21,12 @@ var sample = []runai.ServiceAccount{
 	{ID: "4", Name: "delta", ClientID: "zz-d", CreatedBy: "", Enabled: false, CreatedAt: time.Time{}, UpdatedAt: days(5), LastLogin: days(95)},
 }
 
+// in is the sample with rules for alpha (two) and Bravo (one).
+var in = Accounts{All: sample, RulesKnown: true, Rules: map[string][]runai.AccessRule{
+	"1": {{ID: 1, RoleName: "ML engineer", ScopePath: "prod / ml / team-a"}, {ID: 2, RoleName: "Viewer", ScopePath: "acme"}},
+	"2": {{ID: 3, RoleName: "Editor", ScopePath: "staging / research"}},
+}}
+
 func names(rows []Row) string {
 	var s []string
 	for _, r := range rows {
@@ -60,7 +66,7 @@ func TestDerivedViews(t *testing.T) {
 	if s := v.SortBy(SortName); s.Sort != SortName || s.Desc || s.Q != "x" {
 		t.Errorf("another header: %+v", s)
 	}
-	if o := v.Only(StatusDisabled, ""); o.Q != "" || o.Usage != "" || o.Status != StatusDisabled || o.StaleDays != 30 || o.Sort != SortLastLogin {
+	if o := v.Only(ParamStatus, StatusDisabled); o.Q != "" || o.Usage != "" || o.Status != StatusDisabled || o.StaleDays != 30 || o.Sort != SortLastLogin {
 		t.Errorf("summary link view: %+v", o)
 	}
 }
@@ -82,9 +88,13 @@ func TestApplyFilters(t *testing.T) {
 		{view(func(v *View) { v.CreatedBy = "ANN@x.io" }), "alpha,charlie"},
 		{view(func(v *View) { v.Status, v.Usage, v.Q = StatusEnabled, UsageStale, "char" }), "charlie"},
 		{view(func(v *View) { v.Q = "nothing" }), ""},
+		{view(func(v *View) { v.Q = "team-A" }), "alpha"},
+		{view(func(v *View) { v.Q = "editor" }), "Bravo"},
+		{view(func(v *View) { v.Access = AccessNone }), "charlie"},
+		{view(func(v *View) { v.Access = AccessDisabled }), "Bravo"},
 	}
 	for _, tt := range tests {
-		if got := names(Apply(sample, tt.view, now).Rows); got != tt.want {
+		if got := names(Apply(in, tt.view, now).Rows); got != tt.want {
 			t.Errorf("Apply(%+v) = %s, want %s", tt.view, got, tt.want)
 		}
 	}
@@ -110,23 +120,25 @@ func TestSort(t *testing.T) {
 		{SortUpdated, true, "delta,alpha,Bravo,charlie"},
 		{SortLastLogin, false, "charlie,delta,alpha,Bravo"},
 		{SortLastLogin, true, "alpha,delta,charlie,Bravo"},
+		{SortAccess, false, "charlie,delta,Bravo,alpha"},
+		{SortAccess, true, "alpha,Bravo,charlie,delta"},
 	}
 	for _, tt := range tests {
 		v := view(func(v *View) { v.Sort, v.Desc = tt.key, tt.desc })
-		if got := names(Apply(sample, v, now).Rows); got != tt.want {
+		if got := names(Apply(in, v, now).Rows); got != tt.want {
 			t.Errorf("sort %s desc=%v = %s, want %s", tt.key, tt.desc, got, tt.want)
 		}
 	}
 	before := sample[0].Name + sample[3].Name
-	Apply(sample, view(func(v *View) { v.Sort, v.Desc = SortLastLogin, true }), now)
+	Apply(in, view(func(v *View) { v.Sort, v.Desc = SortLastLogin, true }), now)
 	if sample[0].Name+sample[3].Name != before {
 		t.Error("Apply reordered its input")
 	}
 }
 
 func TestSummaryAndCreators(t *testing.T) {
-	l := Apply(sample, view(func(v *View) { v.Status = StatusEnabled }), now)
-	want := Summary{Total: 4, Enabled: 2, Disabled: 2, Never: 1, Stale: 2}
+	l := Apply(in, view(func(v *View) { v.Status = StatusEnabled }), now)
+	want := Summary{Total: 4, Enabled: 2, Disabled: 2, Never: 1, Stale: 2, NoAccess: 1, DisabledWithAccess: 1}
 	if l.Summary != want {
 		t.Errorf("summary %+v, want %+v (it counts all accounts, not the shown)", l.Summary, want)
 	}
@@ -147,13 +159,13 @@ func TestRowsFollowTheViewsThreshold(t *testing.T) {
 		want string
 	}{{90, "charlie,delta"}, {100, "charlie"}, {94, "charlie,delta"}, {96, "charlie"}} {
 		v := view(func(v *View) { v.StaleDays = tt.days })
-		l := Apply(sample, v, now)
+		l := Apply(in, v, now)
 		var stale []string
 		for _, r := range l.Rows {
 			if r.Stale {
 				stale = append(stale, r.Name)
 			}
-			if alone := v.Row(r.ServiceAccount, now); alone != r {
+			if alone := v.Row(r.ServiceAccount, in.Access(r.ID), now); alone.Stale != r.Stale || len(alone.Rules) != len(r.Rules) {
 				t.Errorf("%s alone is %+v, in the list %+v", r.Name, alone, r)
 			}
 		}
@@ -177,6 +189,9 @@ func TestColumns(t *testing.T) {
 	if got := DecodeColumns(s.Encode()); got.Encode() != s.Encode() {
 		t.Errorf("round trip %v", got)
 	}
+	if got := ParseColumns([]string{SortAccess, SortClientID}).Encode(); got != "clientId.access" {
+		t.Errorf("table order: %s", got)
+	}
 	if none := ParseColumns(nil); none == nil || none.Shows(SortStatus) {
 		t.Error("choosing no optional column is not remembered")
 	}
@@ -185,9 +200,10 @@ func TestColumns(t *testing.T) {
 func TestWriteCSV(t *testing.T) {
 	v := Default(90)
 	hostile := []Row{
-		v.Row(runai.ServiceAccount{ID: "1", Name: "ok", CreatedBy: `=HYPERLINK("http://evil","x")`, Enabled: true, CreatedAt: now}, now),
-		v.Row(runai.ServiceAccount{ID: "2", Name: "comma, \"quote\"\nnewline", CreatedBy: "+1", ClientID: "-2", TenantID: "@sum", Enabled: false}, now),
-		v.Row(runai.ServiceAccount{ID: "3", Name: "tab", CreatedBy: "\tx", ClientID: "\rcr"}, now),
+		v.Row(runai.ServiceAccount{ID: "1", Name: "ok", CreatedBy: `=HYPERLINK("http://evil","x")`, Enabled: true, CreatedAt: now},
+			Access{Known: true, Rules: []runai.AccessRule{{RoleName: "=cmd", ScopePath: "a"}, {RoleName: "Viewer", ScopePath: "b"}}}, now),
+		v.Row(runai.ServiceAccount{ID: "2", Name: "comma, \"quote\"\nnewline", CreatedBy: "+1", ClientID: "-2", TenantID: "@sum", Enabled: false}, Access{}, now),
+		v.Row(runai.ServiceAccount{ID: "3", Name: "tab", CreatedBy: "\tx", ClientID: "\rcr"}, Access{Known: true}, now),
 	}
 	var buf bytes.Buffer
 	if err := WriteCSV(&buf, hostile); err != nil {
@@ -200,13 +216,29 @@ func TestWriteCSV(t *testing.T) {
 	if len(recs) != 4 || strings.Join(recs[0], ",") != strings.Join(CSVHeader, ",") {
 		t.Fatalf("records %v", recs)
 	}
-	if recs[1][4] != `'=HYPERLINK("http://evil","x")` || recs[1][3] != "enabled" || recs[1][5] != "2026-11-26T12:00:00Z" {
+	if recs[1][5] != `'=HYPERLINK("http://evil","x")` || recs[1][3] != "enabled" || recs[1][6] != "2026-11-26T12:00:00Z" ||
+		recs[1][4] != "'=cmd · a; Viewer · b" {
 		t.Errorf("row 1 %v", recs[1])
 	}
-	if recs[2][0] != "comma, \"quote\"\nnewline" || recs[2][4] != "'+1" || recs[2][2] != "'-2" || recs[2][8] != "'@sum" || recs[2][7] != "" {
+	if recs[2][0] != "comma, \"quote\"\nnewline" || recs[2][5] != "'+1" || recs[2][2] != "'-2" || recs[2][9] != "'@sum" || recs[2][8] != "" ||
+		recs[2][4] != "(unknown)" {
 		t.Errorf("row 2 %v", recs[2])
 	}
-	if recs[3][4] != "'\tx" || recs[3][2] != "'\rcr" {
+	if recs[3][5] != "'\tx" || recs[3][2] != "'\rcr" || recs[3][4] != "" {
 		t.Errorf("row 3 %q", recs[3])
+	}
+}
+
+// TestUnknownRules: when the token may not read rules, no account is
+// flagged for access, the access filters show nothing, and the access sort
+// keeps its order by name.
+func TestUnknownRules(t *testing.T) {
+	unknown := Accounts{All: sample, RulesProblem: "forbidden"}
+	l := Apply(unknown, view(func(v *View) { v.Access = AccessNone }), now)
+	if l.Shown() != 0 || l.Summary.NoAccess != 0 || l.RulesKnown || l.RulesProblem != "forbidden" {
+		t.Errorf("%+v", l)
+	}
+	if got := names(Apply(unknown, view(func(v *View) { v.Sort = SortAccess }), now).Rows); got != "alpha,Bravo,charlie,delta" {
+		t.Errorf("access sort with unknown rules: %s", got)
 	}
 }

@@ -7,6 +7,7 @@ package paths
 
 import (
 	"net/url"
+	"strconv"
 	"strings"
 
 	"github.com/runai-tools/sa-dashboard/internal/pathseg"
@@ -34,9 +35,15 @@ const (
 	AccountDisable    Route = "/accounts/:id/disable"
 	AccountDelete     Route = "/accounts/:id/delete"
 	AccountRegenerate Route = "/accounts/:id/regenerate"
-	Healthz           Route = "/healthz"
-	Readyz            Route = "/readyz"
-	Metrics           Route = "/metrics"
+	AccountRules      Route = "/accounts/:id/rules"
+	AccountRulesCopy  Route = "/accounts/:id/rules/copy"
+	AccountRuleDelete Route = "/accounts/:id/rules/:rule/delete"
+	// ScopePicker is the scope choice of one scope type, swapped into a
+	// role-and-scope form when its scope type changes.
+	ScopePicker Route = "/scopes"
+	Healthz     Route = "/healthz"
+	Readyz      Route = "/readyz"
+	Metrics     Route = "/metrics"
 	// Static serves the embedded assets (static.URL names them).
 	Static Route = "/static/*"
 )
@@ -45,7 +52,8 @@ const (
 // exactly these.
 var All = []Route{
 	Home, SignIn, SignInKey, SignInToken, SignOut, Accounts, AccountsExport, AccountsColumns, BulkConfirm, Bulk,
-	Verify, Account, AccountEnable, AccountDisable, AccountDelete, AccountRegenerate, Healthz, Readyz, Metrics, Static,
+	Verify, Account, AccountEnable, AccountDisable, AccountDelete, AccountRegenerate, AccountRules, AccountRulesCopy,
+	AccountRuleDelete, ScopePicker, Healthz, Readyz, Metrics, Static,
 }
 
 // Path is a link within the dashboard, relative to its base path: a route
@@ -69,6 +77,15 @@ func (r Route) ID(id string) Path {
 		panic("paths: route " + string(r) + " has no :id")
 	}
 	return Path(strings.Replace(string(r), ":id", pathseg.Escape(id), 1))
+}
+
+// Rule is the route with its :id filled in by an account id and its
+// :rule by an access rule id.
+func (r Route) Rule(accountID string, ruleID int) Path {
+	if !strings.Contains(string(r), ":rule") {
+		panic("paths: route " + string(r) + " has no :rule")
+	}
+	return Path(strings.Replace(string(r.ID(accountID)), ":rule", strconv.Itoa(ruleID), 1))
 }
 
 // Query returns p with q as its query; an empty q leaves p as it is.

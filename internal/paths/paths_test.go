@@ -17,6 +17,7 @@ func TestLinks(t *testing.T) {
 		{Account.ID(".."), "/accounts/%2E%2E"},
 		{Account.ID("q?x#y"), "/accounts/q%3Fx%23y"},
 		{AccountsExport.Link().RawQuery("status=enabled"), "/accounts/export.csv?status=enabled"},
+		{AccountRuleDelete.Rule("a/b", 1042), "/accounts/a%2Fb/rules/1042/delete"},
 	}
 	for _, tt := range tests {
 		if string(tt.got) != tt.want {
@@ -33,6 +34,7 @@ func TestMisuseFailsLoudly(t *testing.T) {
 		"Link with a parameter": func() { Account.Link() },
 		"ID without :id":        func() { Accounts.ID("x") },
 		"Link of the wildcard":  func() { Static.Link() },
+		"Rule without :rule":    func() { Account.Rule("x", 1) },
 	} {
 		func() {
 			defer func() {

@@ -1,0 +1,416 @@
+package handlers_test
+
+import (
+	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+
+	"github.com/PuerkitoBio/goquery"
+
+	"github.com/runai-tools/sa-dashboard/handlers"
+	"github.com/runai-tools/sa-dashboard/internal/runai"
+	"github.com/runai-tools/sa-dashboard/internal/stub"
+)
+
+// accessFixture: alpha has two rules, beta (disabled) one, gamma none.
+func accessFixture(t *testing.T, adjust func(*handlers.Deps)) (*harness, map[string]stub.Account) {
+	t.Helper()
+	h := newHarnessWith(t, options{}, adjust)
+	accts := map[string]stub.Account{}
+	for _, a := range []stub.Account{
+		{Name: "alpha", Enabled: true, CreatedBy: "ann@x.io"},
+		{Name: "beta", Enabled: false, CreatedBy: "bob@x.io"},
+		{Name: "gamma", Enabled: true, CreatedBy: "ann@x.io"},
+	} {
+		accts[a.Name] = h.stub.Insert(a, "s")
+	}
+	sc := h.stub.Scopes()
+	h.stub.AddRule(stub.Rule{SubjectType: runai.SubjectServiceAccount, SubjectID: accts["alpha"].ClientID, RoleID: 28, ScopeType: runai.ScopeProject, ScopeID: sc.Projects[0].ID})
+	h.stub.AddRule(stub.Rule{SubjectType: runai.SubjectApp, SubjectID: "alpha", RoleID: 3, ScopeType: runai.ScopeTenant, ScopeID: "1001"})
+	h.stub.AddRule(stub.Rule{SubjectType: runai.SubjectServiceAccount, SubjectID: accts["beta"].ID, RoleID: 10, ScopeType: runai.ScopeDepartment, ScopeID: sc.Departments[1].ID})
+	// A user's rule naming gamma's name must never count as gamma's.
+	h.stub.AddRule(stub.Rule{SubjectType: runai.SubjectUser, SubjectID: "gamma", RoleID: 3, ScopeType: runai.ScopeTenant, ScopeID: "1001"})
+	h.signIn()
+	return h, accts
+}
+
+func TestAccessColumnAndBadges(t *testing.T) {
+	h, _ := accessFixture(t, nil)
+	doc := h.get("/accounts").doc(t)
+	cell := func(name string) string {
+		return strings.Join(strings.Fields(doc.Find(`tr[data-name="`+name+`"] [data-testid="access"]`).Text()), " ")
+	}
+	if got := cell("alpha"); !strings.Contains(got, "ML engineer · prod / ml / team-a") || !strings.Contains(got, "+1") || !strings.Contains(got, "Viewer · acme") {
+		t.Errorf("alpha's cell %q", got)
+	}
+	if got := cell("gamma"); got != "none" {
+		t.Errorf("gamma's cell %q (a user's rule counted?)", got)
+	}
+	if doc.Find(`tr[data-name="gamma"] [data-testid="badge-no-access"]`).Length() != 1 ||
+		doc.Find(`tr[data-name="beta"] [data-testid="badge-disabled-with-access"]`).Length() != 1 ||
+		doc.Find(`tr[data-name="alpha"] [data-testid$="access"][data-testid^="badge-"]`).Length() != 0 {
+		t.Error("access badges wrong")
+	}
+	for label, want := range map[string]string{"no access": "1 no access", "disabled with access": "1 disabled with access"} {
+		if got := strings.Join(strings.Fields(doc.Find(`[data-testid="summary-`+label+`"]`).Text()), " "); got != want {
+			t.Errorf("summary %s = %q", label, got)
+		}
+	}
+	for q, want := range map[string]string{"access=none": "gamma", "access=disabled": "beta", "q=ml+engineer": "alpha", "q=team-a": "alpha", "sort=access&dir=desc": "alpha,beta,gamma"} {
+		if got := rowNames(t, h.get("/accounts?"+q)); got != want {
+			t.Errorf("%s: %s, want %s", q, got, want)
+		}
+	}
+	recs := h.get("/accounts/export.csv?sort=name").body
+	if !strings.Contains(recs, "ML engineer · prod / ml / team-a; Viewer · acme") {
+		t.Errorf("CSV lacks the rules:\n%s", recs)
+	}
+}
+
+// TestListCallsAreBounded: at 1000 accounts and 1500 rules the list page
+// makes one accounts call, ceil(1500/500) rule pages and the catalog's
+// lookups, never a call per account; the catalog is then reused.
+func TestListCallsAreBounded(t *testing.T) {
+	h := newHarnessWith(t, options{seed: 1000}, nil)
+	sa := 0
+	for _, r := range h.stub.Rules() {
+		if r.SubjectType == runai.SubjectServiceAccount || r.SubjectType == runai.SubjectApp {
+			sa++
+		}
+	}
+	accts := h.stub.Accounts()
+	sc := h.stub.Scopes()
+	for i := 0; sa < 1500; i++ {
+		p := sc.Projects[i%len(sc.Projects)]
+		h.stub.AddRule(stub.Rule{SubjectType: runai.SubjectServiceAccount, SubjectID: accts[(i*7)%1000].ClientID, RoleID: 7 + (i/len(sc.Projects))%3, ScopeType: runai.ScopeProject, ScopeID: p.ID})
+		sa++
+	}
+	h.signIn()
+	count := func() map[stub.Op]int {
+		m := map[stub.Op]int{}
+		for _, c := range h.stub.Calls() {
+			m[c.Op]++
+		}
+		return m
+	}
+	h.clock.Advance(2 * 60e9) // past the catalog's lifetime
+	h.stub.ResetCalls()
+	if r := h.get("/accounts"); r.StatusCode != 200 {
+		t.Fatal(r.StatusCode)
+	}
+	cold := count()
+	projectPages := (len(sc.Projects) + 99) / 100 // the stub's page cap
+	want := map[stub.Op]int{stub.OpList: 1, stub.OpRules: 3, stub.OpRoles: 1, stub.OpClusters: 1, stub.OpDepartments: 1, stub.OpProjects: projectPages}
+	total := 0
+	for op, n := range cold {
+		total += n
+		if n != want[op] {
+			t.Errorf("%s: %d calls, want %d", op, n, want[op])
+		}
+	}
+	t.Logf("list page at 1000 accounts and %d rules: %d upstream calls cold (%v)", sa, total, cold)
+	h.stub.ResetCalls()
+	h.get("/accounts?q=mlflow")
+	if warm := count(); len(warm) != 2 || warm[stub.OpList] != 1 || warm[stub.OpRules] != 3 {
+		t.Errorf("warm: %v, want the accounts and the rule pages only", warm)
+	}
+}
+
+func TestUnreadableRules(t *testing.T) {
+	h, accts := accessFixture(t, nil)
+	h.stub.FailNext(stub.OpRules, 2, 403)
+	doc := h.get("/accounts").doc(t)
+	if got := doc.Find(`[data-testid="rules-problem"]`).Text(); !strings.Contains(got, "may not read access rules") {
+		t.Errorf("no explanation: %q", got)
+	}
+	if doc.Find(`[data-testid="account-row"]`).Length() != 3 || doc.Find(`[data-testid="badge-no-access"]`).Length() != 0 {
+		t.Error("the list should work, without access badges")
+	}
+	if got := doc.Find(`tr[data-name="alpha"] [data-testid="access"]`).Text(); !strings.Contains(got, "unknown") {
+		t.Errorf("cell %q", got)
+	}
+	page := h.get(accountPath(accts["alpha"].ID, "")).doc(t)
+	if got := page.Find(`[data-testid="access-problem"]`).Text(); !strings.Contains(got, "may not read access rules") || !strings.Contains(got, "Ask a Run:ai administrator") {
+		t.Errorf("section: %q", got)
+	}
+}
+
+func TestAccountPageRules(t *testing.T) {
+	h, accts := accessFixture(t, nil)
+	doc := h.get(accountPath(accts["alpha"].ID, "")).doc(t)
+	var rows []string
+	doc.Find(`[data-testid="rule-row"]`).Each(func(_ int, s *goquery.Selection) { rows = append(rows, s.AttrOr("data-rule", "")) })
+	if strings.Join(rows, "|") != "ML engineer · prod / ml / team-a|Viewer · acme" {
+		t.Errorf("rules %v", rows)
+	}
+	if doc.Find(`#add-access-role option`).Length() < 10 || doc.Find(`#add-access-scope optgroup`).Length() != 4 {
+		t.Error("the add form does not offer the roles and every scope type")
+	}
+	if doc.Find(`#copy-from option`).Length() != 3 { // the placeholder and the two others
+		t.Errorf("copy offers %d options", doc.Find(`#copy-from option`).Length())
+	}
+	if got := h.get(accountPath(accts["gamma"].ID, "")).doc(t).Find(`[data-testid="no-access"]`).Text(); !strings.Contains(got, "can obtain tokens but do nothing") {
+		t.Errorf("gamma: %q", got)
+	}
+}
+
+func TestAddRule(t *testing.T) {
+	for _, v := range variants() {
+		t.Run(v.name, func(t *testing.T) {
+			h, accts := accessFixture(t, nil)
+			g := accts["gamma"]
+			proj := h.stub.Scopes().Projects[7]
+			h.get(accountPath(g.ID, ""))
+			form := url.Values{"role": {"28"}, "scope_type": {"project"}, "scope": {"project:" + proj.ID}}
+			r := h.post(accountPath(g.ID, "/rules"), form, v.htmx)
+			var have []stub.Rule
+			for _, rule := range h.stub.Rules() {
+				if rule.SubjectID == g.ClientID {
+					have = append(have, rule)
+				}
+			}
+			if len(have) != 1 || have[0].RoleID != 28 || have[0].ScopeID != proj.ID || have[0].ClusterID != proj.ClusterID || have[0].SubjectType != runai.SubjectServiceAccount {
+				t.Fatalf("rules at the stub %+v", have)
+			}
+			if v.htmx {
+				if got := r.doc(t).Find(`[data-testid="rule-ok"]`).Text(); !strings.Contains(got, "ML engineer · prod / ml / "+proj.Name) {
+					t.Errorf("outcome %q", got)
+				}
+			} else if r.StatusCode != http.StatusSeeOther {
+				t.Errorf("plain add: %d", r.StatusCode)
+			}
+			if !strings.Contains(h.logs.String(), "msg=audit action=add-access-rule") || !strings.Contains(h.logs.String(), "target_name=gamma") {
+				t.Error("no audit line")
+			}
+
+			// The same rule again is refused before any change is sent.
+			h.stub.ResetCalls()
+			r = h.post(accountPath(g.ID, "/rules"), form, v.htmx)
+			if r.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(r.doc(t).Find(`#add-access-scope-error`).Text(), "already has") {
+				t.Errorf("duplicate: %d %q", r.StatusCode, r.doc(t).Find(`#add-access-scope-error`).Text())
+			}
+			for _, c := range h.stub.Calls() {
+				if c.Op == stub.OpRuleCreate {
+					t.Error("a duplicate reached the API")
+				}
+			}
+			// Invalid choices keep the input.
+			r = h.post(accountPath(g.ID, "/rules"), url.Values{"role": {"28"}, "scope_type": {"cluster"}, "scope": {"project:" + proj.ID}}, v.htmx)
+			doc := r.doc(t)
+			if r.StatusCode != http.StatusUnprocessableEntity || doc.Find(`#add-access-role option[selected]`).AttrOr("value", "") != "28" {
+				t.Errorf("mismatched type: %d, role kept %q", r.StatusCode, doc.Find(`#add-access-role option[selected]`).AttrOr("value", ""))
+			}
+		})
+	}
+}
+
+func TestAddRuleRefusedByTheAPI(t *testing.T) {
+	for _, tt := range []struct {
+		status int
+		want   string
+	}{{403, "Run:ai refused"}, {409, "already has"}, {503, "unavailable"}} {
+		t.Run(fmt.Sprint(tt.status), func(t *testing.T) {
+			h, accts := accessFixture(t, nil)
+			g := accts["gamma"]
+			h.get(accountPath(g.ID, ""))
+			h.stub.FailNext(stub.OpRuleCreate, 1, tt.status)
+			r := h.post(accountPath(g.ID, "/rules"), url.Values{"role": {"3"}, "scope": {"tenant:1001"}}, true)
+			doc := r.doc(t)
+			if !strings.Contains(doc.Text(), tt.want) {
+				t.Errorf("answer lacks %q: %s", tt.want, doc.Find(`[data-testid="access-rules"]`).Text())
+			}
+			if tt.status != 409 && doc.Find(`#add-access-role option[selected]`).AttrOr("value", "") != "3" {
+				t.Error("the form lost its choice")
+			}
+		})
+	}
+}
+
+func TestRemoveRule(t *testing.T) {
+	for _, v := range variants() {
+		t.Run(v.name, func(t *testing.T) {
+			h, accts := accessFixture(t, nil)
+			a := accts["alpha"]
+			var rule stub.Rule
+			for _, r := range h.stub.Rules() {
+				if r.RoleID == 28 {
+					rule = r
+				}
+			}
+			path := fmt.Sprintf("/rules/%d/delete", rule.ID)
+			confirm := h.get(accountPath(a.ID, path)).doc(t)
+			if got := confirm.Find("h2").Text(); !strings.Contains(got, "ML engineer") || !strings.Contains(got, "prod / ml / team-a") || !strings.Contains(got, "alpha") {
+				t.Errorf("confirmation %q does not name role, scope and account", got)
+			}
+			// A rule of another account cannot be removed through this one.
+			if r := h.get(accountPath(accts["gamma"].ID, path)); r.StatusCode != http.StatusNotFound {
+				t.Errorf("another account's rule: %d", r.StatusCode)
+			}
+			r := h.post(accountPath(a.ID, path), nil, v.htmx)
+			for _, left := range h.stub.Rules() {
+				if left.ID == rule.ID {
+					t.Fatal("not removed at the stub")
+				}
+			}
+			if v.htmx && (!strings.Contains(r.body, `hx-swap-oob="innerHTML"`) || r.doc(t).Find(`[data-testid="rule-row"]`).Length() != 1) {
+				t.Error("htmx answer: the section with one rule left and the panel emptied")
+			}
+			if !v.htmx && r.StatusCode != http.StatusSeeOther {
+				t.Errorf("plain: %d", r.StatusCode)
+			}
+		})
+	}
+}
+
+func TestCopyAccess(t *testing.T) {
+	h, accts := accessFixture(t, nil)
+	g := accts["gamma"]
+	h.get(accountPath(g.ID, ""))
+	h.stub.FailNext(stub.OpRuleCreate, 1, 403)
+	r := h.post(accountPath(g.ID, "/rules/copy"), url.Values{"from": {accts["alpha"].ID}}, true)
+	doc := r.doc(t)
+	if doc.Find(`[data-testid="rule-ok"]`).Length() != 1 || doc.Find(`[data-testid="rule-failed"]`).Length() != 1 {
+		t.Fatalf("outcomes: %s", doc.Find(`[data-testid="rule-outcomes"]`).Text())
+	}
+	// Again: the copied rule is there, the refused one is added now.
+	r = h.post(accountPath(g.ID, "/rules/copy"), url.Values{"from": {accts["alpha"].ID}}, true)
+	doc = r.doc(t)
+	if doc.Find(`[data-testid="rule-already"]`).Length() != 1 || doc.Find(`[data-testid="rule-ok"]`).Length() != 1 {
+		t.Fatalf("second copy: %s", doc.Find(`[data-testid="rule-outcomes"]`).Text())
+	}
+	if r := h.post(accountPath(g.ID, "/rules/copy"), url.Values{}, false); r.StatusCode != http.StatusUnprocessableEntity {
+		t.Errorf("no source: %d", r.StatusCode)
+	}
+}
+
+func TestCreateWithAccess(t *testing.T) {
+	for _, v := range variants() {
+		t.Run(v.name, func(t *testing.T) {
+			h, _ := accessFixture(t, nil)
+			proj := h.stub.Scopes().Projects[3]
+			r := h.post("/accounts", url.Values{"name": {"ready-bot"}, "role": {"28"}, "scope": {"project:" + proj.ID}}, v.htmx)
+			doc := r.doc(t)
+			if doc.Find(`[data-testid="secret-value"]`).Text() == "" || !strings.Contains(doc.Find(`[data-testid="initial-access"]`).Text(), "was added") {
+				t.Fatalf("%d: %s", r.StatusCode, doc.Find(`[data-testid="secret-panel"]`).Text())
+			}
+			a, _ := h.stub.AccountByName("ready-bot")
+			found := false
+			for _, rule := range h.stub.Rules() {
+				found = found || (rule.SubjectID == a.ClientID && rule.RoleID == 28 && rule.ScopeID == proj.ID)
+			}
+			if !found {
+				t.Error("no rule at the stub")
+			}
+			if v.htmx && !strings.Contains(doc.Find(`template tbody tr[data-name="ready-bot"]`).Text(), "ML engineer") {
+				t.Error("the new row does not show its rule")
+			}
+
+			// The rule fails: the secret is still shown once, with a way to
+			// add the rule now.
+			h.stub.FailNext(stub.OpRuleCreate, 1, 403)
+			r = h.post("/accounts", url.Values{"name": {"half-bot"}, "role": {"28"}, "scope": {"project:" + proj.ID}}, v.htmx)
+			doc = r.doc(t)
+			if doc.Find(`[data-testid="secret-value"]`).Text() == "" {
+				t.Fatal("the secret was lost with the rule")
+			}
+			if got := doc.Find(`[data-testid="initial-access"]`).Text(); !strings.Contains(got, "created, but the access rule") || !strings.Contains(got, "Run:ai refused") {
+				t.Errorf("failure not stated: %q", got)
+			}
+			retry := doc.Find(`[data-testid="initial-access"] form`)
+			action, _ := retry.Attr("action")
+			form := url.Values{}
+			retry.Find("input[type=hidden]").Each(func(_ int, s *goquery.Selection) {
+				if n := s.AttrOr("name", ""); n != "_csrf" {
+					form.Set(n, s.AttrOr("value", ""))
+				}
+			})
+			if r := h.post(strings.TrimPrefix(action, h.base), form, false); r.StatusCode != http.StatusSeeOther {
+				t.Errorf("retry: %d", r.StatusCode)
+			}
+			half, _ := h.stub.AccountByName("half-bot")
+			ok := false
+			for _, rule := range h.stub.Rules() {
+				ok = ok || rule.SubjectID == half.ClientID
+			}
+			if !ok {
+				t.Error("the retry did not add the rule")
+			}
+		})
+	}
+}
+
+func TestCreateWithAccessKeepsChoices(t *testing.T) {
+	h, _ := accessFixture(t, nil)
+	r := h.post("/accounts", url.Values{"name": {"Bad Name"}, "role": {"28"}, "scope_type": {"tenant"}}, true)
+	doc := r.doc(t)
+	if r.StatusCode != http.StatusUnprocessableEntity || doc.Find(`#create-access-role option[selected]`).AttrOr("value", "") != "28" ||
+		doc.Find(`#create-access-scope-error`).Length() != 1 {
+		t.Errorf("%d; role kept %q; scope error %d", r.StatusCode, doc.Find(`#create-access-role option[selected]`).AttrOr("value", ""), doc.Find(`#create-access-scope-error`).Length())
+	}
+	if _, ok := h.stub.AccountByName("bad-name"); ok {
+		t.Error("created despite the errors")
+	}
+}
+
+func TestRuleSubjectSetting(t *testing.T) {
+	for _, key := range runai.SubjectKeys {
+		t.Run(string(key), func(t *testing.T) {
+			h, accts := accessFixture(t, func(d *handlers.Deps) { d.RuleSubject = key })
+			g := accts["gamma"]
+			h.get(accountPath(g.ID, ""))
+			h.post(accountPath(g.ID, "/rules"), url.Values{"role": {"3"}, "scope": {"tenant:1001"}}, true)
+			want := key.Of(g)
+			for _, r := range h.stub.Rules() {
+				if r.RoleID == 3 && r.SubjectType == runai.SubjectServiceAccount && r.SubjectID == want {
+					return
+				}
+			}
+			t.Errorf("no rule naming gamma by %s (%q)", key, want)
+		})
+	}
+}
+
+func TestBulkAccess(t *testing.T) {
+	h, accts := accessFixture(t, nil)
+	ids := []string{accts["alpha"].ID, accts["gamma"].ID}
+	conf := h.post("/accounts/bulk/confirm", url.Values{"action": {"add-access-rule"}, "ids": ids}, false)
+	if conf.doc(t).Find(`#bulk-access-role`).Length() != 1 {
+		t.Fatal("the confirmation asks for no rule")
+	}
+	// Without a rule the confirmation comes back with the error.
+	if r := h.post("/accounts/bulk", url.Values{"action": {"add-access-rule"}, "ids": ids}, false); r.StatusCode != http.StatusUnprocessableEntity {
+		t.Errorf("no rule: %d", r.StatusCode)
+	}
+	r := h.post("/accounts/bulk", url.Values{"action": {"add-access-rule"}, "ids": ids, "role": {"3"}, "scope": {"tenant:1001"}}, false)
+	doc := r.doc(t)
+	if doc.Find(`[data-testid="bulk-ok"]`).Length() != 2 || !strings.Contains(doc.Find(`[data-testid="bulk-ok"]`).Text(), "already had") {
+		t.Errorf("add result: %s", doc.Find(`[data-testid="bulk-result"]`).Text())
+	}
+	r = h.post("/accounts/bulk", url.Values{"action": {"remove-access-rules"}, "ids": ids}, false)
+	doc = r.doc(t)
+	if doc.Find(`[data-testid="bulk-ok"]`).Length() != 2 || !strings.Contains(doc.Text(), "2 rules removed") {
+		t.Errorf("remove result: %s", doc.Find(`[data-testid="bulk-result"]`).Text())
+	}
+	for _, rule := range h.stub.Rules() {
+		if accts["alpha"].Owns(rule) || accts["gamma"].Owns(rule) {
+			t.Errorf("rule %+v left", rule)
+		}
+	}
+	if n := strings.Count(h.logs.String(), "action=bulk-remove-access-rule"); n != 3 {
+		t.Errorf("%d audit lines for the removals, want 3", n)
+	}
+}
+
+func TestScopePicker(t *testing.T) {
+	h, _ := accessFixture(t, nil)
+	r := h.do("GET", "/scopes?prefix=add-access&scope_type=department", nil, map[string]string{"HX-Request": "true"})
+	doc := r.doc(t)
+	if doc.Find("optgroup").Length() != 1 || doc.Find("optgroup").AttrOr("label", "") != "Department" || doc.Find("#add-access-scope-field").Length() != 1 {
+		t.Errorf("picker: %s", r.body)
+	}
+	if r := h.get("/scopes?prefix=evil"); r.StatusCode != http.StatusNotFound {
+		t.Errorf("unknown prefix: %d", r.StatusCode)
+	}
+}
