@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"regexp"
 	"strings"
+	"slices"
 	"testing"
 	"time"
 
@@ -15,6 +16,7 @@ import (
 	"github.com/runai-tools/sa-dashboard/handlers"
 	"github.com/runai-tools/sa-dashboard/internal/runai"
 	"github.com/runai-tools/sa-dashboard/internal/session"
+	"github.com/runai-tools/sa-dashboard/internal/stub"
 )
 
 func accounts(n int) []runai.ServiceAccount {
@@ -58,17 +60,28 @@ func BenchmarkAccountsPage(b *testing.B) {
 	}
 }
 
-// benchApp is the dashboard over an in-memory API holding n accounts,
-// with a signed-in session cookie.
+// benchApp is the dashboard over an in-memory API holding n accounts with
+// 1.5 rules each on average (the stub's tenant for scopes), with a
+// signed-in session cookie.
 func benchApp(b *testing.B, n int) (http.Handler, string) {
 	b.Helper()
 	list := accounts(n)
+	s := stub.New(stub.Config{})
+	sc := s.Scopes()
+	var rules []runai.AccessRule
+	for i := range n * 3 / 2 {
+		a, p := list[(i*7)%n], sc.Projects[i%len(sc.Projects)]
+		rules = append(rules, runai.AccessRule{ID: i, SubjectType: runai.SubjectServiceAccount, SubjectID: a.ClientID, RoleID: 28,
+			RoleName: "ML engineer", ScopeType: runai.ScopeProject, ScopeID: p.ID, ScopeName: p.Name, ClusterID: p.ClusterID})
+	}
 	api := &fakeAPI{
 		ListFn: func(context.Context, string) ([]runai.ServiceAccount, error) { return list, nil },
 		ExchangeFn: func(context.Context, string, apiclient.Secret) (apiclient.Token, error) {
 			return apiclient.Token{AccessToken: "tok"}, nil
 		},
+		RulesFn: func(context.Context, string, ...string) ([]runai.AccessRule, error) { return slices.Clone(rules), nil },
 	}
+	api.Catalog.Roles, api.Catalog.Scopes = s.Roles(), sc
 	store, _ := session.NewStore(session.Config{Keys: [][]byte{session.RandomKey()}})
 	e, err := handlers.New(handlers.Deps{API: api, Sessions: store})
 	if err != nil {

@@ -321,3 +321,17 @@ func TestGeneratedFilesAreFresh(t *testing.T) {
 		}
 	}
 }
+
+// TestEveryBulkActionHasWords: the bulk bar, confirmation and result can
+// speak of every action.
+func TestEveryBulkActionHasWords(t *testing.T) {
+	for _, a := range form.BulkActions {
+		w, ok := bulkWords[a]
+		if !ok || w.label == "" || w.verb == "" || w.allDone == "" || w.past == "" || w.warning == "" {
+			t.Errorf("%s: words %+v", a, w)
+		}
+		if got := bulkOutcome(Bulk{Action: a, Items: []BulkItem{{OK: true}, {OK: true}}, GrantLabel: "Viewer · acme"}); strings.Contains(got, "%!") {
+			t.Errorf("%s: %q", a, got)
+		}
+	}
+}
