@@ -3,6 +3,7 @@ package handlers
 import (
 	"context"
 	"errors"
+	"slices"
 
 	"github.com/labstack/echo/v4"
 	"golang.org/x/sync/errgroup"
@@ -81,6 +82,25 @@ func (h *handler) accessOf(c echo.Context, a runai.ServiceAccount) (listview.Acc
 	}
 	h.scopesFor(h.catalogOf(c), []runai.ServiceAccount{a}, mine).FillPaths(mine)
 	return listview.Access{Known: true, Rules: mine}, ""
+}
+
+// related reads what a single row shows beyond the account's own record:
+// its access rules and, from every account's name, its rotations. The two
+// reads run at once; what cannot be read is left out.
+func (h *handler) related(c echo.Context, a runai.ServiceAccount) listview.Related {
+	var (
+		access listview.Access
+		all    []runai.ServiceAccount
+		g      errgroup.Group
+	)
+	g.Go(func() error { access, _ = h.accessOf(c, a); return nil })
+	g.Go(func() error { all, _ = h.listAll(c); return nil })
+	_ = g.Wait()
+	in := listview.Accounts{All: all, RulesKnown: access.Known, Rules: map[string][]runai.AccessRule{a.ID: access.Rules}}
+	if !slices.ContainsFunc(all, func(x runai.ServiceAccount) bool { return x.ID == a.ID }) {
+		in.All = append(in.All, a)
+	}
+	return in.Related(a.ID)
 }
 
 // rulesProblem says, in one sentence, why access rules could not be read.

@@ -25,10 +25,17 @@ func (h *handler) accessSection(c echo.Context, a runai.ServiceAccount, input fo
 		Add: views.GrantChoice{Prefix: views.GrantAdd, Input: input, Errors: errs, Picker: h.accountPicker(c, a, access.Rules)}}
 }
 
-// copyForm lists the accounts access can be copied from.
-func (h *handler) copyForm(c echo.Context, a runai.ServiceAccount, from string) views.CopyForm {
-	f := views.CopyForm{Account: a, From: from}
+// accountPage is an account's page around its access section: the copy
+// form and the rotations, from one listing of every account.
+func (h *handler) accountPage(c echo.Context, s views.AccessSection) views.AccountPage {
 	all, err := h.listAll(c)
+	return views.AccountPage{Account: s.Account, Access: s, Copy: h.copyForm(c, s.Account, all, err),
+		Rotations: h.rotationPanels(c, s.Account, all)}
+}
+
+// copyForm lists the accounts access can be copied from.
+func (h *handler) copyForm(c echo.Context, a runai.ServiceAccount, all []runai.ServiceAccount, err error) views.CopyForm {
+	f := views.CopyForm{Account: a}
 	if err != nil {
 		p := h.problemOf(c, err, action{verb: verbList})
 		f.Problem = "The other accounts could not be listed: " + p.Detail + " " + p.Next
@@ -51,7 +58,7 @@ func (h *handler) showAccess(c echo.Context, status int, s views.AccessSection) 
 	if hxOf(c).Partial() {
 		return h.render(c, status, s.Account.Name, views.AccessRulesView(s))
 	}
-	return h.render(c, status, s.Account.Name, views.AccountView(views.AccountPage{Account: s.Account, Access: s, Copy: h.copyForm(c, s.Account, "")}))
+	return h.render(c, status, s.Account.Name, views.AccountView(h.accountPage(c, s)))
 }
 
 // addRule gives the account a role on a scope. A rule the account has is

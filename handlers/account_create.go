@@ -45,7 +45,6 @@ func (h *handler) createAccount(c echo.Context) error {
 		h.Logger.Warn("read after create failed", "id", cr.ID, "err", err, "request_id", requestIDOf(c))
 		acct = runai.ServiceAccount{ID: cr.ID, Name: cr.Name, ClientID: cr.ClientID, Enabled: true, CreatedAt: h.Now(), UpdatedAt: h.Now()}
 	}
-	access := listview.Access{Known: true}
 	secret := views.Secret{Name: cr.Name, ClientID: acct.ClientID, Value: cr.ClientSecret.Reveal(), TokenURL: h.API.TokenURL(),
 		AccountID: acct.ID, Grant: f.Access}
 	if !f.Access.Empty() {
@@ -57,11 +56,8 @@ func (h *handler) createAccount(c echo.Context) error {
 			out.Reason = p.Detail + " " + p.Next
 		}
 		secret.Access = &out
-		if out.OK || out.Already {
-			access, _ = h.accessOf(c, acct)
-		}
 	}
-	row := v.Row(acct, access, h.Now())
+	row := v.Row(acct, h.related(c, acct), h.Now())
 	secret.OutOfView = !v.Shows(row)
 	if hxOf(c).Partial() {
 		return h.render(c, http.StatusOK, "Service accounts", views.CreateResult(secret, views.CreateForm{Picker: h.createPicker(c, acct.TenantID)}, v, row))

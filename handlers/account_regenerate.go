@@ -24,8 +24,7 @@ func (h *handler) regenerateSecret(c echo.Context) error {
 	s := views.Secret{Name: a.Name, ClientID: a.ClientID, Value: secret.Reveal(), Regenerated: true, TokenURL: h.API.TokenURL()}
 	v := h.originView(c)
 	if hxOf(c).Partial() {
-		access, _ := h.accessOf(c, a)
-		return h.render(c, http.StatusOK, "New secret", views.RegenerateResult(s, v.Row(a, access, h.Now())))
+		return h.render(c, http.StatusOK, "New secret", views.RegenerateResult(s, v.Row(a, h.related(c, a), h.Now())))
 	}
 	// The secret is rendered into this response, never redirected.
 	page, _, err := h.accountsPage(c, v, views.AccountsPage{Secret: &s})

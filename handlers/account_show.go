@@ -16,7 +16,5 @@ func (h *handler) showAccount(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return h.render(c, http.StatusOK, a.Name, views.AccountView(views.AccountPage{
-		Account: a, Access: h.accessSection(c, a, form.Grant{}, nil), Copy: h.copyForm(c, a, ""),
-	}))
+	return h.render(c, http.StatusOK, a.Name, views.AccountView(h.accountPage(c, h.accessSection(c, a, form.Grant{}, nil))))
 }

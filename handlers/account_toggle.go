@@ -39,6 +39,5 @@ func (h *handler) setEnabled(c echo.Context, enabled bool) error {
 		return h.redirectWithFlash(c, "success", msg, h.returnPath(c))
 	}
 	announce(c, msg)
-	access, _ := h.accessOf(c, a)
-	return h.render(c, http.StatusOK, "Service accounts", views.AccountRow(h.originView(c).Row(a, access, h.Now()), true))
+	return h.render(c, http.StatusOK, "Service accounts", views.AccountRow(h.originView(c).Row(a, h.related(c, a), h.Now()), true))
 }

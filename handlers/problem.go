@@ -38,6 +38,7 @@ const (
 	verbAddRule     verb = "add-access-rule"
 	verbRemoveRule  verb = "remove-access-rule"
 	verbCopyAccess  verb = "copy-access"
+	verbRotate      verb = "rotate"
 )
 
 // action is what a user asked for, on which account, for messages and the
@@ -58,7 +59,7 @@ type action struct {
 // mutates reports whether the action changes anything upstream.
 func (a action) mutates() bool {
 	switch a.verb {
-	case verbCreate, verbEnable, verbDisable, verbDelete, verbRegenerate, verbAddRule, verbRemoveRule:
+	case verbCreate, verbEnable, verbDisable, verbDelete, verbRegenerate, verbAddRule, verbRemoveRule, verbRotate:
 		return true
 	}
 	return false
@@ -126,6 +127,8 @@ func (a action) what() string {
 		return "remove the access rule " + a.detail + " from " + a.subject()
 	case verbCopyAccess:
 		return "copy access to " + a.subject()
+	case verbRotate:
+		return "rotate " + a.subject()
 	}
 	return "complete the request"
 }

@@ -69,6 +69,13 @@ func (h *handler) routes() *echo.Echo {
 	e.GET(at(paths.AccountRuleDelete), h.confirmRemoveRule, auth...)
 	e.POST(at(paths.AccountRuleDelete), h.removeRule, auth...)
 	e.GET(at(paths.ScopePicker), h.showScopePicker, auth...)
+	e.GET(at(paths.AccountRotate), h.confirmRotate, auth...)
+	e.POST(at(paths.AccountRotate), h.startRotation, auth...)
+	e.POST(at(paths.RotationResume), h.resumeRotation, auth...)
+	for _, step := range []paths.Route{paths.RotationRetire, paths.RotationFinish, paths.RotationCancel, paths.RotationDiscard} {
+		e.GET(at(step), h.confirmRotationStep(step), auth...)
+		e.POST(at(step), h.rotationStep(step), auth...)
+	}
 	return e
 }
 

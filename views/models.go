@@ -11,6 +11,7 @@ import (
 	"github.com/runai-tools/sa-dashboard/internal/form"
 	"github.com/runai-tools/sa-dashboard/internal/listview"
 	"github.com/runai-tools/sa-dashboard/internal/paths"
+	"github.com/runai-tools/sa-dashboard/internal/rotation"
 	"github.com/runai-tools/sa-dashboard/internal/runai"
 	"github.com/runai-tools/sa-dashboard/internal/saname"
 )
@@ -81,15 +82,50 @@ type AccessSection struct {
 type CopyForm struct {
 	Account runai.ServiceAccount
 	Others  []runai.ServiceAccount // the accounts to copy from
-	From    string
-	Problem string // why the accounts could not be listed
+	Problem string                 // why the accounts could not be listed
 }
 
 // AccountPage is an account's own page.
 type AccountPage struct {
-	Account runai.ServiceAccount
-	Access  AccessSection
-	Copy    CopyForm
+	Account   runai.ServiceAccount
+	Access    AccessSection
+	Copy      CopyForm
+	Rotations []RotationPanel // the rotations the account is part of
+}
+
+// RotateStart is the confirmation that starts a rotation.
+type RotateStart struct {
+	Account      runai.ServiceAccount
+	Input        form.Rotate
+	Errors       form.Errors
+	Problem      *Problem
+	Rules        []runai.AccessRule // the rules the successor gets
+	RulesProblem string             // why they cannot be read: no rotation then
+}
+
+// RotationResult is what starting or resuming a rotation did.
+type RotationResult struct {
+	Pair     rotation.Pair
+	Outcomes []RuleOutcome
+	Complete bool    // every rule of the old account is on the successor
+	Secret   *Secret // the successor's credentials, shown once
+	Resumed  bool
+}
+
+// RotationPanel is a rotation on the page of one of its accounts.
+type RotationPanel struct {
+	Pair rotation.Pair
+	// Missing are the old account's rules the successor lacks; MissingKnown
+	// is false when the rules could not be read.
+	Missing      []runai.AccessRule
+	MissingKnown bool
+}
+
+// RotationConfirm asks before one step of a rotation.
+type RotationConfirm struct {
+	Pair rotation.Pair
+	Step paths.Route // RotationRetire, RotationFinish, RotationCancel or RotationDiscard
+	Page bool
 }
 
 // RemoveRule confirms removing an access rule.

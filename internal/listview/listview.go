@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/runai-tools/sa-dashboard/internal/paths"
+	"github.com/runai-tools/sa-dashboard/internal/rotation"
 	"github.com/runai-tools/sa-dashboard/internal/runai"
 )
 
@@ -44,6 +45,9 @@ const (
 	UsageStale = "stale" // last used more than StaleDays ago
 )
 
+// Rotation filter value: accounts in a rotation, either side.
+const RotationRotating = "rotating"
+
 // Access filter values.
 const (
 	AccessNone     = "none"     // enabled, yet no access rule: it can sign in and do nothing
@@ -64,6 +68,7 @@ const (
 	ParamStatus    = "status"
 	ParamUsage     = "usage"
 	ParamAccess    = "access"
+	ParamRotation  = "rotation"
 	ParamStaleDays = "staleDays"
 	ParamCreatedBy = "createdBy"
 	ParamSort      = "sort"
@@ -77,6 +82,7 @@ type View struct {
 	Status    string // "", StatusEnabled, StatusDisabled
 	Usage     string // "", UsageNever, UsageStale
 	Access    string // "", AccessNone, AccessDisabled
+	Rotation  string // "", RotationRotating
 	StaleDays int    // what "stale" means, in days
 	CreatedBy string // exact creator, or ""
 	Sort      string // one of SortKeys
@@ -104,6 +110,7 @@ func (v View) Query() url.Values {
 	set(ParamStatus, v.Status)
 	set(ParamUsage, v.Usage)
 	set(ParamAccess, v.Access)
+	set(ParamRotation, v.Rotation)
 	set(ParamCreatedBy, v.CreatedBy)
 	if v.StaleDays != v.defaultStaleDays {
 		q.Set(ParamStaleDays, strconv.Itoa(v.StaleDays))
@@ -122,7 +129,7 @@ func (v View) Path() paths.Path { return paths.Accounts.Link().Query(v.Query()) 
 
 // Filtered reports whether anything narrows the list.
 func (v View) Filtered() bool {
-	return v.Q != "" || v.Status != "" || v.Usage != "" || v.Access != "" || v.CreatedBy != ""
+	return v.Q != "" || v.Status != "" || v.Usage != "" || v.Access != "" || v.Rotation != "" || v.CreatedBy != ""
 }
 
 // SortBy is v sorted by key: ascending, or descending when v already sorts
@@ -136,7 +143,7 @@ func (v View) SortBy(key string) View {
 // Cleared is v without search and filters, its sort and stale threshold
 // kept.
 func (v View) Cleared() View {
-	v.Q, v.CreatedBy, v.Status, v.Usage, v.Access = "", "", "", "", ""
+	v.Q, v.CreatedBy, v.Status, v.Usage, v.Access, v.Rotation = "", "", "", "", "", ""
 	return v
 }
 
@@ -152,6 +159,8 @@ func (v View) Only(param, value string) View {
 		v.Usage = value
 	case ParamAccess:
 		v.Access = value
+	case ParamRotation:
+		v.Rotation = value
 	}
 	return v
 }
@@ -168,18 +177,34 @@ type Access struct {
 	Rules []runai.AccessRule
 }
 
+// Rotation is an account's part in rotations (internal/rotation): the
+// successor it is rotating to, and the account it succeeds.
+type Rotation struct {
+	To   *rotation.Pair // this account is Old
+	From *rotation.Pair // this account is Successor
+}
+
+// Rotating reports that the account is part of a rotation in progress.
+func (r Rotation) Rotating() bool { return r.To != nil || r.From != nil }
+
+// Related is what is known of an account beyond its own record.
+type Related struct {
+	Access
+	Rotation
+}
+
 // Row is one account as the table shows it under a view. Every row, in a
 // whole list or swapped in alone after an action, is made by View.Row, so
 // its badges never differ between a reload and a swap.
 type Row struct {
 	runai.ServiceAccount
-	Access
+	Related
 	Stale bool // unused for longer than the view's threshold
 }
 
-// Row is a, with what is known of its access, under the view.
-func (v View) Row(a runai.ServiceAccount, acc Access, now time.Time) Row {
-	return Row{ServiceAccount: a, Access: acc, Stale: v.Stale(a, now)}
+// Row is a, with what is known of its rules and rotations, under the view.
+func (v View) Row(a runai.ServiceAccount, rel Related, now time.Time) Row {
+	return Row{ServiceAccount: a, Related: rel, Stale: v.Stale(a, now)}
 }
 
 // NoAccess reports an enabled account without any access rule: it can
@@ -202,15 +227,23 @@ type Accounts struct {
 	RulesProblem string
 }
 
-// Access is what is known of one account's rules.
-func (in Accounts) Access(id string) Access {
-	return Access{Known: in.RulesKnown, Rules: in.Rules[id]}
+// Related is what is known of the account with id: its rules, and its
+// rotations (from every account's name).
+func (in Accounts) Related(id string) Related {
+	return in.related(id, rotation.Pairs(in.All))
+}
+
+func (in Accounts) related(id string, pairs []rotation.Pair) Related {
+	rel := Related{Access: Access{Known: in.RulesKnown, Rules: in.Rules[id]}}
+	rel.To, rel.From = rotation.Of(pairs, id)
+	return rel
 }
 
 // Summary counts accounts by hygiene category.
 type Summary struct {
 	Total, Enabled, Disabled, Never, Stale int
 	NoAccess, DisabledWithAccess           int // when rules are known
+	Rotations                              int // rotations in progress (pairs)
 }
 
 // List is what a view shows of all accounts.
@@ -232,11 +265,12 @@ func (l List) Shown() int { return len(l.Rows) }
 // is modified.
 func Apply(in Accounts, v View, now time.Time) List {
 	q := strings.ToLower(v.Q)
-	l := List{View: v, Rows: make([]Row, 0, len(in.All)), Summary: Summary{Total: len(in.All)},
+	pairs := rotation.Pairs(in.All)
+	l := List{View: v, Rows: make([]Row, 0, len(in.All)), Summary: Summary{Total: len(in.All), Rotations: len(pairs)},
 		RulesKnown: in.RulesKnown, RulesProblem: in.RulesProblem}
 	creators := map[string]bool{}
 	for _, a := range in.All {
-		r := v.Row(a, in.Access(a.ID), now)
+		r := v.Row(a, in.related(a.ID, pairs), now)
 		l.Summary.count(r)
 		if a.CreatedBy != "" && !creators[a.CreatedBy] {
 			creators[a.CreatedBy] = true
@@ -262,6 +296,8 @@ func (v View) shows(r Row, lowerQ string) bool {
 	case v.Usage == UsageNever && !r.NeverUsed(), v.Usage == UsageStale && !r.Stale:
 		return false
 	case v.Access == AccessNone && !r.NoAccess(), v.Access == AccessDisabled && !r.DisabledWithAccess():
+		return false
+	case v.Rotation == RotationRotating && !r.Rotating():
 		return false
 	case v.CreatedBy != "" && !strings.EqualFold(r.CreatedBy, v.CreatedBy):
 		return false

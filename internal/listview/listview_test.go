@@ -3,6 +3,7 @@ package listview
 import (
 	"bytes"
 	"encoding/csv"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -165,7 +166,7 @@ func TestRowsFollowTheViewsThreshold(t *testing.T) {
 			if r.Stale {
 				stale = append(stale, r.Name)
 			}
-			if alone := v.Row(r.ServiceAccount, in.Access(r.ID), now); alone.Stale != r.Stale || len(alone.Rules) != len(r.Rules) {
+			if alone := v.Row(r.ServiceAccount, in.Related(r.ID), now); alone.Stale != r.Stale || len(alone.Rules) != len(r.Rules) {
 				t.Errorf("%s alone is %+v, in the list %+v", r.Name, alone, r)
 			}
 		}
@@ -201,9 +202,9 @@ func TestWriteCSV(t *testing.T) {
 	v := Default(90)
 	hostile := []Row{
 		v.Row(runai.ServiceAccount{ID: "1", Name: "ok", CreatedBy: `=HYPERLINK("http://evil","x")`, Enabled: true, CreatedAt: now},
-			Access{Known: true, Rules: []runai.AccessRule{{RoleName: "=cmd", ScopePath: "a"}, {RoleName: "Viewer", ScopePath: "b"}}}, now),
-		v.Row(runai.ServiceAccount{ID: "2", Name: "comma, \"quote\"\nnewline", CreatedBy: "+1", ClientID: "-2", TenantID: "@sum", Enabled: false}, Access{}, now),
-		v.Row(runai.ServiceAccount{ID: "3", Name: "tab", CreatedBy: "\tx", ClientID: "\rcr"}, Access{Known: true}, now),
+			Related{Access: Access{Known: true, Rules: []runai.AccessRule{{RoleName: "=cmd", ScopePath: "a"}, {RoleName: "Viewer", ScopePath: "b"}}}}, now),
+		v.Row(runai.ServiceAccount{ID: "2", Name: "comma, \"quote\"\nnewline", CreatedBy: "+1", ClientID: "-2", TenantID: "@sum", Enabled: false}, Related{}, now),
+		v.Row(runai.ServiceAccount{ID: "3", Name: "tab", CreatedBy: "\tx", ClientID: "\rcr"}, Related{Access: Access{Known: true}}, now),
 	}
 	var buf bytes.Buffer
 	if err := WriteCSV(&buf, hostile); err != nil {
@@ -240,5 +241,29 @@ func TestUnknownRules(t *testing.T) {
 	}
 	if got := names(Apply(unknown, view(func(v *View) { v.Sort = SortAccess }), now).Rows); got != "alpha,Bravo,charlie,delta" {
 		t.Errorf("access sort with unknown rules: %s", got)
+	}
+}
+
+func TestRotationsInTheList(t *testing.T) {
+	rot := Accounts{RulesKnown: true, All: append(slices.Clone(sample),
+		runai.ServiceAccount{ID: "5", Name: "alpha-r2", Enabled: true}, runai.ServiceAccount{ID: "6", Name: "delta-r3", Enabled: true})}
+	l := Apply(rot, view(func(v *View) { v.Rotation = RotationRotating }), now)
+	if got := names(l.Rows); got != "alpha,alpha-r2,delta,delta-r3" || l.Summary.Rotations != 2 {
+		t.Errorf("rotating: %s, %d rotations", got, l.Summary.Rotations)
+	}
+	for _, r := range l.Rows {
+		switch r.Name {
+		case "alpha":
+			if r.To == nil || r.To.Successor.Name != "alpha-r2" || r.From != nil {
+				t.Errorf("alpha: %+v", r.Rotation)
+			}
+		case "alpha-r2":
+			if r.From == nil || r.From.Old.Name != "alpha" {
+				t.Errorf("alpha-r2: %+v", r.Rotation)
+			}
+		}
+	}
+	if alone := rot.Related("5"); alone.From == nil {
+		t.Error("a row alone does not know its rotation")
 	}
 }

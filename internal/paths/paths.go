@@ -38,6 +38,12 @@ const (
 	AccountRules      Route = "/accounts/:id/rules"
 	AccountRulesCopy  Route = "/accounts/:id/rules/copy"
 	AccountRuleDelete Route = "/accounts/:id/rules/:rule/delete"
+	AccountRotate     Route = "/accounts/:id/rotate"
+	RotationResume    Route = "/accounts/:id/rotation/resume"
+	RotationRetire    Route = "/accounts/:id/rotation/retire"
+	RotationFinish    Route = "/accounts/:id/rotation/finish"
+	RotationCancel    Route = "/accounts/:id/rotation/cancel"
+	RotationDiscard   Route = "/accounts/:id/rotation/discard"
 	// ScopePicker is the scope choice of one scope type, swapped into a
 	// role-and-scope form when its scope type changes.
 	ScopePicker Route = "/scopes"
@@ -53,7 +59,8 @@ const (
 var All = []Route{
 	Home, SignIn, SignInKey, SignInToken, SignOut, Accounts, AccountsExport, AccountsColumns, BulkConfirm, Bulk,
 	Verify, Account, AccountEnable, AccountDisable, AccountDelete, AccountRegenerate, AccountRules, AccountRulesCopy,
-	AccountRuleDelete, ScopePicker, Healthz, Readyz, Metrics, Static,
+	AccountRuleDelete, AccountRotate, RotationResume, RotationRetire, RotationFinish, RotationCancel, RotationDiscard,
+	ScopePicker, Healthz, Readyz, Metrics, Static,
 }
 
 // Path is a link within the dashboard, relative to its base path: a route

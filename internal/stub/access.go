@@ -189,7 +189,16 @@ func (s *Server) addRule(r Rule, by string) Rule {
 // show as an account's. The caller holds s.mu.
 func (s *Server) seedRules(accounts []*account) {
 	roles := []int{28, 10, 7, 1042, 3, 11, 9}
+	var prev []Rule
 	for i, a := range accounts {
+		if i == seedSuccessor { // the successor has the rules of the account it replaces
+			for _, r := range prev {
+				r.SubjectID, r.SubjectType, r.CreatedAt = a.ClientID, runai.SubjectServiceAccount, a.CreatedAt
+				s.addRule(r, s.cfg.AdminEmail)
+			}
+			continue
+		}
+		prev = nil
 		if i%2 == 1 {
 			continue
 		}
@@ -217,7 +226,7 @@ func (s *Server) seedRules(accounts []*account) {
 			}
 			r.CreatedAt = a.CreatedAt.Add(time.Duration(k+1) * time.Hour)
 			r.CreatedBy = a.CreatedBy
-			s.addRule(r, s.cfg.AdminEmail)
+			prev = append(prev, s.addRule(r, s.cfg.AdminEmail))
 		}
 	}
 	s.addRule(Rule{SubjectType: runai.SubjectUser, SubjectID: "alice.nguyen@example.com", RoleID: roleSysAdmin,

@@ -26,6 +26,9 @@ var (
 	}
 )
 
+// seedSuccessor is the seeded account that succeeds the one before it.
+const seedSuccessor = 5
+
 // seed preloads n realistic accounts: about a fifth disabled, a quarter
 // never used, the rest used recently or long ago, by several creators. The
 // data is the same for the same n; secrets are random and unknown.
@@ -64,6 +67,12 @@ func (s *Server) seed(n int) {
 		}
 		if !a.LastLogin.IsZero() && a.LastLogin.Before(created) {
 			a.LastLogin = created
+		}
+		if i == seedSuccessor && n > seedSuccessor {
+			// A rotation in progress: the account before gets a successor,
+			// created two days ago and not used yet.
+			a.Name = seeded[i-1].Name + "-r2"
+			a.Enabled, a.CreatedAt, a.UpdatedAt, a.LastLogin = true, now.Add(-2*day), now.Add(-2*day), time.Time{}
 		}
 		s.put(a)
 		seeded = append(seeded, a)
