@@ -9,7 +9,6 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/runai-tools/sa-dashboard/internal/runai"
 )
@@ -85,8 +84,8 @@ func (w wireRule) rule() (runai.AccessRule, error) {
 	}
 	r := runai.AccessRule{
 		ID: int(*w.ID), SubjectID: w.SubjectID, SubjectType: w.SubjectType, RoleID: int(w.RoleID), RoleName: w.RoleName,
-		ScopeID: string(w.ScopeID), ScopeType: runai.ScopeType(w.ScopeType), ScopeName: w.ScopeName,
-		CreatedBy: w.CreatedBy, CreatedAt: time.Time(w.CreatedAt),
+		ScopeID: w.ScopeID.s, ScopeType: runai.ScopeType(w.ScopeType), ScopeName: w.ScopeName,
+		CreatedBy: w.CreatedBy, CreatedAt: w.CreatedAt.t,
 	}
 	if w.ScopePath != nil {
 		r.ScopePath = *w.ScopePath
@@ -231,7 +230,7 @@ func (c *Client) ListClusters(ctx context.Context, token string) ([]runai.Cluste
 	}
 	out := make([]runai.Cluster, len(w))
 	for i, cl := range w {
-		out[i] = runai.Cluster{UUID: cl.UUID, Name: cl.Name, TenantID: string(cl.TenantID)}
+		out[i] = runai.Cluster{UUID: cl.UUID, Name: cl.Name, TenantID: cl.TenantID.s}
 	}
 	return out, nil
 }
@@ -249,7 +248,7 @@ func (c *Client) ListDepartments(ctx context.Context, token string) ([]runai.Dep
 	}
 	out := make([]runai.Department, len(items))
 	for i, d := range items {
-		out[i] = runai.Department{ID: string(d.ID), Name: d.Name, ClusterID: d.ClusterID}
+		out[i] = runai.Department{ID: d.ID.s, Name: d.Name, ClusterID: d.ClusterID}
 	}
 	return out, nil
 }
@@ -271,7 +270,7 @@ func (c *Client) ListProjects(ctx context.Context, token string) ([]runai.Projec
 	}
 	out := make([]runai.Project, len(items))
 	for i, p := range items {
-		out[i] = runai.Project{ID: string(p.ID), Name: p.Name, ParentID: string(p.ParentID), ClusterID: p.ClusterID}
+		out[i] = runai.Project{ID: p.ID.s, Name: p.Name, ParentID: p.ParentID.s, ClusterID: p.ClusterID}
 		if p.Parent != nil {
 			out[i].ParentName = p.Parent.Name
 		}

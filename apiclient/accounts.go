@@ -19,15 +19,9 @@ func (c *Client) ListServiceAccounts(ctx context.Context, token string) ([]runai
 	if err != nil {
 		return nil, err
 	}
-	var raw []json.RawMessage
-	if err := decode(op, resp.body, &raw); err != nil {
-		return nil, err
-	}
-	out := make([]runai.ServiceAccount, len(raw))
-	for i, r := range raw {
-		if err := json.Unmarshal(r, (*account)(&out[i])); err != nil {
-			return nil, fmt.Errorf("apiclient: %s: decode item %d: %w", op, i, err)
-		}
+	out, err := decodeAccounts(resp.body)
+	if err != nil {
+		return nil, fmt.Errorf("apiclient: %s: %w", op, err)
 	}
 	return out, nil
 }

@@ -3,6 +3,7 @@ package apiclient
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"log/slog"
 	"strconv"
@@ -14,80 +15,117 @@ import (
 // account decodes one runai.ServiceAccount from the API's JSON.
 type account runai.ServiceAccount
 
-// wireAccount is the JSON shape. Required fields are RawMessage so that a
-// missing key (nil) can be told apart from an explicit null.
+// wireAccount is the JSON shape, decoded in one pass: required strings
+// and the flag are pointers (nil: missing or null), the timestamps and the
+// tenant small tolerant types that remember whether the key was there.
 type wireAccount struct {
-	ID        json.RawMessage `json:"id"`
-	Name      json.RawMessage `json:"name"`
-	ClientID  json.RawMessage `json:"clientId"`
-	CreatedBy json.RawMessage `json:"createdBy"`
-	Enabled   json.RawMessage `json:"enabled"`
-	CreatedAt json.RawMessage `json:"createdAt"`
-	UpdatedAt json.RawMessage `json:"updatedAt"`
-	LastLogin json.RawMessage `json:"lastLogin"`
-	TenantID  json.RawMessage `json:"tenantId"`
+	ID        *string    `json:"id"`
+	Name      *string    `json:"name"`
+	ClientID  *string    `json:"clientId"`
+	CreatedBy *string    `json:"createdBy"`
+	Enabled   *bool      `json:"enabled"`
+	CreatedAt nullTime   `json:"createdAt"`
+	UpdatedAt nullTime   `json:"updatedAt"`
+	LastLogin nullTime   `json:"lastLogin"`
+	TenantID  flexString `json:"tenantId"`
 }
 
-// UnmarshalJSON decodes an account tolerantly: the three timestamps may be
-// null (or empty), tenantId may be a string or a number, unknown fields are
-// ignored, and a missing required field is an error naming it.
+// account checks the required fields and converts: the three timestamps
+// may be null (or empty), tenantId a string, a number or absent, unknown
+// fields are ignored, and a missing required field is an error naming it.
+func (w *wireAccount) account() (runai.ServiceAccount, error) {
+	for _, f := range []struct {
+		name string
+		ok   bool
+	}{
+		{"name", w.Name != nil}, {"createdBy", w.CreatedBy != nil}, {"createdAt", w.CreatedAt.set},
+		{"updatedAt", w.UpdatedAt.set}, {"enabled", w.Enabled != nil}, {"lastLogin", w.LastLogin.set},
+		{"id", w.ID != nil}, {"clientId", w.ClientID != nil},
+	} {
+		if !f.ok {
+			return runai.ServiceAccount{}, missingField(f.name)
+		}
+	}
+	return runai.ServiceAccount{
+		ID: *w.ID, Name: *w.Name, ClientID: *w.ClientID, CreatedBy: *w.CreatedBy, TenantID: w.TenantID.s, Enabled: *w.Enabled,
+		CreatedAt: w.CreatedAt.t, UpdatedAt: w.UpdatedAt.t, LastLogin: w.LastLogin.t,
+	}, nil
+}
+
+// UnmarshalJSON decodes one account tolerantly (see wireAccount).
 func (a *account) UnmarshalJSON(b []byte) error {
 	var w wireAccount
 	if err := json.Unmarshal(b, &w); err != nil {
-		return err
+		return explain(b, err)
 	}
-	var out account
-	var err error
-	str := func(field string, raw json.RawMessage, dst *string) {
-		if err != nil {
-			return
-		}
-		if raw == nil {
-			err = missingField(field)
-			return
-		}
-		if e := json.Unmarshal(raw, dst); e != nil || isNull(raw) {
-			err = fmt.Errorf("field %q: want a string, got %s", field, clip(raw))
-		}
-	}
-	ts := func(field string, raw json.RawMessage, dst *time.Time) {
-		if err != nil {
-			return
-		}
-		if raw == nil {
-			err = missingField(field)
-			return
-		}
-		*dst, err = decodeTime(field, raw)
-	}
-	str("id", w.ID, &out.ID)
-	str("name", w.Name, &out.Name)
-	str("clientId", w.ClientID, &out.ClientID)
-	str("createdBy", w.CreatedBy, &out.CreatedBy)
-	ts("createdAt", w.CreatedAt, &out.CreatedAt)
-	ts("updatedAt", w.UpdatedAt, &out.UpdatedAt)
-	ts("lastLogin", w.LastLogin, &out.LastLogin)
+	v, err := w.account()
 	if err != nil {
 		return err
 	}
-	if w.Enabled == nil {
-		return missingField("enabled")
-	}
-	if e := json.Unmarshal(w.Enabled, &out.Enabled); e != nil || isNull(w.Enabled) {
-		return fmt.Errorf("field %q: want a boolean, got %s", "enabled", clip(w.Enabled))
-	}
-	if out.TenantID, err = decodeTenant(w.TenantID); err != nil {
-		return err
-	}
-	*a = out
+	*a = account(v)
 	return nil
+}
+
+// decodeAccounts decodes a list of accounts in one pass; when that fails
+// it finds the item at fault, so that the error names it.
+func decodeAccounts(b []byte) ([]runai.ServiceAccount, error) {
+	var ws []wireAccount
+	err := json.Unmarshal(b, &ws)
+	if err == nil {
+		out := make([]runai.ServiceAccount, len(ws))
+		for i := range ws {
+			if out[i], err = ws[i].account(); err != nil {
+				return nil, fmt.Errorf("decode item %d: %w", i, err)
+			}
+		}
+		return out, nil
+	}
+	var raw []json.RawMessage
+	if json.Unmarshal(b, &raw) != nil {
+		return nil, fieldError(err)
+	}
+	for i, r := range raw {
+		var a account
+		if err := json.Unmarshal(r, &a); err != nil {
+			return nil, fmt.Errorf("decode item %d: %w", i, err)
+		}
+	}
+	return nil, fieldError(err)
+}
+
+// explain finds which field of an account made err (the one-pass decode
+// does not say which timestamp or tenant id was malformed).
+func explain(b []byte, err error) error {
+	var fields map[string]json.RawMessage
+	if json.Unmarshal(b, &fields) == nil {
+		for _, f := range []string{"createdAt", "updatedAt", "lastLogin"} {
+			if raw, ok := fields[f]; ok {
+				if _, terr := decodeTime(f, raw); terr != nil {
+					return terr
+				}
+			}
+		}
+		if _, terr := decodeTenant(fields["tenantId"]); terr != nil {
+			return terr
+		}
+	}
+	return fieldError(err)
+}
+
+// fieldError words a JSON type mismatch by the field's JSON name.
+func fieldError(err error) error {
+	var te *json.UnmarshalTypeError
+	if errors.As(err, &te) && te.Field != "" {
+		return fmt.Errorf("field %q: want a %s, got %s", te.Field, te.Type, te.Value)
+	}
+	return err
 }
 
 // MissingFieldError reports a required field absent from an API answer.
 type MissingFieldError struct{ Field string }
 
 func (e *MissingFieldError) Error() string {
-	return fmt.Sprintf("required field %q is missing", e.Field)
+	return fmt.Sprintf("required field %q is missing (or null)", e.Field)
 }
 
 func missingField(f string) error { return &MissingFieldError{Field: f} }

@@ -34,23 +34,37 @@ func (n *flexInt) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
-// flexString is a string sent as a string or as a number (ids, tenant ids).
-type flexString string
+// flexString is a string sent as a string, as a number or as null (ids,
+// tenant ids).
+type flexString struct{ s string }
 
-func (s *flexString) UnmarshalJSON(b []byte) error {
-	v, err := decodeTenant(b)
-	if err != nil {
-		return err
+func (f *flexString) UnmarshalJSON(b []byte) error {
+	if len(b) > 0 && b[0] == '"' && bytes.IndexByte(b[1:len(b)-1], '\\') < 0 {
+		f.s = string(b[1 : len(b)-1]) // the common case, without a second scan
+		return nil
 	}
-	*s = flexString(v)
-	return nil
+	v, err := decodeTenant(b)
+	f.s = v
+	return err
 }
 
-// nullTime is an RFC 3339 time that may be null, empty or absent.
-type nullTime time.Time
+// nullTime is an RFC 3339 time that may be null or empty; set records
+// that the key was present (encoding/json calls UnmarshalJSON for null
+// too).
+type nullTime struct {
+	t   time.Time
+	set bool
+}
 
-func (t *nullTime) UnmarshalJSON(b []byte) error {
-	v, err := decodeTime("time", b)
-	*t = nullTime(v)
+func (n *nullTime) UnmarshalJSON(b []byte) error {
+	n.set = true
+	if len(b) > 2 && b[0] == '"' && b[len(b)-1] == '"' {
+		if t, err := time.Parse(time.RFC3339Nano, string(b[1:len(b)-1])); err == nil {
+			n.t = t // the common case
+			return nil
+		}
+	}
+	t, err := decodeTime("time", b)
+	n.t = t
 	return err
 }
