@@ -173,10 +173,11 @@ func TestAccessibility(t *testing.T) {
 			must(t, expect.Locator(p.GetByTestId("create-error")).ToBeVisible())
 			checkA11y(t, p, state("create form with an error"))
 
-			must(t, row(p, name).GetByRole("link", playwright.LocatorGetByRoleOptions{Name: "Delete " + name}).Click())
+			must(t, row(p, name).GetByRole("link", playwright.LocatorGetByRoleOptions{Name: name, Exact: playwright.Bool(true)}).Click())
+			must(t, p.GetByRole("link", playwright.PageGetByRoleOptions{Name: "Delete", Exact: playwright.Bool(true)}).Click())
 			must(t, expect.Locator(p.GetByTestId("confirm")).ToBeVisible())
 			checkA11y(t, p, state("delete confirmation panel"))
-			must(t, row(p, name).GetByRole("link", playwright.LocatorGetByRoleOptions{Name: "Regenerate secret of " + name}).Click())
+			must(t, p.GetByRole("link", playwright.PageGetByRoleOptions{Name: "Regenerate secret"}).Click())
 			must(t, expect.Locator(p.GetByTestId("confirm")).ToContainText("Regenerate"))
 			checkA11y(t, p, state("regenerate confirmation panel"))
 
@@ -202,7 +203,7 @@ func TestAccessibility(t *testing.T) {
 			first := en.stub.Accounts()[0]
 			_, err = p.Goto("accounts")
 			must(t, err)
-			must(t, row(p, first.Name).GetByTestId("toggle").Click())
+			must(t, row(p, first.Name).Locator("td.acts button").Click())
 			if err := expect.Locator(p.GetByTestId("problem")).ToBeVisible(); err != nil {
 				screenshot(t, p, "debug-refused")
 				txt, _ := p.Locator("main").InnerText()

@@ -49,9 +49,9 @@ func TestAccessRulesInTheTable(t *testing.T) {
 			accessAccounts(en)
 			p := en.page(js)
 			en.signIn(p)
-			must(t, expect.Locator(row(p, "ml-trainer").GetByTestId("access")).ToContainText("ML engineer · prod / ml / team-a"))
-			must(t, expect.Locator(row(p, "fresh-bot").GetByTestId("badge-no-access")).ToBeVisible())
-			must(t, expect.Locator(row(p, "old-batch").GetByTestId("badge-disabled-with-access")).ToBeVisible())
+			must(t, expect.Locator(row(p, "ml-trainer").Locator("td.access")).ToContainText("ML engineer · prod / ml / team-a"))
+			must(t, expect.Locator(row(p, "fresh-bot").Locator(`td.st.no-access`)).ToBeVisible())
+			must(t, expect.Locator(row(p, "old-batch").Locator(`td.st.disabled-with-access`)).ToBeVisible())
 			must(t, p.GetByTestId("summary-no access").Click())
 			expectNames(t, p, "fresh-bot")
 			if js {
@@ -146,7 +146,7 @@ func TestCreateWithAccess(t *testing.T) {
 				t.Fatal("no rule at the stub")
 			}
 			if js {
-				must(t, expect.Locator(row(p, "viewer-bot").GetByTestId("access")).ToContainText("Viewer · acme"))
+				must(t, expect.Locator(row(p, "viewer-bot").Locator("td.access")).ToContainText("Viewer · acme"))
 				must(t, p.GetByRole("link", playwright.PageGetByRoleOptions{Name: "I have stored the secret"}).Click())
 			} else {
 				_, err := p.Goto("accounts")

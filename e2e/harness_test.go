@@ -238,7 +238,7 @@ func (en *env) signIn(p playwright.Page) {
 
 // row is the table row of the account called name.
 func row(p playwright.Page, name string) playwright.Locator {
-	return p.Locator(fmt.Sprintf(`tr[data-testid="account-row"][data-name=%q]`, name))
+	return p.Locator(fmt.Sprintf(`#accounts-body tr:has(th a:text-is(%q))`, name))
 }
 
 // exchange tries the given credentials at the stub's token endpoint.

@@ -29,7 +29,7 @@ func knownAccounts(en *env) {
 
 func shownNames(t *testing.T, p playwright.Page) string {
 	t.Helper()
-	names, err := p.Locator(`tr[data-testid="account-row"]`).EvaluateAll(`rows => rows.map(r => r.dataset.name).join(",")`)
+	names, err := p.Locator(`tr[id^="r-"]`).EvaluateAll(`rows => rows.map(r => r.querySelector("th a").textContent).join(",")`)
 	must(t, err)
 	return names.(string)
 }

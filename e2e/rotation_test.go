@@ -29,7 +29,7 @@ func TestRotation(t *testing.T) {
 			etl := rotationAccount(en)
 			p := en.page(js)
 			en.signIn(p)
-			must(t, row(p, "nightly-etl").GetByRole("link", playwright.LocatorGetByRoleOptions{Name: "Rotate nightly-etl without outage"}).Click())
+			must(t, row(p, "nightly-etl").GetByRole("link", playwright.LocatorGetByRoleOptions{Name: "Rotate", Exact: playwright.Bool(true)}).Click())
 			must(t, expect.Locator(p.GetByLabel("Successor's name")).ToHaveValue("nightly-etl-r2"))
 			must(t, expect.Locator(p.GetByTestId("rotate-rules").Locator("li")).ToHaveCount(2))
 			if js {

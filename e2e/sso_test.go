@@ -126,7 +126,7 @@ func TestThroughOAuth2Proxy(t *testing.T) {
 	must(t, p.GetByLabel("Client ID").Fill(en.clientID))
 	must(t, p.GetByLabel("Client secret").Fill(en.secret))
 	must(t, p.GetByRole("button", playwright.PageGetByRoleOptions{Name: "Sign in with access key"}).Click())
-	must(t, expect.Locator(p.GetByTestId("account-row")).ToHaveCount(3))
+	must(t, expect.Locator(p.Locator(`tr[id^="r-"]`)).ToHaveCount(3))
 	must(t, expect.Locator(p.GetByTestId("sso-identity")).ToHaveText("grace@corp.example"))
 	screenshot(t, p, "through-oauth2-proxy")
 
@@ -134,7 +134,8 @@ func TestThroughOAuth2Proxy(t *testing.T) {
 	must(t, p.GetByLabel("Name", playwright.PageGetByLabelOptions{Exact: playwright.Bool(true)}).Fill(name))
 	must(t, p.GetByRole("button", playwright.PageGetByRoleOptions{Name: "Create", Exact: playwright.Bool(true)}).Click())
 	must(t, expect.Locator(p.GetByTestId("secret-panel")).ToBeVisible())
-	must(t, row(p, name).GetByRole("link", playwright.LocatorGetByRoleOptions{Name: "Delete " + name}).Click())
+	must(t, row(p, name).GetByRole("link", playwright.LocatorGetByRoleOptions{Name: name, Exact: playwright.Bool(true)}).Click())
+	must(t, p.GetByRole("link", playwright.PageGetByRoleOptions{Name: "Delete", Exact: playwright.Bool(true)}).Click())
 	must(t, p.GetByTestId("confirm").GetByRole("button", playwright.LocatorGetByRoleOptions{Name: "Delete " + name}).Click())
 	must(t, expect.Locator(row(p, name)).ToHaveCount(0))
 	if _, ok := en.stub.AccountByName(name); ok {

@@ -5,6 +5,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/runai-tools/sa-dashboard/internal/htmx"
 	"github.com/runai-tools/sa-dashboard/views"
 )
 
@@ -20,8 +21,14 @@ func (h *handler) deleteAccount(c echo.Context) error {
 		return &failure{act: act, err: err}
 	}
 	msg := act.subject() + " was deleted. Its credentials no longer work."
-	if !hxOf(c).Partial() {
+	hx := hxOf(c)
+	if !hx.Partial() {
 		return h.redirectWithFlash(c, "success", msg, h.link(c, h.originView(c).Path()))
+	}
+	if _, onList := h.viewAt(c, hx.CurrentURL); !onList { // its own page is gone: back to the list
+		stateOf(c).addFlash("success", msg)
+		htmx.Response{Redirect: h.link(c, h.originView(c).Path())}.Apply(c.Response().Header())
+		return c.NoContent(http.StatusOK)
 	}
 	return h.render(c, http.StatusOK, "Service accounts", views.Outcome("success", msg, a.ID))
 }

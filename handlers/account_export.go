@@ -12,7 +12,7 @@ import (
 // exportAccounts downloads the current view (same search, filters and
 // sort) as CSV. A plain link: it works without JavaScript.
 func (h *handler) exportAccounts(c echo.Context) error {
-	in, _, err := h.listData(c)
+	in, _, _, err := h.listDataFor(c, true)
 	if err != nil {
 		return &failure{act: action{verb: verbExport}, err: err}
 	}

@@ -6,15 +6,19 @@ import (
 	"github.com/runai-tools/sa-dashboard/views"
 )
 
-// listAccounts renders the accounts page for the view in the URL. An HTMX
-// request aimed at the list gets the list region alone.
+// listAccounts renders the accounts page for the view in the URL, read
+// anew from Run:ai. An HTMX request aimed at the list (a search, filter,
+// sort or page) gets the list region alone, from the list the page read
+// when that is only seconds old.
 func (h *handler) listAccounts(c echo.Context) error {
 	v, verrs := h.listView(c)
-	page, status, err := h.accountsPage(c, v, views.AccountsPage{ViewErrors: verrs})
+	hx := hxOf(c)
+	interaction := hx.Partial() && hx.Target == views.ListID
+	page, status, err := h.accountsPageFrom(c, v, views.AccountsPage{ViewErrors: verrs}, interaction)
 	if err != nil {
 		return err
 	}
-	if hx := hxOf(c); hx.Partial() && hx.Target == views.ListID {
+	if interaction {
 		if page.LoadError != nil {
 			retargetPanel(c)
 			return h.render(c, status, "Service accounts", views.ProblemResult(*page.LoadError, ""))

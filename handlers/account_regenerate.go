@@ -23,7 +23,10 @@ func (h *handler) regenerateSecret(c echo.Context) error {
 	a.UpdatedAt = h.Now()
 	s := views.Secret{Name: a.Name, ClientID: a.ClientID, Value: secret.Reveal(), Regenerated: true, TokenURL: h.API.TokenURL()}
 	v := h.originView(c)
-	if hxOf(c).Partial() {
+	if hx := hxOf(c); hx.Partial() {
+		if _, onList := h.viewAt(c, hx.CurrentURL); !onList { // the account's page: no row to update
+			return h.render(c, http.StatusOK, "New secret", views.SecretPanel(s))
+		}
 		return h.render(c, http.StatusOK, "New secret", views.RegenerateResult(s, v.Row(a, h.related(c, a), h.Now())))
 	}
 	// The secret is rendered into this response, never redirected.

@@ -41,6 +41,11 @@ func (h *handler) target(c echo.Context, v verb) (runai.ServiceAccount, action, 
 	if err != nil {
 		return runai.ServiceAccount{}, action{}, err
 	}
+	return h.targetID(c, id, v)
+}
+
+// targetID is target for an id from elsewhere than the path (a row's button).
+func (h *handler) targetID(c echo.Context, id string, v verb) (runai.ServiceAccount, action, error) {
 	act := action{verb: v, id: id}
 	a, err := h.API.GetServiceAccount(c.Request().Context(), h.tokenOf(c), id)
 	if err != nil {
@@ -97,8 +102,14 @@ func (h *handler) viewAt(c echo.Context, raw string) (listview.View, bool) {
 // in the page (the create form and any new secret stay usable), except
 // 401, returned so that the user signs in again.
 func (h *handler) accountsPage(c echo.Context, v listview.View, page views.AccountsPage) (views.AccountsPage, int, error) {
+	return h.accountsPageFrom(c, v, page, false)
+}
+
+// accountsPageFrom is accountsPage, reusing the session's list of the last
+// few seconds when reuse is set (an interaction on the page).
+func (h *handler) accountsPageFrom(c echo.Context, v listview.View, page views.AccountsPage, reuse bool) (views.AccountsPage, int, error) {
 	page.List.View = v
-	in, cat, err := h.listData(c)
+	in, cat, fetched, err := h.listDataFor(c, reuse)
 	if err != nil {
 		if apiclient.IsUnauthorized(err) {
 			return page, 0, err
@@ -108,6 +119,7 @@ func (h *handler) accountsPage(c echo.Context, v listview.View, page views.Accou
 		return page, p.status, nil
 	}
 	page.List = listview.Apply(in, v, h.Now())
+	page.List.Fetched = fetched
 	page.Create.Picker = h.picker(c, cat, h.scopesFor(cat, in.All, allRules(in)))
 	return page, http.StatusOK, nil
 }

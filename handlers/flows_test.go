@@ -28,7 +28,7 @@ func TestListAndDetails(t *testing.T) {
 	h.signIn()
 	r := h.get("/accounts")
 	doc := r.doc(t)
-	if n := doc.Find(`[data-testid="account-row"]`).Length(); n != 12 {
+	if n := doc.Find(`tr[id^="r-"]`).Length(); n != 12 {
 		t.Fatalf("%d rows, want 12", n)
 	}
 	if vary := strings.Join(r.Header.Values("Vary"), ","); !strings.Contains(vary, "HX-Request") {
@@ -88,7 +88,7 @@ func TestCreate(t *testing.T) {
 				t.Fatalf("the shown secret does not work: %v", err)
 			}
 			if v.htmx {
-				if !strings.Contains(r.body, `hx-swap-oob="afterbegin:#accounts-body"`) || !strings.Contains(r.body, `data-name="new-bot"`) {
+				if !strings.Contains(r.body, `hx-swap-oob="afterbegin:#accounts-body"`) || !strings.Contains(r.body, `>new-bot</a></th>`) {
 					t.Error("no out-of-band new row")
 				}
 				if strings.Contains(r.body, "<html") {
@@ -230,7 +230,7 @@ func TestRowActions(t *testing.T) {
 					want := map[string]string{"disable": "Disabled", "enable": "Enabled"}[a.name]
 					// A bare <tr> only parses inside a table, as htmx does.
 					row := resp{body: "<table><tbody>" + r.body + "</tbody></table>"}.doc(t)
-					if got := row.Find(`tr [data-testid="status"]`).Text(); got != want {
+					if got := row.Find(`tr td.st`).Text(); !strings.HasPrefix(got, want) {
 						t.Errorf("row status %q, want %q", got, want)
 					}
 					if !strings.Contains(r.Header.Get("HX-Trigger-After-Settle"), "announce") {

@@ -96,6 +96,7 @@ type handler struct {
 	Deps
 	ready    *readiness // nil without Deps.Ready
 	catalogs *catalogCache
+	lists    *listCache
 }
 
 // New returns the dashboard's HTTP handler.
@@ -123,7 +124,7 @@ func New(d Deps) (*echo.Echo, error) {
 		d.RuleSubject = runai.SubjectByClientID
 	}
 	d.SSO = d.SSO.withDefaults()
-	h := &handler{Deps: d, catalogs: newCatalogCache(catalogTTL, d.Now)}
+	h := &handler{Deps: d, catalogs: newCatalogCache(catalogTTL, d.Now), lists: newListCache(listCacheTTL, d.Now)}
 	if d.Ready != nil {
 		h.ready = &readiness{check: d.Ready}
 	}

@@ -45,7 +45,7 @@ func (h *handler) routes() *echo.Echo {
 	e.POST(at(paths.SignOut), h.signOut, web...)
 
 	// Pages for signed-in admins.
-	auth := append(web, h.requireAuth)
+	auth := append(web, h.requireAuth, h.forgetListOnChange)
 	e.GET(at(paths.Home), h.home, auth...)
 	if h.BasePath != "" {
 		e.GET(h.BasePath, h.home, auth...)
@@ -54,6 +54,7 @@ func (h *handler) routes() *echo.Echo {
 	e.POST(at(paths.Accounts), h.createAccount, auth...)
 	e.GET(at(paths.AccountsExport), h.exportAccounts, auth...)
 	e.POST(at(paths.AccountsColumns), h.saveColumns, auth...)
+	e.POST(at(paths.AccountsRows), h.rowAction, auth...)
 	e.POST(at(paths.BulkConfirm), h.confirmBulk, auth...)
 	e.POST(at(paths.Bulk), h.runBulk, auth...)
 	e.POST(at(paths.Verify), h.verifyCredentials, auth...)

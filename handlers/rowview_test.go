@@ -1,6 +1,7 @@
 package handlers_test
 
 import (
+	"github.com/PuerkitoBio/goquery"
 	"net/http"
 	"net/url"
 	"strings"
@@ -51,11 +52,11 @@ func TestSwappedRowFollowsTheView(t *testing.T) {
 					}
 				}
 				doc := resp{body: "<table><tbody>" + rowHTML + "</tbody></table>"}.doc(t)
-				row := doc.Find(`tr[data-name="=cmd|calc"]`)
+				row := rowOf(doc, "=cmd|calc")
 				if row.Length() == 0 {
 					t.Fatalf("no row for the account in the answer")
 				}
-				if row.Find(`[data-testid="badge-stale"]`).Length() != 1 {
+				if row.Find(`td.st.stale`).Length() != 1 {
 					t.Error("the swapped row lost the Stale badge of the 30-day view")
 				}
 			})
@@ -105,10 +106,10 @@ func TestSwappedRowsFollowTheColumns(t *testing.T) {
 	h.get("/accounts")
 	a := h.stub.Accounts()[0]
 	cells := func(body string) int {
-		return resp{body: "<table><tbody>" + body + "</tbody></table>"}.doc(t).Find(`tr[data-testid="account-row"]`).First().Find("td").Length()
+		return resp{body: "<table><tbody>" + body + "</tbody></table>"}.doc(t).Find(`tr[id^="r-"]`).First().Find("td").Length()
 	}
-	want := h.get("/accounts").doc(t).Find(`tr[data-testid="account-row"]`).First().Find("td").Length()
-	if want != 4 { // select, status, last login, actions
+	want := h.get("/accounts").doc(t).Find(`tr[id^="r-"]`).First().Find("td").Length()
+	if want != 3 { // status, last login, actions (the checkbox is in the row header)
 		t.Fatalf("the list shows %d cells per row", want)
 	}
 	if got := cells(h.post(accountPath(a.ID, "/disable"), nil, true).body); got != want {
@@ -116,7 +117,7 @@ func TestSwappedRowsFollowTheColumns(t *testing.T) {
 	}
 	r := h.post("/accounts", url.Values{"name": {"col-bot"}}, true)
 	doc := r.doc(t)
-	if got := doc.Find(`template tbody tr[data-name="col-bot"] td`).Length(); got != want {
+	if got := rowOf(doc, "col-bot").Find(`td`).Length(); got != want {
 		t.Errorf("new row has %d cells, the list %d", got, want)
 	}
 }
@@ -139,8 +140,43 @@ func TestCreateUnderAFilter(t *testing.T) {
 			if doc.Find(`[data-testid="out-of-view"]`).Length() != 1 {
 				t.Error("the panel does not say the new account is outside the view")
 			}
-			if doc.Find(`tr[data-name="hidden-bot"]`).Length() != 0 {
+			if rowOf(doc, "hidden-bot").Length() != 0 {
 				t.Error("a row the view hides was put into the table")
+			}
+		})
+	}
+}
+
+// TestRowButtons: the rows' buttons post to one form; htmx gets the row
+// back, aimed at itself, a plain post a redirect to the view.
+func TestRowButtons(t *testing.T) {
+	for _, v := range variants() {
+		t.Run(v.name, func(t *testing.T) {
+			h := newHarness(t, options{seed: 2})
+			h.signIn()
+			a := h.stub.Accounts()[0]
+			doc := h.get("/accounts").doc(t)
+			form := doc.Find(`form#ra`)
+			if form.AttrOr("action", "") != "/accounts/rows" || form.Find(`input[name=_csrf]`).Length() != 1 {
+				t.Fatal("no row-actions form with the token")
+			}
+			if b := rowOf(doc, a.Name).Find(`td.acts button`); b.AttrOr("name", "") != "disable" || b.AttrOr("value", "") != a.ID {
+				t.Fatalf("row button %v", b.Nodes[0].Attr)
+			}
+			r := h.post("/accounts/rows", url.Values{"disable": {a.ID}}, v.htmx)
+			if got, _ := h.stub.Account(a.ID); got.Enabled {
+				t.Fatal("not disabled")
+			}
+			if v.htmx {
+				rowID := doc.Find(`tr[id^="r-"]`).FilterFunction(func(_ int, s *goquery.Selection) bool { return s.Find("th a").Text() == a.Name }).AttrOr("id", "")
+				if r.Header.Get("HX-Retarget") != "#"+rowID || !strings.Contains(r.body, `name="enable"`) {
+					t.Errorf("HX-Retarget %q, want #%s; body %s", r.Header.Get("HX-Retarget"), rowID, r.body)
+				}
+			} else if r.StatusCode != http.StatusSeeOther {
+				t.Errorf("plain: %d", r.StatusCode)
+			}
+			if r := h.post("/accounts/rows", url.Values{"explode": {a.ID}}, v.htmx); r.StatusCode != http.StatusBadRequest {
+				t.Errorf("no action: %d", r.StatusCode)
 			}
 		})
 	}

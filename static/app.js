@@ -13,12 +13,16 @@
   }
 
   document.addEventListener("click", function (ev) {
-    var btn = ev.target.closest("[data-copy]");
+    var btn = ev.target.closest("[data-copy], .copy");
     if (btn) {
-      var src = document.getElementById(btn.getAttribute("data-copy"));
-      if (!src || !navigator.clipboard) return;
-      navigator.clipboard.writeText(src.textContent.trim()).then(function () {
-        var label = btn.getAttribute("data-copy-label") || "Value";
+      // data-copy names the element holding the value; empty, the value is
+      // the text before the button (a table cell).
+      var ref = btn.getAttribute("data-copy");
+      var src = ref ? document.getElementById(ref) : null;
+      var value = src ? src.textContent.trim() : (btn.previousSibling ? btn.previousSibling.textContent.trim() : "");
+      if (!navigator.clipboard) return;
+      navigator.clipboard.writeText(value).then(function () {
+        var label = btn.getAttribute("data-copy-label") || "Client ID";
         btn.classList.add("copied");
         announce(label + " copied to the clipboard");
         window.setTimeout(function () { btn.classList.remove("copied"); }, 1500);
@@ -33,7 +37,8 @@
       if (panel) {
         ev.preventDefault();
         panel.replaceChildren();
-        var back = document.getElementById("create-name");
+        // Focus goes back to what opened the panel, or to the create form.
+        var back = (opener && opener.isConnected) ? opener : document.getElementById("create-name");
         if (back) back.focus();
       }
     }
@@ -48,18 +53,17 @@
     });
   });
 
-  // Copy buttons need the Clipboard API: show them only where it exists.
-  function enableCopy(root) {
-    root.querySelectorAll("[data-select-all]").forEach(function (b) { b.hidden = false; });
-    if (!navigator.clipboard) return;
-    root.querySelectorAll("[data-copy]").forEach(function (b) { b.hidden = false; });
-  }
+  // Copy buttons need the Clipboard API, the page selector needs script:
+  // the stylesheet shows them under these classes, so that no row is
+  // touched one by one.
+  var root = document.documentElement;
+  root.classList.add("js");
+  if (navigator.clipboard) root.classList.add("can-copy");
 
   // Move focus to the element the server marked (a new panel's heading, a
   // swapped row's button, an error) and announce the outcome. Marks are
   // consumed so that a later swap does not jump back to them.
   function settle() {
-    enableCopy(document);
     var target = document.querySelector("[data-focus]");
     document.querySelectorAll("[data-focus]").forEach(function (el) { el.removeAttribute("data-focus"); });
     if (target) {
@@ -73,6 +77,13 @@
     document.querySelectorAll("[data-announce]").forEach(function (el) { el.removeAttribute("data-announce"); });
     if (text) announce(text);
   }
+
+  // The element whose request filled the panel, to give the focus back to.
+  var opener = null;
+  document.addEventListener("htmx:beforeRequest", function (ev) {
+    var t = ev.detail && ev.detail.target;
+    if (t && t.id === "panel") opener = ev.detail.elt;
+  });
 
   document.addEventListener("htmx:afterSettle", settle);
   document.addEventListener("DOMContentLoaded", settle);

@@ -10,9 +10,9 @@ package views
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"fmt"
+	"hash/fnv"
+	"strconv"
 	"time"
 
 	"github.com/a-h/templ"
@@ -82,10 +82,11 @@ func Asset(ctx context.Context, name string) string {
 }
 
 // RowID is the DOM id of an account's table row: ids are opaque strings, so
-// they are hashed into a safe token.
+// they are hashed (FNV-1a, 48 bits) into a short, safe token.
 func RowID(id string) string {
-	sum := sha256.Sum256([]byte(id))
-	return "row-" + hex.EncodeToString(sum[:8])
+	h := fnv.New64a()
+	_, _ = h.Write([]byte(id))
+	return "r-" + strconv.FormatUint(h.Sum64()&(1<<48-1), 36)
 }
 
 func csrfHeaders(ctx context.Context) string {

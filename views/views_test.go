@@ -15,8 +15,10 @@ import (
 
 	"github.com/runai-tools/sa-dashboard/internal/form"
 	"github.com/runai-tools/sa-dashboard/internal/listview"
+	"github.com/runai-tools/sa-dashboard/internal/paths"
 	"github.com/runai-tools/sa-dashboard/internal/runai"
 	"github.com/runai-tools/sa-dashboard/internal/saname"
+	"github.com/runai-tools/sa-dashboard/internal/stub"
 )
 
 var now = time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC)
@@ -75,66 +77,92 @@ func table(t *testing.T, v listview.View, columns listview.ColumnSet, accounts .
 }
 
 func TestAccountRow(t *testing.T) {
+	all := listview.ParseColumns([]string{listview.SortClientID, listview.SortStatus, listview.SortAccess, listview.SortCreated, listview.SortLastLogin})
 	tests := []struct {
-		name         string
-		a            runai.ServiceAccount
-		status       string
-		toggle       string
-		lastLogin    string
-		toggleAction string
+		name      string
+		a         runai.ServiceAccount
+		status    string
+		flags     string
+		field     string
+		lastLogin string
 	}{
-		{"enabled, never used", runai.ServiceAccount{ID: "a/b", Name: "ci", ClientID: "cid", Enabled: true, CreatedAt: now.Add(-48 * time.Hour)}, "Enabled", "Disable ci", "never", "/base/accounts/a%2Fb/disable"},
-		{"disabled, used", runai.ServiceAccount{ID: "x", Name: "etl", Enabled: false, LastLogin: now.Add(-3 * time.Hour)}, "Disabled", "Enable etl", "3 hours ago", "/base/accounts/x/enable"},
+		{"enabled, never used", runai.ServiceAccount{ID: "a/b", Name: "ci", ClientID: "cid", Enabled: true, CreatedAt: now.Add(-48 * time.Hour)},
+			"Enabled · never used · no access", "never no-access", FieldRowDisable, "never"},
+		{"disabled, used", runai.ServiceAccount{ID: "x", Name: "etl", Enabled: false, LastLogin: now.Add(-3 * time.Hour)},
+			"Disabled", "", FieldRowEnable, "3 hours ago"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			doc := table(t, listview.Default(90), nil, tt.a)
-			row := doc.Find(`tr[data-testid="account-row"]`)
+			doc := table(t, listview.Default(90), all, tt.a)
+			row := doc.Find(`#accounts-body tr[id^="r-"]`)
 			if row.Length() != 1 {
 				t.Fatal("no row")
 			}
-			if got := cell(t, doc, row, "Status").Find(`[data-testid="status"]`).Text(); got != tt.status {
-				t.Errorf("status %q", got)
+			st := cell(t, doc, row, "Status")
+			if got := st.Text(); got != tt.status || strings.TrimSpace(strings.TrimPrefix(strings.TrimPrefix(st.AttrOr("class", ""), "st on"), "st off")) != tt.flags {
+				t.Errorf("status %q class %q", got, st.AttrOr("class", ""))
 			}
-			if never := row.Find(`[data-testid="badge-never"]`).Length() == 1; never != tt.a.NeverUsed() {
-				t.Errorf("never-used badge = %v", never)
-			}
-			if got := row.Find(`input[type=checkbox][name=ids][form=bulk]`).AttrOr("value", ""); got != tt.a.ID {
+			if got := row.Find(`th input[type=checkbox][name=ids]`).AttrOr("value", ""); got != tt.a.ID {
 				t.Errorf("selection checkbox value %q", got)
 			}
-			if got := strings.Join(strings.Fields(row.Find(`[data-testid="toggle"]`).Text()), " "); got != tt.toggle {
-				t.Errorf("toggle accessible text %q", got)
+			b := row.Find(`td.acts button`)
+			if b.AttrOr("form", "") != RowActionsID || b.AttrOr("name", "") != tt.field ||
+				b.AttrOr("value", "") != tt.a.ID || b.AttrOr("type", "") != "submit" {
+				t.Errorf("toggle %v", b.Nodes[0].Attr)
 			}
 			if got := cell(t, doc, row, "Last login").Text(); got != tt.lastLogin {
 				t.Errorf("last login %q", got)
 			}
-			form := row.Find("form")
-			if a, _ := form.Attr("action"); a != tt.toggleAction {
-				t.Errorf("action %q", a)
+			if row.Find("form, [hx-post], [hx-get], input[name=_csrf]").Length() != 0 {
+				t.Error("a row carries a form, htmx attributes or a CSRF field of its own")
 			}
-			if a, _ := form.Attr("hx-post"); a != tt.toggleAction {
-				t.Errorf("hx-post %q", a)
-			}
-			if v, _ := form.Find(`input[name="_csrf"]`).Attr("value"); v != "csrf-tok" {
-				t.Error("no CSRF field")
-			}
-			if row.Find(`th[scope="row"]`).Length() != 1 {
-				t.Error("row header missing")
+			if got := row.Find(`td.acts a`).AttrOr("href", ""); got != "/base"+string(paths.AccountRotate.ID(tt.a.ID)) {
+				t.Errorf("rotate link %q", got)
 			}
 			if !tt.a.CreatedAt.IsZero() {
-				created := cell(t, doc, row, "Created").Find("time")
-				if dt, _ := created.Attr("datetime"); dt != ISO(tt.a.CreatedAt) {
-					t.Errorf("datetime %q", dt)
-				}
-				if title, _ := created.Attr("title"); !strings.HasSuffix(title, "UTC") {
-					t.Errorf("no absolute time on hover: %q", title)
+				if title := cell(t, doc, row, "Created").AttrOr("title", ""); title != Absolute(tt.a.CreatedAt) {
+					t.Errorf("no exact time on hover: %q", title)
 				}
 			}
 		})
 	}
 }
 
-// TestRowBadgesFollowTheView: the Stale badge follows the view's
+// TestRowIsLean: with the default columns the rows of the stub's 1000
+// seeded accounts (about half with rules) average at most 700 bytes, and
+// no row has more than twelve elements (issue 12's budget).
+func TestRowIsLean(t *testing.T) {
+	s := stub.New(stub.Config{Seed: 1000})
+	in := listview.Accounts{All: s.Accounts(), RulesKnown: true, Rules: runai.RulesByAccount(s.Accounts(), s.Rules())}
+	sc := s.Scopes()
+	for _, rs := range in.Rules {
+		sc.FillPaths(rs)
+	}
+	v := listview.Default(90)
+	v.PerPage = listview.PerPageAll
+	l := listview.Apply(in, v, now)
+	ctx := WithRequest(context.Background(), &Request{CSRF: "c", Now: now})
+	bytesTotal, most := 0, 0
+	for _, r := range l.Rows {
+		var buf bytes.Buffer
+		if err := AccountRow(r, false).Render(ctx, &buf); err != nil {
+			t.Fatal(err)
+		}
+		bytesTotal += buf.Len()
+		doc, err := goquery.NewDocumentFromReader(strings.NewReader("<table><tbody>" + buf.String() + "</tbody></table>"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		most = max(most, doc.Find("tbody tr, tbody tr *").Length())
+	}
+	avg := bytesTotal / len(l.Rows)
+	t.Logf("%d rows: %d bytes each on average, at most %d elements", len(l.Rows), avg, most)
+	if avg > 700 || most > 12 {
+		t.Errorf("rows average %d bytes, at most %d elements; want at most 700 and 12", avg, most)
+	}
+}
+
+// TestRowBadgesFollowTheView: the Stale flag follows the view's
 // threshold, and the cells follow the chosen columns.
 func TestRowBadgesFollowTheView(t *testing.T) {
 	a := runai.ServiceAccount{ID: "1", Name: "old", Enabled: true, LastLogin: now.Add(-40 * 24 * time.Hour)}
@@ -145,27 +173,26 @@ func TestRowBadgesFollowTheView(t *testing.T) {
 		v := listview.Default(90)
 		v.StaleDays = tt.days
 		doc := table(t, v, nil, a)
-		if got := doc.Find(`[data-testid="badge-stale"]`).Length() == 1; got != tt.stale {
-			t.Errorf("staleDays=%d: stale badge %v", tt.days, got)
+		if got := doc.Find(`td.st.stale`).Length() == 1; got != tt.stale {
+			t.Errorf("staleDays=%d: stale flag %v", tt.days, got)
 		}
 	}
 	doc := table(t, listview.Default(90), listview.ParseColumns([]string{listview.SortLastLogin}), a)
 	var heads []string
-	doc.Find("thead th").Each(func(_ int, s *goquery.Selection) {
-		heads = append(heads, strings.TrimSpace(strings.TrimSuffix(s.Text(), "▲")))
-	})
-	if got := strings.Join(heads, ","); got != ",Name,Last login,Actions" {
+	doc.Find("thead th").Each(func(_ int, s *goquery.Selection) { heads = append(heads, strings.TrimSpace(strings.TrimSuffix(s.Text(), "▲"))) })
+	if got := strings.Join(heads, ","); got != "Name,Last login,Actions" {
 		t.Errorf("headers %q", got)
 	}
-	if n := doc.Find(`tr[data-testid="account-row"] td`).Length(); n != 3 {
-		t.Errorf("%d cells, want select, last login, actions", n)
+	if n := doc.Find(`#accounts-body tr[id^="r-"] td`).Length(); n != 2 {
+		t.Errorf("%d cells, want last login and actions", n)
 	}
 }
 
 func TestAccountsTableHeaders(t *testing.T) {
 	v := listview.Default(90).SortBy(listview.SortLastLogin).SortBy(listview.SortLastLogin)
-	doc := render(t, AccountsTable(listview.List{View: v}), false)
-	if n := doc.Find(`thead th[scope="col"]`).Length(); n != len(listview.Columns)+3 {
+	doc := renderWith(t, AccountsTable(listview.List{View: v}), listview.ParseColumns([]string{listview.SortClientID, listview.SortStatus,
+		listview.SortAccess, listview.SortCreatedBy, listview.SortCreated, listview.SortUpdated, listview.SortLastLogin}))
+	if n := doc.Find(`thead th[scope="col"]`).Length(); n != len(listview.Columns)+2 {
 		t.Errorf("%d column headers with scope", n)
 	}
 	if !strings.Contains(doc.Find("#empty-row").Text(), "No service accounts yet") {

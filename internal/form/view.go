@@ -60,6 +60,21 @@ func ParseView(q url.Values, defaultStaleDays int) (listview.View, Errors) {
 		v.Sort = s
 	}
 	v.Desc = q.Get(listview.ParamDir) == listview.DirDesc
+	if p, err := strconv.Atoi(q.Get(listview.ParamPage)); err == nil && p >= 1 && p <= 1e6 {
+		v.Page = p
+	}
+	switch s := q.Get(listview.ParamPerPage); s {
+	case "":
+	case listview.PerPageAllText:
+		v.PerPage = listview.PerPageAll
+	default:
+		n, err := strconv.Atoi(s)
+		if err != nil || n == listview.PerPageAll || !slices.Contains(listview.PerPageChoices, n) {
+			e[listview.ParamPerPage] = "Rows per page " + strconv.Quote(s) + " is not one of the choices, so it was ignored."
+		} else {
+			v.PerPage = n
+		}
+	}
 	return v, e
 }
 

@@ -54,6 +54,15 @@ const (
 	AccessDisabled = "disabled" // disabled, yet still holding access rules
 )
 
+// Page sizes: PerPageAll shows every row.
+const (
+	DefaultPerPage = 100
+	PerPageAll     = 0
+)
+
+// PerPageChoices are the page sizes offered, in order.
+var PerPageChoices = []int{25, 50, 100, 250, PerPageAll}
+
 // Limits of the view state.
 const (
 	DefaultStaleDays = 90   // what "stale" means unless configured (STALE_DAYS)
@@ -73,6 +82,9 @@ const (
 	ParamCreatedBy = "createdBy"
 	ParamSort      = "sort"
 	ParamDir       = "dir"
+	ParamPage      = "page"
+	ParamPerPage   = "per"
+	PerPageAllText = "all"
 	DirDesc        = "desc"
 )
 
@@ -87,6 +99,8 @@ type View struct {
 	CreatedBy string // exact creator, or ""
 	Sort      string // one of SortKeys
 	Desc      bool
+	Page      int // 1-based
+	PerPage   int // one of PerPageChoices; PerPageAll for every row
 
 	// defaultStaleDays is the configured threshold, which the URL omits.
 	defaultStaleDays int
@@ -95,7 +109,7 @@ type View struct {
 // Default is the view of a bare /accounts with the configured stale
 // threshold.
 func Default(staleDays int) View {
-	return View{StaleDays: staleDays, Sort: SortName, defaultStaleDays: staleDays}
+	return View{StaleDays: staleDays, Sort: SortName, Page: 1, PerPage: DefaultPerPage, defaultStaleDays: staleDays}
 }
 
 // Query is the canonical query for v, omitting defaults so URLs stay short.
@@ -121,7 +135,23 @@ func (v View) Query() url.Values {
 	if v.Desc {
 		q.Set(ParamDir, DirDesc)
 	}
+	if v.Page > 1 {
+		q.Set(ParamPage, strconv.Itoa(v.Page))
+	}
+	switch v.PerPage {
+	case DefaultPerPage:
+	case PerPageAll:
+		q.Set(ParamPerPage, PerPageAllText)
+	default:
+		q.Set(ParamPerPage, strconv.Itoa(v.PerPage))
+	}
 	return q
+}
+
+// OnPage is v showing page n (clamped when rendered).
+func (v View) OnPage(n int) View {
+	v.Page = max(n, 1)
+	return v
 }
 
 // Path is the accounts list under v, as a link.
@@ -136,14 +166,14 @@ func (v View) Filtered() bool {
 // by key ascending (a header clicked twice).
 func (v View) SortBy(key string) View {
 	v.Desc = v.Sort == key && !v.Desc
-	v.Sort = key
+	v.Sort, v.Page = key, 1
 	return v
 }
 
 // Cleared is v without search and filters, its sort and stale threshold
 // kept.
 func (v View) Cleared() View {
-	v.Q, v.CreatedBy, v.Status, v.Usage, v.Access, v.Rotation = "", "", "", "", "", ""
+	v.Q, v.CreatedBy, v.Status, v.Usage, v.Access, v.Rotation, v.Page = "", "", "", "", "", "", 1
 	return v
 }
 
@@ -256,10 +286,45 @@ type List struct {
 	// RulesProblem says why.
 	RulesKnown   bool
 	RulesProblem string
+	// Fetched is when the accounts were read from Run:ai.
+	Fetched time.Time
 }
 
-// Shown is the number of rows the view shows.
+// Shown is the number of accounts the view matches (on every page).
 func (l List) Shown() int { return len(l.Rows) }
+
+// Pages is the number of pages the matching accounts fill (at least 1).
+func (l List) Pages() int {
+	if l.View.PerPage == PerPageAll || len(l.Rows) == 0 {
+		return 1
+	}
+	return (len(l.Rows) + l.View.PerPage - 1) / l.View.PerPage
+}
+
+// PageNumber is the page shown: the view's, within the pages there are.
+func (l List) PageNumber() int { return min(max(l.View.Page, 1), l.Pages()) }
+
+// PageRows are the rows of the page shown; counts, the summary, the
+// export and "all in the view" still cover Rows, every matching account.
+func (l List) PageRows() []Row {
+	if l.View.PerPage == PerPageAll {
+		return l.Rows
+	}
+	start := (l.PageNumber() - 1) * l.View.PerPage
+	return l.Rows[start:min(start+l.View.PerPage, len(l.Rows))]
+}
+
+// FirstShown is the position of the page's first row (1-based; 0 when
+// nothing matches).
+func (l List) FirstShown() int {
+	if len(l.Rows) == 0 {
+		return 0
+	}
+	if l.View.PerPage == PerPageAll {
+		return 1
+	}
+	return (l.PageNumber()-1)*l.View.PerPage + 1
+}
 
 // Apply returns what v shows of the accounts at time now. Nothing in in
 // is modified.

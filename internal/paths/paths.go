@@ -19,14 +19,16 @@ type Route string
 
 // Every route of the dashboard.
 const (
-	Home              Route = "/"
-	SignIn            Route = "/signin"
-	SignInKey         Route = "/signin/key"
-	SignInToken       Route = "/signin/token"
-	SignOut           Route = "/signout"
-	Accounts          Route = "/accounts"
-	AccountsExport    Route = "/accounts/export.csv"
-	AccountsColumns   Route = "/accounts/columns"
+	Home            Route = "/"
+	SignIn          Route = "/signin"
+	SignInKey       Route = "/signin/key"
+	SignInToken     Route = "/signin/token"
+	SignOut         Route = "/signout"
+	Accounts        Route = "/accounts"
+	AccountsExport  Route = "/accounts/export.csv"
+	AccountsColumns Route = "/accounts/columns"
+	// AccountsRows takes the rows' buttons (enable or disable one account).
+	AccountsRows      Route = "/accounts/rows"
 	BulkConfirm       Route = "/accounts/bulk/confirm"
 	Bulk              Route = "/accounts/bulk"
 	Verify            Route = "/accounts/verify"
@@ -57,7 +59,7 @@ const (
 // All lists every route, for the test that checks routes.go registers
 // exactly these.
 var All = []Route{
-	Home, SignIn, SignInKey, SignInToken, SignOut, Accounts, AccountsExport, AccountsColumns, BulkConfirm, Bulk,
+	Home, SignIn, SignInKey, SignInToken, SignOut, Accounts, AccountsExport, AccountsColumns, AccountsRows, BulkConfirm, Bulk,
 	Verify, Account, AccountEnable, AccountDisable, AccountDelete, AccountRegenerate, AccountRules, AccountRulesCopy,
 	AccountRuleDelete, AccountRotate, RotationResume, RotationRetire, RotationFinish, RotationCancel, RotationDiscard,
 	ScopePicker, Healthz, Readyz, Metrics, Static,
