@@ -27,7 +27,9 @@ func seedKnown(h *harness) {
 }
 
 // rowOf is the table row of the account called name, in sel.
-func rowOf(sel interface{ Find(string) *goquery.Selection }, name string) *goquery.Selection {
+func rowOf(sel interface {
+	Find(string) *goquery.Selection
+}, name string) *goquery.Selection {
 	return sel.Find(`tr[id^="r-"]`).FilterFunction(func(_ int, s *goquery.Selection) bool { return s.Find("th a").Text() == name })
 }
 

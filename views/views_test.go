@@ -179,7 +179,9 @@ func TestRowBadgesFollowTheView(t *testing.T) {
 	}
 	doc := table(t, listview.Default(90), listview.ParseColumns([]string{listview.SortLastLogin}), a)
 	var heads []string
-	doc.Find("thead th").Each(func(_ int, s *goquery.Selection) { heads = append(heads, strings.TrimSpace(strings.TrimSuffix(s.Text(), "▲"))) })
+	doc.Find("thead th").Each(func(_ int, s *goquery.Selection) {
+		heads = append(heads, strings.TrimSpace(strings.TrimSuffix(s.Text(), "▲")))
+	})
 	if got := strings.Join(heads, ","); got != "Name,Last login,Actions" {
 		t.Errorf("headers %q", got)
 	}
