@@ -189,7 +189,8 @@ func (c *Client) do(ctx context.Context, r request) (*response, error) {
 	for try := 1; ; try++ {
 		resp, err := c.send(ctx, r)
 		if err != nil {
-			if ctx.Err() == nil && try < attempts && c.wait(ctx, try, 0) {
+			// An answer past the cap would be as long the next time.
+			if ctx.Err() == nil && try < attempts && !errors.Is(err, ErrBodyTooLarge) && c.wait(ctx, try, 0) {
 				continue
 			}
 			return nil, fmt.Errorf("apiclient: %s: %w", r.op, err)
@@ -245,7 +246,7 @@ func (c *Client) send(ctx context.Context, r request) (*response, error) {
 		return nil, fmt.Errorf("read response: %w", err)
 	}
 	if int64(len(b)) > c.maxBody {
-		return nil, fmt.Errorf("%w: more than %d bytes from %s %s", ErrBodyTooLarge, c.maxBody, r.method, r.path)
+		return nil, &BodyTooLargeError{Limit: c.maxBody, Method: r.method, Path: r.path}
 	}
 	return &response{status: resp.StatusCode, header: resp.Header, body: b}, nil
 }

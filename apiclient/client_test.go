@@ -265,7 +265,9 @@ func TestPredicates(t *testing.T) {
 }
 
 func TestBodyCap(t *testing.T) {
+	var calls atomic.Int32
 	c := server(t, func(w http.ResponseWriter, r *http.Request) {
+		calls.Add(1)
 		// 50 MB, streamed: the client must stop reading at its cap.
 		w.Write([]byte("["))
 		chunk := []byte(strings.Repeat(" ", 1<<20))
@@ -274,10 +276,14 @@ func TestBodyCap(t *testing.T) {
 				return
 			}
 		}
-	}, WithMaxBodyBytes(1<<20), WithRetry(RetryPolicy{Attempts: 1}))
+	}, WithMaxBodyBytes(1<<20), WithRetry(RetryPolicy{Attempts: 3}))
 	_, err := c.ListServiceAccounts(context.Background(), "t")
-	if !errors.Is(err, ErrBodyTooLarge) {
+	var tl *BodyTooLargeError
+	if !errors.Is(err, ErrBodyTooLarge) || !errors.As(err, &tl) || tl.Limit != 1<<20 {
 		t.Fatalf("err = %v", err)
+	}
+	if n := calls.Load(); n != 1 {
+		t.Errorf("%d calls: an answer past the cap was retried", n)
 	}
 }
 

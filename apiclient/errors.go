@@ -22,6 +22,21 @@ var (
 	ErrBodyTooLarge = errors.New("response body too large") // past the configured cap
 )
 
+// BodyTooLargeError is an answer longer than the client's cap
+// (WithMaxBodyBytes): the dashboard's limit, not the API's fault, so
+// retrying does not help. It matches ErrBodyTooLarge.
+type BodyTooLargeError struct {
+	Limit        int64 // bytes
+	Method, Path string
+}
+
+func (e *BodyTooLargeError) Error() string {
+	return fmt.Sprintf("%v: more than %d bytes from %s %s", ErrBodyTooLarge, e.Limit, e.Method, e.Path)
+}
+
+// Is makes errors.Is(err, ErrBodyTooLarge) hold.
+func (e *BodyTooLargeError) Is(target error) bool { return target == ErrBodyTooLarge }
+
 // Error is a non-success answer from the Run:ai API: the HTTP status plus
 // the decoded Error body. When the body was not the API's Error JSON (a
 // proxy's HTML page, an empty body) Body holds its first bytes instead.

@@ -312,7 +312,7 @@ func TestListUnavailable(t *testing.T) {
 	h := newHarness(t, options{seed: 2})
 	h.signIn()
 	h.stub.FailNext(stub.OpList, 1, 503)
-	r := h.get("/accounts")
+	r := h.reload("/accounts")
 	doc := r.doc(t)
 	if r.StatusCode != http.StatusBadGateway || !strings.Contains(doc.Find(`[data-testid="problem"]`).Text(), "unavailable") {
 		t.Fatalf("%d: %s", r.StatusCode, doc.Find("main").Text())
@@ -360,13 +360,26 @@ func TestUnauthorizedUpstream(t *testing.T) {
 	}
 }
 
+// TestListTooLarge: a list past the client's cap says the dashboard's
+// limit is the cause and names the setting, instead of "try again".
+func TestListTooLarge(t *testing.T) {
+	h := newHarness(t, options{seed: 60, maxBody: 8 << 10})
+	h.signIn()
+	r := h.reload("/accounts")
+	text := r.doc(t).Find(`[data-testid="problem"]`).Text()
+	if r.StatusCode != http.StatusBadGateway || !strings.Contains(text, "larger than this dashboard accepts (8.0 KiB)") ||
+		!strings.Contains(text, "UPSTREAM_MAX_BODY") || strings.Contains(text, "in a moment") {
+		t.Errorf("%d: %s", r.StatusCode, text)
+	}
+}
+
 func TestUpstreamSlowGivesClearError(t *testing.T) {
 	h := newHarness(t, options{seed: 1, clientTimeout: 200 * time.Millisecond})
 	h.signIn()
 	h.stub.SetLatency(2 * time.Second)
 	defer h.stub.SetLatency(0)
 	start := time.Now()
-	r := h.get("/accounts")
+	r := h.reload("/accounts")
 	if d := time.Since(start); d > 1500*time.Millisecond {
 		t.Errorf("took %v with a 200ms budget", d)
 	}

@@ -85,6 +85,7 @@ type options struct {
 	clientTimeout time.Duration
 	publicURL     string
 	trusted       []netip.Prefix
+	maxBody       int64 // the client's cap on an answer; 0 for its default
 }
 
 func newHarness(t *testing.T, o options) *harness {
@@ -104,8 +105,12 @@ func newHarnessWith(t *testing.T, o options, adjust func(*handlers.Deps)) *harne
 		timeout = 5 * time.Second
 	}
 	m := metrics.New()
-	api, err := apiclient.New(stubSrv.URL, apiclient.WithTimeout(timeout),
-		apiclient.WithRetry(apiclient.RetryPolicy{Attempts: 1}), apiclient.WithObserver(m.ObserveUpstream))
+	opts := []apiclient.Option{apiclient.WithTimeout(timeout),
+		apiclient.WithRetry(apiclient.RetryPolicy{Attempts: 1}), apiclient.WithObserver(m.ObserveUpstream)}
+	if o.maxBody > 0 {
+		opts = append(opts, apiclient.WithMaxBodyBytes(o.maxBody))
+	}
+	api, err := apiclient.New(stubSrv.URL, opts...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -190,6 +195,12 @@ func (h *harness) do(method, path string, form url.Values, hdr map[string]string
 }
 
 func (h *harness) get(path string) resp { return h.do("GET", path, nil, nil) }
+
+// reload GETs path as a browser reload does, asking for a fresh read
+// rather than the session's list of the last few seconds.
+func (h *harness) reload(path string) resp {
+	return h.do("GET", path, nil, map[string]string{"Cache-Control": "max-age=0"})
+}
 
 // post submits a form with the page's CSRF token, as a plain form or as
 // htmx would (token in the header).

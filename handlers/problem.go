@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 
+	"github.com/dustin/go-humanize"
 	"github.com/labstack/echo/v4"
 
 	"github.com/runai-tools/sa-dashboard/apiclient"
@@ -170,6 +171,7 @@ func classify(err error, a action) problem {
 		he *echo.HTTPError
 		ae *apiclient.Error
 		ru errRulesUnreadable
+		tl *apiclient.BodyTooLargeError
 	)
 	errors.As(err, &ae)
 	switch {
@@ -236,6 +238,14 @@ func classify(err error, a action) problem {
 		p.status = http.StatusUnauthorized
 		p.Detail = "Run:ai did not accept this session's token: it has expired or was revoked."
 		p.Next = "Sign in again."
+	case errors.As(err, &tl):
+		p.status = http.StatusBadGateway
+		p.Detail = "Run:ai's answer is larger than this dashboard accepts (" + humanize.IBytes(uint64(tl.Limit)) + "): the list is too large for its current limit, so trying again will not help."
+		p.Next = "Ask the dashboard's operators to raise UPSTREAM_MAX_BODY (--upstream-max-body)."
+		if a.mutates() && !a.before {
+			p.Kind, p.unknown = "warning", true
+			p.Next = "The change may have been made: check the current state. " + p.Next
+		}
 	case a.mutates() && !a.before && apiclient.IsTimeout(err):
 		p.status, p.unknown, p.Kind = http.StatusGatewayTimeout, true, "warning"
 		p.Title = "The outcome is unknown: " + a.what()
@@ -326,7 +336,7 @@ func upstreamReason(err error) string {
 	case apiclient.IsTimeout(err):
 		return "no answer in time"
 	case errors.Is(err, apiclient.ErrBodyTooLarge):
-		return "its answer was too large"
+		return "its answer was larger than the dashboard accepts"
 	}
 	if s := apiclient.StatusCode(err); s != 0 {
 		return fmt.Sprintf("it answered %d %s", s, http.StatusText(s))

@@ -12,6 +12,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/dustin/go-humanize"
+
 	"github.com/runai-tools/sa-dashboard/handlers"
 	"github.com/runai-tools/sa-dashboard/internal/listview"
 	"github.com/runai-tools/sa-dashboard/internal/runai"
@@ -25,6 +27,7 @@ type Config struct {
 	RunaiURL        string // empty: demo mode with the in-process stub
 	SessionKeys     [][]byte
 	UpstreamTimeout time.Duration
+	UpstreamMaxBody int64 // bytes
 	LogLevel        slog.Level
 	LogFormat       string // text or json
 	PublicURL       *url.URL
@@ -38,6 +41,13 @@ type Config struct {
 	RuleSubject     runai.SubjectKey
 	SSO             handlers.SSO
 }
+
+// Bounds of UPSTREAM_MAX_BODY: below 64 KiB even small lists fail; above
+// 1 GiB one answer could take the process down.
+const (
+	minUpstreamBody = 64 << 10
+	maxUpstreamBody = 1 << 30
+)
 
 // Demo reports whether the dashboard runs against its own stub.
 func (c Config) Demo() bool { return c.RunaiURL == "" }
@@ -53,6 +63,7 @@ var settings = []setting{
 	{"runai-url", "RUNAI_URL", "", "Run:ai control plane URL, e.g. https://myorg.run.ai; empty starts demo mode with an in-process stub"},
 	{"session-keys", "SESSION_KEYS", "", "session keys, comma-separated, newest first, each at least 32 bytes as hex or base64; required outside demo mode"},
 	{"upstream-timeout", "UPSTREAM_TIMEOUT", "15s", "budget for one Run:ai API call, retries included"},
+	{"upstream-max-body", "UPSTREAM_MAX_BODY", "8MiB", "largest Run:ai answer the dashboard reads, e.g. 8MiB or 32MiB (the list of 1000 accounts is about 330 KB)"},
 	{"log-level", "LOG_LEVEL", "info", "debug, info, warn or error"},
 	{"log-format", "LOG_FORMAT", "text", "text or json"},
 	{"public-url", "PUBLIC_URL", "", "the dashboard's external URL; state-changing requests must come from its origin (default: the request's own)"},
@@ -121,6 +132,12 @@ func loadConfig(args []string, getenv func(string) string, usageOut io.Writer) (
 	}
 	if cfg.Listen == "" {
 		bad("listen", errors.New("is empty"))
+	}
+	if n, err := humanize.ParseBytes(get("upstream-max-body")); err != nil || n < minUpstreamBody || n > maxUpstreamBody {
+		bad("upstream-max-body", fmt.Errorf("%q: want a size from %s to %s, such as 8MiB", get("upstream-max-body"),
+			humanize.IBytes(minUpstreamBody), humanize.IBytes(maxUpstreamBody)))
+	} else {
+		cfg.UpstreamMaxBody = int64(n)
 	}
 	if cfg.RunaiURL != "" {
 		u, err := url.Parse(cfg.RunaiURL)

@@ -63,7 +63,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	}
 
 	m := metrics.New()
-	api, err := apiclient.New(runaiURL, apiclient.WithTimeout(cfg.UpstreamTimeout), apiclient.WithObserver(m.ObserveUpstream))
+	api, err := apiclient.New(runaiURL, apiclient.WithTimeout(cfg.UpstreamTimeout), apiclient.WithMaxBodyBytes(cfg.UpstreamMaxBody),
+		apiclient.WithObserver(m.ObserveUpstream))
 	if err != nil {
 		return err
 	}

@@ -31,8 +31,12 @@ func TestLoadConfig(t *testing.T) {
 		check   func(Config) bool
 	}{
 		{"demo defaults", nil, nil, "", func(c Config) bool {
-			return c.Demo() && c.Listen == "127.0.0.1:8080" && c.UpstreamTimeout == 15*time.Second && c.DemoSeed == 30
+			return c.Demo() && c.Listen == "127.0.0.1:8080" && c.UpstreamTimeout == 15*time.Second && c.DemoSeed == 30 && c.UpstreamMaxBody == 8<<20
 		}},
+		{"body cap, binary", []string{"--upstream-max-body", "32MiB"}, nil, "", func(c Config) bool { return c.UpstreamMaxBody == 32<<20 }},
+		{"body cap, decimal", nil, map[string]string{"UPSTREAM_MAX_BODY": "20 MB"}, "", func(c Config) bool { return c.UpstreamMaxBody == 20e6 }},
+		{"body cap too small", []string{"--upstream-max-body", "1KiB"}, nil, "UPSTREAM_MAX_BODY (--upstream-max-body): \"1KiB\": want a size from 64 KiB to 1.0 GiB", nil},
+		{"body cap not a size", []string{"--upstream-max-body", "lots"}, nil, "UPSTREAM_MAX_BODY", nil},
 		{"real needs keys", nil, map[string]string{"RUNAI_URL": "https://x.run.ai"}, "SESSION_KEYS (--session-keys): is required", nil},
 		{"short key", []string{"--session-keys", "abcd"}, map[string]string{"RUNAI_URL": "https://x.run.ai"}, "SESSION_KEYS (--session-keys): session key 1: 2 bytes", nil},
 		{"real with keys", nil, map[string]string{"RUNAI_URL": "https://x.run.ai/", "SESSION_KEYS": goodKey + "," + goodKey}, "", func(c Config) bool {
