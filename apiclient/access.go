@@ -1,7 +1,6 @@
 package apiclient
 
 import (
-	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -121,30 +120,54 @@ func (c *Client) ListServiceAccountRules(ctx context.Context, token string, subj
 		if err != nil {
 			return nil, err
 		}
-		var w struct {
-			TotalRecords *int              `json:"totalRecords"`
-			AccessRules  []json.RawMessage `json:"accessRules"`
+		rules, n, total, err := decodeRulesPage(resp.body, offset)
+		if err != nil {
+			return nil, fmt.Errorf("apiclient: %s: %w", op, err)
 		}
-		if err := decode(op, resp.body, &w); err != nil {
-			return nil, err
-		}
-		for i, raw := range w.AccessRules {
-			var wr wireRule
-			err := json.Unmarshal(raw, &wr)
-			r, rerr := wr.rule()
-			if err = cmp.Or(err, rerr); err != nil {
-				return nil, fmt.Errorf("apiclient: %s: decode item %d: %w", op, offset+i, err)
-			}
+		for _, r := range rules {
 			if r.SubjectType == runai.SubjectServiceAccount || r.SubjectType == runai.SubjectApp {
 				out = append(out, r)
 			}
 		}
-		offset += len(w.AccessRules)
-		if len(w.AccessRules) == 0 || (w.TotalRecords != nil && offset >= *w.TotalRecords) || (w.TotalRecords == nil && len(w.AccessRules) < PageSize) {
+		offset += n
+		if n == 0 || (total != nil && offset >= *total) || (total == nil && n < PageSize) {
 			return out, nil
 		}
 	}
 	return nil, fmt.Errorf("apiclient: %s: more than %d pages", op, maxPages)
+}
+
+// decodeRulesPage decodes one page of a rule listing in one pass: the
+// rules, how many items the page held and the total, when the API gave
+// one. Only when that fails does it decode item by item, to say which item
+// (counted from offset) was malformed.
+func decodeRulesPage(body []byte, offset int) ([]runai.AccessRule, int, *int, error) {
+	var page struct {
+		TotalRecords *int       `json:"totalRecords"`
+		AccessRules  []wireRule `json:"accessRules"`
+	}
+	err := json.Unmarshal(body, &page)
+	if err != nil {
+		var raw struct {
+			AccessRules []json.RawMessage `json:"accessRules"`
+		}
+		if json.Unmarshal(body, &raw) == nil {
+			for i, item := range raw.AccessRules {
+				var wr wireRule
+				if ierr := json.Unmarshal(item, &wr); ierr != nil {
+					return nil, 0, nil, fmt.Errorf("decode item %d: %w", offset+i, ierr)
+				}
+			}
+		}
+		return nil, 0, nil, fmt.Errorf("decode response: %w", err)
+	}
+	out := make([]runai.AccessRule, len(page.AccessRules))
+	for i, wr := range page.AccessRules {
+		if out[i], err = wr.rule(); err != nil {
+			return nil, 0, nil, fmt.Errorf("decode item %d: %w", offset+i, err)
+		}
+	}
+	return out, len(page.AccessRules), page.TotalRecords, nil
 }
 
 // GetAccessRule returns one rule, with the path of its scope.

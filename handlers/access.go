@@ -3,6 +3,7 @@ package handlers
 import (
 	"context"
 	"errors"
+	"iter"
 	"slices"
 
 	"github.com/labstack/echo/v4"
@@ -44,22 +45,26 @@ func (h *handler) listData(c echo.Context) (listview.Accounts, catalog, error) {
 	in := listview.Accounts{All: all}
 	if rulesErr != nil {
 		in.RulesProblem = h.rulesProblem(c, rulesErr)
-		return in, cat, nil
+	} else {
+		scopes := h.scopesFor(cat, all, slices.Values(rules))
+		scopes.FillPaths(rules)
+		in.RulesKnown, in.Rules = true, runai.RulesByAccount(all, rules)
 	}
-	scopes := h.scopesFor(cat, all, rules)
-	scopes.FillPaths(rules)
-	in.RulesKnown, in.Rules = true, runai.RulesByAccount(all, rules)
+	in.Prepare() // once for the views the list serves while cached
 	return in, cat, nil
 }
 
 // scopesFor completes the catalog's scopes with what other reads tell:
 // the tenant id (on every account) and name (on tenant rules).
-func (h *handler) scopesFor(cat catalog, accounts []runai.ServiceAccount, rules []runai.AccessRule) runai.Scopes {
+func (h *handler) scopesFor(cat catalog, accounts []runai.ServiceAccount, rules iter.Seq[runai.AccessRule]) runai.Scopes {
 	s := cat.Scopes
 	if s.TenantID == "" && len(accounts) > 0 {
 		s.TenantID = accounts[0].TenantID
 	}
-	for _, r := range rules {
+	if rules == nil {
+		return s
+	}
+	for r := range rules {
 		if r.ScopeType == runai.ScopeTenant && r.ScopeName != "" {
 			s.TenantName = r.ScopeName
 			break
@@ -80,7 +85,7 @@ func (h *handler) accessOf(c echo.Context, a runai.ServiceAccount) (listview.Acc
 			mine = append(mine, r)
 		}
 	}
-	h.scopesFor(h.catalogOf(c), []runai.ServiceAccount{a}, mine).FillPaths(mine)
+	h.scopesFor(h.catalogOf(c), []runai.ServiceAccount{a}, slices.Values(mine)).FillPaths(mine)
 	return listview.Access{Known: true, Rules: mine}, ""
 }
 

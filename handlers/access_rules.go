@@ -82,7 +82,7 @@ func (h *handler) addRule(c echo.Context) error {
 	}
 	access, _ := h.accessOf(c, a)
 	cat := h.catalogOf(c)
-	cluster, label, errs := checkGrant(g, cat, h.scopesFor(cat, []runai.ServiceAccount{a}, access.Rules), access.Rules)
+	cluster, label, errs := checkGrant(g, cat, h.scopesFor(cat, []runai.ServiceAccount{a}, slices.Values(access.Rules)), access.Rules)
 	if errs != nil {
 		return &failure{act: act, err: errs, show: show}
 	}
@@ -140,7 +140,7 @@ func (h *handler) ruleOf(c echo.Context, a runai.ServiceAccount) (runai.AccessRu
 		return runai.AccessRule{}, echo.NewHTTPError(http.StatusNotFound, "the access rule is not this account's")
 	}
 	rules := []runai.AccessRule{r}
-	h.scopesFor(h.catalogOf(c), []runai.ServiceAccount{a}, rules).FillPaths(rules)
+	h.scopesFor(h.catalogOf(c), []runai.ServiceAccount{a}, slices.Values(rules)).FillPaths(rules)
 	return rules[0], nil
 }
 

@@ -51,8 +51,8 @@ func TestAccessColumnAndBadges(t *testing.T) {
 	if got := cell("gamma"); got != "none" {
 		t.Errorf("gamma's cell %q (a user's rule counted?)", got)
 	}
-	if rowOf(doc, "gamma").Find(`td.st.no-access`).Length() != 1 ||
-		rowOf(doc, "beta").Find(`td.st.disabled-with-access`).Length() != 1 ||
+	if rowOf(doc, "gamma").Find(`td.st[data-flags~=no-access]`).Length() != 1 ||
+		rowOf(doc, "beta").Find(`td.st[data-flags~=disabled-with-access]`).Length() != 1 ||
 		strings.Contains(rowOf(doc, "alpha").Find(`td.st`).AttrOr("class", ""), "access") {
 		t.Error("access badges wrong")
 	}
@@ -115,20 +115,33 @@ func TestListCallsAreBounded(t *testing.T) {
 	}
 	t.Logf("list page at 1000 accounts and %d rules: %d upstream calls cold (%v)", sa, total, cold)
 	h.stub.ResetCalls()
-	h.get("/accounts?q=mlflow")
+	h.reload("/accounts?q=mlflow")
 	if warm := count(); len(warm) != 2 || warm[stub.OpList] != 1 || warm[stub.OpRules] != 3 {
-		t.Errorf("warm: %v, want the accounts and the rule pages only", warm)
+		t.Errorf("reload with the catalog warm: %v, want the accounts and the rule pages only", warm)
+	}
+	// Within the list's short lifetime a page or an interaction on it
+	// reads nothing; past it, the list is read again.
+	h.stub.ResetCalls()
+	h.get("/accounts?sort=lastLogin")
+	h.do("GET", "/accounts?q=ml", nil, map[string]string{"HX-Request": "true", "HX-Target": "list"})
+	if calls := count(); len(calls) != 0 {
+		t.Errorf("within the list's lifetime: %v, want no call", calls)
+	}
+	h.clock.Advance(11e9)
+	h.get("/accounts")
+	if calls := count(); len(calls) != 2 || calls[stub.OpList] != 1 || calls[stub.OpRules] != 3 {
+		t.Errorf("past the list's lifetime: %v, want the accounts and the rule pages", calls)
 	}
 }
 
 func TestUnreadableRules(t *testing.T) {
 	h, accts := accessFixture(t, nil)
 	h.stub.FailNext(stub.OpRules, 2, 403)
-	doc := h.get("/accounts").doc(t)
+	doc := h.reload("/accounts").doc(t)
 	if got := doc.Find(`[data-testid="rules-problem"]`).Text(); !strings.Contains(got, "may not read access rules") {
 		t.Errorf("no explanation: %q", got)
 	}
-	if doc.Find(`tr[id^="r-"]`).Length() != 3 || doc.Find(`td.st.no-access`).Length() != 0 {
+	if doc.Find(`tr[id^="r-"]`).Length() != 3 || doc.Find(`td.st[data-flags~=no-access]`).Length() != 0 {
 		t.Error("the list should work, without access badges")
 	}
 	if got := rowOf(doc, "alpha").Find(`td.access`).Text(); !strings.Contains(got, "unknown") {

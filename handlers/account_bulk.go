@@ -65,7 +65,7 @@ func (h *handler) confirmBulk(c echo.Context) error {
 	}
 	b := views.Bulk{Action: f.Action, Items: items, View: v}
 	if f.Action == form.BulkAddRule {
-		b.Grant = views.GrantChoice{Prefix: views.GrantBulk, Picker: h.picker(c, cat, h.scopesFor(cat, in.All, allRules(in)))}
+		b.Grant = views.GrantChoice{Prefix: views.GrantBulk, Picker: h.picker(c, cat, h.scopesFor(cat, in.All, in.AllRules()))}
 	}
 	return h.render(c, http.StatusOK, "Confirm", views.BulkView(b))
 }
@@ -95,10 +95,10 @@ func (h *handler) runBulk(c echo.Context) error {
 	}
 	job := bulkJob{h: h, c: c, action: f.Action, accounts: accounts, in: in}
 	if f.Action == form.BulkAddRule {
-		job.cluster, job.label, errs = checkGrant(f.Grant, cat, h.scopesFor(cat, in.All, allRules(in)), nil)
+		job.cluster, job.label, errs = checkGrant(f.Grant, cat, h.scopesFor(cat, in.All, in.AllRules()), nil)
 		if errs != nil {
 			return h.render(c, http.StatusUnprocessableEntity, "Confirm", views.BulkView(views.Bulk{Action: f.Action, Items: items, View: v,
-				Grant: views.GrantChoice{Prefix: views.GrantBulk, Input: f.Grant, Errors: errs, Picker: h.picker(c, cat, h.scopesFor(cat, in.All, allRules(in)))}}))
+				Grant: views.GrantChoice{Prefix: views.GrantBulk, Input: f.Grant, Errors: errs, Picker: h.picker(c, cat, h.scopesFor(cat, in.All, in.AllRules()))}}))
 		}
 		job.grant = f.Grant.Grant()
 	}
@@ -215,13 +215,4 @@ func accountsByID(all []runai.ServiceAccount) map[string]runai.ServiceAccount {
 		m[a.ID] = a
 	}
 	return m
-}
-
-// allRules are every account's rules of a list.
-func allRules(in listview.Accounts) []runai.AccessRule {
-	var out []runai.AccessRule
-	for _, rs := range in.Rules {
-		out = append(out, rs...)
-	}
-	return out
 }

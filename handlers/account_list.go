@@ -1,20 +1,32 @@
 package handlers
 
 import (
+	"net/http"
+	"strings"
+
 	"github.com/labstack/echo/v4"
 
+	"github.com/runai-tools/sa-dashboard/internal/listview"
 	"github.com/runai-tools/sa-dashboard/views"
 )
 
-// listAccounts renders the accounts page for the view in the URL, read
-// anew from Run:ai. An HTMX request aimed at the list (a search, filter,
-// sort or page) gets the list region alone, from the list the page read
-// when that is only seconds old.
+// listAccounts renders the accounts page for the view in the URL. The list
+// is the session's read of the last few seconds when there is one (see
+// listCacheTTL), else read anew from Run:ai; Refresh and a browser reload
+// always read anew. An HTMX request aimed at the list (a search, filter,
+// sort or page) gets the list region alone.
 func (h *handler) listAccounts(c echo.Context) error {
 	v, verrs := h.listView(c)
 	hx := hxOf(c)
-	interaction := hx.Partial() && hx.Target == views.ListID
-	page, status, err := h.accountsPageFrom(c, v, views.AccountsPage{ViewErrors: verrs}, interaction)
+	if refreshRequested(c.Request()) {
+		h.lists.drop(listKey(c))
+		if c.QueryParam(listview.ParamRefresh) != "" && !hx.Enabled {
+			// Without JavaScript, back to the view's own URL, which now reads anew.
+			return c.Redirect(http.StatusSeeOther, h.link(c, v.Path()))
+		}
+	}
+	interaction := listInteraction(c)
+	page, status, err := h.accountsPageFrom(c, v, views.AccountsPage{ViewErrors: verrs}, true)
 	if err != nil {
 		return err
 	}
@@ -27,4 +39,26 @@ func (h *handler) listAccounts(c echo.Context) error {
 		return h.render(c, status, "Service accounts", views.ListRegion(page.List))
 	}
 	return h.render(c, status, "Service accounts", views.AccountsView(page))
+}
+
+// refreshRequested reports a request for a fresh read: the Refresh link's
+// parameter, or a browser reload (which sends Cache-Control max-age=0 or
+// no-cache).
+func refreshRequested(r *http.Request) bool {
+	if r.URL.Query().Get(listview.ParamRefresh) != "" {
+		return true
+	}
+	for _, d := range strings.Split(r.Header.Get("Cache-Control"), ",") {
+		if d = strings.ToLower(strings.TrimSpace(d)); d == "no-cache" || d == "max-age=0" {
+			return true
+		}
+	}
+	return false
+}
+
+// listInteraction reports an HTMX request aimed at the list region: a
+// search, filter, sort or page, answered with the region alone.
+func listInteraction(c echo.Context) bool {
+	hx := hxOf(c)
+	return hx.Partial() && hx.Target == views.ListID
 }

@@ -120,6 +120,8 @@ func (h *handler) accountsPageFrom(c echo.Context, v listview.View, page views.A
 	}
 	page.List = listview.Apply(in, v, h.Now())
 	page.List.Fetched = fetched
-	page.Create.Picker = h.picker(c, cat, h.scopesFor(cat, in.All, allRules(in)))
+	if !listInteraction(c) { // the list region alone has no create form
+		page.Create.Picker = h.picker(c, cat, h.scopesFor(cat, in.All, in.AllRules()))
+	}
 	return page, http.StatusOK, nil
 }

@@ -97,6 +97,7 @@ type handler struct {
 	ready    *readiness // nil without Deps.Ready
 	catalogs *catalogCache
 	lists    *listCache
+	buffers  bufferPool
 }
 
 // New returns the dashboard's HTTP handler.

@@ -96,7 +96,7 @@ func TestSummaryLinksAndBadges(t *testing.T) {
 	if got := rowNames(t, h.get(strings.TrimPrefix(href, h.base))); got != "gamma-old" {
 		t.Errorf("the stale link (%s) shows %s", href, got)
 	}
-	if rowOf(doc, "beta-ci").Find(`td.st.never`).Length() != 1 || rowOf(doc, "gamma-old").Find(`td.st.stale`).Length() != 1 {
+	if rowOf(doc, "beta-ci").Find(`td.st[data-flags~=never]`).Length() != 1 || rowOf(doc, "gamma-old").Find(`td.st[data-flags~=stale]`).Length() != 1 {
 		t.Error("hygiene badges missing")
 	}
 }
@@ -278,7 +278,79 @@ func TestStaleBadgeFollowsTheView(t *testing.T) {
 	seedKnown(h)
 	h.signIn()
 	doc := h.get("/accounts?staleDays=30").doc(t)
-	if rowOf(doc, "=cmd|calc").Find(`td.st.stale`).Length() != 1 {
+	if rowOf(doc, "=cmd|calc").Find(`td.st[data-flags~=stale]`).Length() != 1 {
 		t.Error("an account unused for 40 days is not badged stale in a 30-day view")
+	}
+}
+
+// TestListReadOncePerFewSeconds: another admin's new account shows after
+// at most the list's lifetime; Refresh (a link, or htmx) and a reload show
+// it at once, and the page says when its list was read.
+func TestListReadOncePerFewSeconds(t *testing.T) {
+	for _, tt := range []struct {
+		name  string
+		fresh func(h *harness) resp
+	}{
+		{"refresh link without JavaScript", func(h *harness) resp {
+			r := h.get("/accounts?q=bot&refresh=1")
+			if loc := r.Header.Get("Location"); r.StatusCode != http.StatusSeeOther || loc != "/accounts?q=bot" {
+				t.Fatalf("refresh: %d to %q, want 303 to the view's own URL", r.StatusCode, loc)
+			}
+			return h.get("/accounts?q=bot")
+		}},
+		{"refresh with htmx", func(h *harness) resp {
+			return h.do("GET", "/accounts?q=bot&refresh=1", nil, map[string]string{"HX-Request": "true", "HX-Target": "main"})
+		}},
+		{"browser reload", func(h *harness) resp { return h.reload("/accounts?q=bot") }},
+		{"past the lifetime", func(h *harness) resp { h.clock.Advance(11e9); return h.get("/accounts?q=bot") }},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			h := newHarness(t, options{seed: 3})
+			h.signIn()
+			h.stub.Insert(stub.Account{Name: "new-bot", Enabled: true}, "s") // another admin
+			h.clock.Advance(5e9)
+			doc := h.get("/accounts?q=bot").doc(t)
+			if rowOf(doc, "new-bot").Length() != 0 {
+				t.Fatal("a page within the list's lifetime read Run:ai again")
+			}
+			if got := doc.Find(`[data-testid="fetched"]`).Text(); !strings.Contains(got, "read from Run:ai 5 seconds ago") {
+				t.Errorf("fetched line %q", got)
+			}
+			doc = tt.fresh(h).doc(t)
+			if rowOf(doc, "new-bot").Length() != 1 {
+				t.Error("the new account is not shown")
+			}
+		})
+	}
+}
+
+// TestPagingWithoutJavaScript: a page of the view, reached by plain
+// links that keep the rest of the view; the counts, "all in this view"
+// and the export cover every matching account, not the page.
+func TestPagingWithoutJavaScript(t *testing.T) {
+	h := newHarness(t, options{seed: 60})
+	h.signIn()
+	doc := h.get("/accounts?page=2&per=25&sort=createdAt").doc(t)
+	if n := doc.Find(`tr[id^="r-"]`).Length(); n != 25 {
+		t.Errorf("%d rows on page 2 of 25", n)
+	}
+	pager := doc.Find(`[data-testid="pager"]`)
+	if got := pager.Text(); !strings.Contains(got, "Rows 26–50 of 60") {
+		t.Errorf("pager %q", got)
+	}
+	next, _ := pager.Find(`a[aria-label="Next page"]`).Attr("href")
+	if next != "/accounts?page=3&per=25&sort=createdAt" {
+		t.Errorf("next page link %q", next)
+	}
+	if got := doc.Find(`[data-testid="bulk-all"]`).Parent().Text(); !strings.Contains(got, "All 60 in this view") {
+		t.Errorf("all-in-view label %q", got)
+	}
+	last := h.get(next).doc(t)
+	if n := last.Find(`tr[id^="r-"]`).Length(); n != 10 || last.Find(`[data-testid="pager"] a[aria-label="Next page"]`).Length() != 0 {
+		t.Errorf("last page: %d rows", n)
+	}
+	csv := h.get("/accounts/export.csv?page=2&per=25")
+	if lines := strings.Count(strings.TrimSpace(csv.body), "\n"); lines != 60 {
+		t.Errorf("export of a paged view: %d rows, want all 60", lines)
 	}
 }

@@ -9,10 +9,10 @@ import (
 	"github.com/runai-tools/sa-dashboard/internal/listview"
 )
 
-// listCacheTTL is how long the list a page fetched serves the page's own
-// interactions (search, filters, sort, paging, export). Another admin's
-// change shows after at most this long; this session's own changes drop
-// it at once, and Refresh and every page load fetch anew.
+// listCacheTTL is how long a session's list read from Run:ai serves its
+// pages and their interactions (search, filters, sort, paging, export).
+// Another admin's change shows after at most this long; this session's
+// own changes drop it at once, and Refresh and a browser reload read anew.
 const listCacheTTL = 10 * time.Second
 
 // listCacheSize bounds the sessions whose lists are kept.

@@ -97,7 +97,7 @@ func checkGrant(g form.Grant, cat catalog, scopes runai.Scopes, have []runai.Acc
 // accountPicker is the picker on an account's page.
 func (h *handler) accountPicker(c echo.Context, a runai.ServiceAccount, rules []runai.AccessRule) views.Picker {
 	cat := h.catalogOf(c)
-	return h.picker(c, cat, h.scopesFor(cat, []runai.ServiceAccount{a}, rules))
+	return h.picker(c, cat, h.scopesFor(cat, []runai.ServiceAccount{a}, slices.Values(rules)))
 }
 
 // createPicker is the create form's picker when the list is not at hand.

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"sync"
 
 	"github.com/a-h/templ"
 	"github.com/labstack/echo/v4"
@@ -30,11 +31,35 @@ func (h *handler) render(c echo.Context, status int, title string, body templ.Co
 		comp = views.Layout(title)
 		ctx = templ.WithChildren(ctx, body)
 	}
-	var buf bytes.Buffer
-	if err := comp.Render(ctx, &buf); err != nil {
+	buf := h.buffers.get()
+	defer h.buffers.put(buf)
+	if err := comp.Render(ctx, buf); err != nil {
 		return err
 	}
 	return c.HTMLBlob(status, buf.Bytes())
+}
+
+// bufferPool recycles render buffers: a list page is a few hundred KB, and
+// growing a fresh buffer to that size for every request is measurable.
+type bufferPool struct{ p sync.Pool }
+
+// maxPooledBuffer keeps a rare huge page (every row of a large list) from
+// pinning its buffer.
+const maxPooledBuffer = 1 << 20
+
+func (b *bufferPool) get() *bytes.Buffer {
+	if buf, ok := b.p.Get().(*bytes.Buffer); ok {
+		return buf
+	}
+	return new(bytes.Buffer)
+}
+
+func (b *bufferPool) put(buf *bytes.Buffer) {
+	if buf.Cap() > maxPooledBuffer {
+		return
+	}
+	buf.Reset()
+	b.p.Put(buf)
 }
 
 // redirectWithFlash finishes a plain form post: post/redirect/get.

@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"compress/gzip"
 	"net/http"
 	"strings"
 
@@ -15,6 +16,13 @@ import (
 // confirmation naming every account (about 40 KiB at 1000 ids).
 const maxBody = "64K"
 
+// gzipLevel is the compression of pages, chosen by BenchmarkGzipLevel: on
+// the list page (100 rows) level 1 takes half the time of level 5 for
+// 1.6 KiB more on the wire (11.6 against 9.9 KiB), and a fifth of level
+// 9's; with every one of 1000 rows, 64 against 53 KiB at 2.4 against
+// 5.8 ms.
+const gzipLevel = gzip.BestSpeed
+
 // routes builds Echo with every route of the dashboard, in one place. The
 // patterns come from internal/paths, which views build their links from.
 func (h *handler) routes() *echo.Echo {
@@ -26,7 +34,7 @@ func (h *handler) routes() *echo.Echo {
 
 	e.Pre(routeOnEscapedPath)
 	e.Use(h.securityHeaders, h.requestID, h.logRequests, middleware.Recover(), middleware.BodyLimit(maxBody),
-		middleware.GzipWithConfig(middleware.GzipConfig{Level: 5, MinLength: 4096, Skipper: noCompression}), h.readProxyHeaders)
+		middleware.GzipWithConfig(middleware.GzipConfig{Level: gzipLevel, MinLength: 4096, Skipper: noCompression}), h.readProxyHeaders)
 
 	at := func(r paths.Route) string { return h.BasePath + string(r) }
 	e.GET(at(paths.Static), echo.WrapHandler(http.StripPrefix(h.BasePath+strings.TrimSuffix(static.Prefix, "/"), static.Handler())))

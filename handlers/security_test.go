@@ -166,8 +166,8 @@ func TestEachAdminUsesOwnToken(t *testing.T) {
 	h.signIn()
 	other := newUserOf(t, h)
 	h.stub.ResetCalls()
-	h.get("/accounts")
-	other.get("/accounts")
+	h.reload("/accounts")
+	other.reload("/accounts")
 	var ids []string
 	for _, c := range h.stub.Calls() {
 		if c.Op == stub.OpList {

@@ -253,6 +253,7 @@ func TestCancelledRequestCancelsUpstream(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
 	defer cancel()
 	req, _ := http.NewRequestWithContext(ctx, "GET", h.srv.URL+"/accounts", nil)
+	req.Header.Set("Cache-Control", "max-age=0") // a reload: read anew
 	if _, err := h.client.Do(req); err == nil {
 		t.Fatal("request not cancelled")
 	}

@@ -2,6 +2,7 @@ package form
 
 import (
 	"net/url"
+	"slices"
 	"strings"
 	"testing"
 
@@ -43,6 +44,13 @@ func TestParseView(t *testing.T) {
 		{"q=%00evil&createdBy=a%0Ab", def, "createdBy,q"},
 		{"q=%ff%fe", def, "q"},
 		{"q=a&q=b", with(func(v *listview.View) { v.Q = "a" }), ""},
+		// Paging: the page silently falls back to the first, a size that is
+		// not a choice is said.
+		{"page=3&per=25", with(func(v *listview.View) { v.Page, v.PerPage = 3, 25 }), ""},
+		{"per=all", with(func(v *listview.View) { v.PerPage = listview.PerPageAll }), ""},
+		{"page=0&per=7", def, "per"},
+		{"page=-2&per=-1", def, "per"},
+		{"page=x&per=1e9", def, "per"},
 	}
 	for _, tt := range tests {
 		got, errs := ParseView(values(tt.query), 90)
@@ -57,7 +65,7 @@ func TestParseView(t *testing.T) {
 
 func fieldList(e Errors) string {
 	var f []string
-	for _, k := range []string{"access", "createdBy", "q", "staleDays", "status", "usage"} {
+	for _, k := range []string{"access", "createdBy", "per", "q", "staleDays", "status", "usage"} {
 		if e[k] != "" {
 			f = append(f, k)
 		}
@@ -70,10 +78,13 @@ func fieldList(e Errors) string {
 func FuzzParseView(f *testing.F) {
 	f.Add("q=a&sort=lastLogin&dir=desc&staleDays=30")
 	f.Add("status=%00&usage=x&createdBy=%ff")
+	f.Add("page=7&per=all&refresh=1")
+	f.Add("page=999999999999&per=0")
 	f.Fuzz(func(t *testing.T, raw string) {
 		q, _ := url.ParseQuery(raw)
 		v, _ := ParseView(q, 90)
-		if v.StaleDays < listview.MinStaleDays || v.StaleDays > listview.MaxStaleDays || len(v.Q) > listview.MaxQueryLen || len(v.CreatedBy) > listview.MaxQueryLen {
+		if v.StaleDays < listview.MinStaleDays || v.StaleDays > listview.MaxStaleDays || len(v.Q) > listview.MaxQueryLen || len(v.CreatedBy) > listview.MaxQueryLen ||
+			v.Page < 1 || (v.PerPage != listview.PerPageAll && !slices.Contains(listview.PerPageChoices, v.PerPage)) {
 			t.Fatalf("invalid view %+v from %q", v, raw)
 		}
 		again, errs := ParseView(v.Query(), 90)

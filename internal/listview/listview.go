@@ -7,6 +7,7 @@ package listview
 
 import (
 	"cmp"
+	"iter"
 	"net/url"
 	"slices"
 	"strconv"
@@ -84,6 +85,9 @@ const (
 	ParamDir       = "dir"
 	ParamPage      = "page"
 	ParamPerPage   = "per"
+	// ParamRefresh is not part of the view: it asks for the list to be
+	// read anew from Run:ai rather than reused from a few seconds ago.
+	ParamRefresh   = "refresh"
 	PerPageAllText = "all"
 	DirDesc        = "desc"
 )
@@ -156,6 +160,13 @@ func (v View) OnPage(n int) View {
 
 // Path is the accounts list under v, as a link.
 func (v View) Path() paths.Path { return paths.Accounts.Link().Query(v.Query()) }
+
+// RefreshPath is the view's link that reads the list anew (Refresh).
+func (v View) RefreshPath() paths.Path {
+	q := v.Query()
+	q.Set(ParamRefresh, "1")
+	return paths.Accounts.Link().Query(q)
+}
 
 // Filtered reports whether anything narrows the list.
 func (v View) Filtered() bool {
@@ -230,11 +241,13 @@ type Row struct {
 	runai.ServiceAccount
 	Related
 	Stale bool // unused for longer than the view's threshold
+
+	sortName string // the name in lower case, for sorting
 }
 
 // Row is a, with what is known of its rules and rotations, under the view.
 func (v View) Row(a runai.ServiceAccount, rel Related, now time.Time) Row {
-	return Row{ServiceAccount: a, Related: rel, Stale: v.Stale(a, now)}
+	return Row{ServiceAccount: a, Related: rel, Stale: v.Stale(a, now), sortName: strings.ToLower(a.Name)}
 }
 
 // NoAccess reports an enabled account without any access rule: it can
@@ -255,12 +268,59 @@ type Accounts struct {
 	Rules        map[string][]runai.AccessRule
 	RulesKnown   bool
 	RulesProblem string
+
+	prep *prepared // what Prepare found; nil before
+}
+
+// prepared is what every view of a list needs and no view changes.
+type prepared struct {
+	pairs    []rotation.Pair
+	related  []Related // of All[i]
+	creators []string  // every distinct creator, sorted
+}
+
+// Prepare works out, once, what every view of the accounts needs (their
+// rules and rotations, the creators), for a list that serves many views
+// in its lifetime. Call it after setting Rules; Apply on an unprepared
+// list does the work itself.
+func (in *Accounts) Prepare() {
+	p := &prepared{pairs: rotation.Pairs(in.All), related: make([]Related, len(in.All))}
+	seen := map[string]bool{}
+	for i, a := range in.All {
+		p.related[i] = in.related(a.ID, p.pairs)
+		if a.CreatedBy != "" && !seen[a.CreatedBy] {
+			seen[a.CreatedBy] = true
+			p.creators = append(p.creators, a.CreatedBy)
+		}
+	}
+	slices.Sort(p.creators)
+	in.prep = p
+}
+
+func (in Accounts) pairs() []rotation.Pair {
+	if in.prep != nil {
+		return in.prep.pairs
+	}
+	return rotation.Pairs(in.All)
+}
+
+// AllRules yields every account's rules.
+func (in Accounts) AllRules() iter.Seq[runai.AccessRule] {
+	return func(yield func(runai.AccessRule) bool) {
+		for _, rs := range in.Rules {
+			for _, r := range rs {
+				if !yield(r) {
+					return
+				}
+			}
+		}
+	}
 }
 
 // Related is what is known of the account with id: its rules, and its
 // rotations (from every account's name).
 func (in Accounts) Related(id string) Related {
-	return in.related(id, rotation.Pairs(in.All))
+	return in.related(id, in.pairs())
 }
 
 func (in Accounts) related(id string, pairs []rotation.Pair) Related {
@@ -329,25 +389,38 @@ func (l List) FirstShown() int {
 // Apply returns what v shows of the accounts at time now. Nothing in in
 // is modified.
 func Apply(in Accounts, v View, now time.Time) List {
+	if in.prep == nil {
+		in.Prepare() // this copy only
+	}
+	p := in.prep
 	q := strings.ToLower(v.Q)
-	pairs := rotation.Pairs(in.All)
-	l := List{View: v, Rows: make([]Row, 0, len(in.All)), Summary: Summary{Total: len(in.All), Rotations: len(pairs)},
+	l := List{View: v, Summary: Summary{Total: len(in.All), Rotations: len(p.pairs)}, Creators: p.creators,
 		RulesKnown: in.RulesKnown, RulesProblem: in.RulesProblem}
-	creators := map[string]bool{}
-	for _, a := range in.All {
-		r := v.Row(a, in.related(a.ID, pairs), now)
+	rows := make([]Row, 0, len(in.All))
+	for i, a := range in.All {
+		r := v.Row(a, p.related[i], now)
 		l.Summary.count(r)
-		if a.CreatedBy != "" && !creators[a.CreatedBy] {
-			creators[a.CreatedBy] = true
-			l.Creators = append(l.Creators, a.CreatedBy)
-		}
 		if v.shows(r, q) {
-			l.Rows = append(l.Rows, r)
+			rows = append(rows, r)
 		}
 	}
-	slices.Sort(l.Creators)
-	slices.SortStableFunc(l.Rows, compare(v.Sort, v.Desc))
+	l.Rows = sorted(rows, compare(v.Sort, v.Desc))
 	return l
+}
+
+// sorted returns rows in the order of by. It sorts pointers, not the
+// rows themselves, which are large.
+func sorted(rows []Row, by func(a, b *Row) int) []Row {
+	ptrs := make([]*Row, len(rows))
+	for i := range rows {
+		ptrs[i] = &rows[i]
+	}
+	slices.SortFunc(ptrs, by)
+	out := make([]Row, len(rows))
+	for i, p := range ptrs {
+		out[i] = *p
+	}
+	return out
 }
 
 // Shows reports whether the view shows the row: a new account may not
@@ -409,16 +482,27 @@ func containsFold(s, lowerNeedle string) bool {
 }
 
 // compare orders by key, direction applied, with missing values (zero
-// times, empty strings) last either way and the name as tie-breaker.
-func compare(key string, desc bool) func(a, b Row) int {
+// times, empty strings) last either way and the name, then the id, as
+// tie-breakers: a total order, so an unstable sort is deterministic.
+func compare(key string, desc bool) func(a, b *Row) int {
 	dir := func(c int) int {
 		if desc {
 			return -c
 		}
 		return c
 	}
-	byName := func(a, b Row) int {
-		return cmp.Or(cmp.Compare(strings.ToLower(a.Name), strings.ToLower(b.Name)), cmp.Compare(a.ID, b.ID))
+	byName := func(a, b *Row) int {
+		if c := cmp.Compare(a.sortName, b.sortName); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.ID, b.ID)
+	}
+	// then is c, or the name order when c ties (evaluated only then).
+	then := func(c int, a, b *Row) int {
+		if c != 0 {
+			return c
+		}
+		return byName(a, b)
 	}
 	nullsLast := func(aNull, bNull bool) (int, bool) {
 		switch {
@@ -431,53 +515,53 @@ func compare(key string, desc bool) func(a, b Row) int {
 		}
 		return 0, false
 	}
-	str := func(get func(Row) string) func(a, b Row) int {
-		return func(a, b Row) int {
+	str := func(get func(*Row) string) func(a, b *Row) int {
+		return func(a, b *Row) int {
 			x, y := get(a), get(b)
 			if c, done := nullsLast(x == "", y == ""); done && c != 0 {
 				return c
 			}
-			return cmp.Or(dir(cmp.Compare(strings.ToLower(x), strings.ToLower(y))), byName(a, b))
+			return then(dir(cmp.Compare(strings.ToLower(x), strings.ToLower(y))), a, b)
 		}
 	}
-	tm := func(get func(Row) time.Time) func(a, b Row) int {
-		return func(a, b Row) int {
+	tm := func(get func(*Row) time.Time) func(a, b *Row) int {
+		return func(a, b *Row) int {
 			x, y := get(a), get(b)
 			if c, done := nullsLast(x.IsZero(), y.IsZero()); done && c != 0 {
 				return c
 			}
-			return cmp.Or(dir(x.Compare(y)), byName(a, b))
+			return then(dir(x.Compare(y)), a, b)
 		}
 	}
 	switch key {
 	case SortClientID:
-		return str(func(r Row) string { return r.ClientID })
+		return str(func(r *Row) string { return r.ClientID })
 	case SortCreatedBy:
-		return str(func(r Row) string { return r.CreatedBy })
+		return str(func(r *Row) string { return r.CreatedBy })
 	case SortStatus:
-		return func(a, b Row) int {
+		return func(a, b *Row) int {
 			// Enabled first ascending.
-			return cmp.Or(dir(cmp.Compare(disabledRank(a), disabledRank(b))), byName(a, b))
+			return then(dir(cmp.Compare(disabledRank(a), disabledRank(b))), a, b)
 		}
 	case SortAccess:
-		return func(a, b Row) int {
+		return func(a, b *Row) int {
 			// Fewest rules first ascending, unknown last either way.
 			if c, done := nullsLast(!a.Known, !b.Known); done && c != 0 {
 				return c
 			}
-			return cmp.Or(dir(cmp.Compare(len(a.Rules), len(b.Rules))), byName(a, b))
+			return then(dir(cmp.Compare(len(a.Rules), len(b.Rules))), a, b)
 		}
 	case SortCreated:
-		return tm(func(r Row) time.Time { return r.CreatedAt })
+		return tm(func(r *Row) time.Time { return r.CreatedAt })
 	case SortUpdated:
-		return tm(func(r Row) time.Time { return r.UpdatedAt })
+		return tm(func(r *Row) time.Time { return r.UpdatedAt })
 	case SortLastLogin:
-		return tm(func(r Row) time.Time { return r.LastLogin })
+		return tm(func(r *Row) time.Time { return r.LastLogin })
 	}
-	return func(a, b Row) int { return dir(byName(a, b)) }
+	return func(a, b *Row) int { return dir(byName(a, b)) }
 }
 
-func disabledRank(r Row) int {
+func disabledRank(r *Row) int {
 	if r.Enabled {
 		return 0
 	}

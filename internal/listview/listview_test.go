@@ -3,6 +3,7 @@ package listview
 import (
 	"bytes"
 	"encoding/csv"
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -265,5 +266,59 @@ func TestRotationsInTheList(t *testing.T) {
 	}
 	if alone := rot.Related("5"); alone.From == nil {
 		t.Error("a row alone does not know its rotation")
+	}
+}
+
+// TestPaging: one page of the matching rows, in order; the page number
+// is kept within the pages there are; counts cover every match.
+func TestPaging(t *testing.T) {
+	all := make([]runai.ServiceAccount, 230)
+	for i := range all {
+		all[i] = runai.ServiceAccount{ID: fmt.Sprint(i), Name: fmt.Sprintf("acct-%03d", i), Enabled: i%2 == 0}
+	}
+	tests := []struct {
+		name              string
+		page, per         int
+		pages, pageNumber int
+		first, rows       int
+		firstName         string
+	}{
+		{"first page", 1, 100, 3, 1, 1, 100, "acct-000"},
+		{"last page", 3, 100, 3, 3, 201, 30, "acct-200"},
+		{"past the end", 9, 100, 3, 3, 201, 30, "acct-200"},
+		{"smaller pages", 2, 25, 10, 2, 26, 25, "acct-025"},
+		{"every row", 4, PerPageAll, 1, 1, 1, 230, "acct-000"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			l := Apply(Accounts{All: all}, view(func(v *View) { v.Page, v.PerPage = tt.page, tt.per }), now)
+			rows := l.PageRows()
+			if l.Pages() != tt.pages || l.PageNumber() != tt.pageNumber || l.FirstShown() != tt.first || len(rows) != tt.rows || rows[0].Name != tt.firstName {
+				t.Errorf("pages %d, page %d, first %d, %d rows from %q", l.Pages(), l.PageNumber(), l.FirstShown(), len(rows), rows[0].Name)
+			}
+			if l.Shown() != 230 || l.Summary.Total != 230 || l.Summary.Enabled != 115 {
+				t.Errorf("counts cover the page only: shown %d, %+v", l.Shown(), l.Summary)
+			}
+		})
+	}
+	empty := Apply(Accounts{All: all}, view(func(v *View) { v.Q = "nothing" }), now)
+	if empty.Pages() != 1 || empty.FirstShown() != 0 || len(empty.PageRows()) != 0 {
+		t.Errorf("no match: %d pages, first %d", empty.Pages(), empty.FirstShown())
+	}
+	if got := view(func(v *View) { v.Page = 3 }).OnPage(0).Page; got != 1 {
+		t.Errorf("OnPage(0) = page %d", got)
+	}
+}
+
+// TestPrepareChangesNothing: a prepared list gives the views an
+// unprepared one gives.
+func TestPrepareChangesNothing(t *testing.T) {
+	p := in
+	p.Prepare()
+	for _, v := range []View{Default(90), view(func(v *View) { v.Sort, v.Desc = SortAccess, true }), view(func(v *View) { v.Q = "ml" })} {
+		a, b := Apply(in, v, now), Apply(p, v, now)
+		if names(a.Rows) != names(b.Rows) || a.Summary != b.Summary || !slices.Equal(a.Creators, b.Creators) {
+			t.Errorf("%+v: %s %+v against prepared %s %+v", v, names(a.Rows), a.Summary, names(b.Rows), b.Summary)
+		}
 	}
 }
