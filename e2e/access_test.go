@@ -50,8 +50,8 @@ func TestAccessRulesInTheTable(t *testing.T) {
 			p := en.page(js)
 			en.signIn(p)
 			must(t, expect.Locator(row(p, "ml-trainer").Locator("td.access")).ToContainText("ML engineer · prod / ml / team-a"))
-			must(t, expect.Locator(row(p, "fresh-bot").Locator(`td.st.no-access`)).ToBeVisible())
-			must(t, expect.Locator(row(p, "old-batch").Locator(`td.st.disabled-with-access`)).ToBeVisible())
+			must(t, expect.Locator(row(p, "fresh-bot").Locator(`td.st[data-flags~=no-access]`)).ToBeVisible())
+			must(t, expect.Locator(row(p, "old-batch").Locator(`td.st[data-flags~=disabled-with-access]`)).ToBeVisible())
 			must(t, p.GetByTestId("summary-no access").Click())
 			expectNames(t, p, "fresh-bot")
 			if js {

@@ -27,7 +27,7 @@ func TestRowsKeepTheView(t *testing.T) {
 			en.signIn(p)
 			_, err := p.Goto("accounts?staleDays=30")
 			must(t, err)
-			stale := row(p, "old-etl").Locator(`td.st.stale`)
+			stale := row(p, "old-etl").Locator(`td.st[data-flags~=stale]`)
 			must(t, expect.Locator(stale).ToHaveCount(1))
 
 			must(t, row(p, "old-etl").GetByRole("button", playwright.LocatorGetByRoleOptions{Name: "Disable"}).Click())
@@ -38,7 +38,7 @@ func TestRowsKeepTheView(t *testing.T) {
 			must(t, expect.Locator(row(p, "old-etl").Locator("td.st")).ToContainText("Enabled"))
 			must(t, expect.Locator(stale).ToHaveCount(1))
 			must(t, expect.Page(p).ToHaveURL(regexp.MustCompile(`staleDays=30`)))
-			must(t, expect.Locator(row(p, "fresh-ci").Locator(`td.st.stale`)).ToHaveCount(0))
+			must(t, expect.Locator(row(p, "fresh-ci").Locator(`td.st[data-flags~=stale]`)).ToHaveCount(0))
 		})
 	}
 }

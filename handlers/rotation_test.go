@@ -64,7 +64,7 @@ func TestRotationEndToEnd(t *testing.T) {
 		t.Error("the successor's page does not show the pairing")
 	}
 	list := h.get("/accounts").doc(t)
-	if rowOf(list, "etl").Find(`td.st.rotating`).Length() != 1 || rowOf(list, "etl-r2").Find(`td.st.successor`).Length() != 1 {
+	if rowOf(list, "etl").Find(`td.st[data-flags~=rotating]`).Length() != 1 || rowOf(list, "etl-r2").Find(`td.st[data-flags~=successor]`).Length() != 1 {
 		t.Error("rows of the pair carry no badge")
 	}
 	if got := strings.Join(strings.Fields(list.Find(`[data-testid^="summary-rotation"]`).Text()), " "); got != "1 rotation" {

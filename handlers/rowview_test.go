@@ -56,7 +56,7 @@ func TestSwappedRowFollowsTheView(t *testing.T) {
 				if row.Length() == 0 {
 					t.Fatalf("no row for the account in the answer")
 				}
-				if row.Find(`td.st.stale`).Length() != 1 {
+				if row.Find(`td.st[data-flags~=stale]`).Length() != 1 {
 					t.Error("the swapped row lost the Stale badge of the 30-day view")
 				}
 			})

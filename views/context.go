@@ -11,7 +11,6 @@ package views
 import (
 	"context"
 	"fmt"
-	"hash/fnv"
 	"strconv"
 	"time"
 
@@ -69,9 +68,11 @@ func RequestFrom(ctx context.Context) *Request {
 }
 
 // Link writes a dashboard link under the request's base path.
-func Link(ctx context.Context, p paths.Path) templ.SafeURL {
-	return templ.SafeURL(p.Under(RequestFrom(ctx).BasePath))
-}
+func Link(ctx context.Context, p paths.Path) templ.SafeURL { return RequestFrom(ctx).Link(p) }
+
+// Link is p under the request's base path (Link without a context
+// lookup, for rows rendered a thousand at a time).
+func (r *Request) Link(p paths.Path) templ.SafeURL { return templ.SafeURL(p.Under(r.BasePath)) }
 
 // href is Link as a plain string, for hx-get and hx-post.
 func href(ctx context.Context, p paths.Path) string { return p.Under(RequestFrom(ctx).BasePath) }
@@ -82,11 +83,16 @@ func Asset(ctx context.Context, name string) string {
 }
 
 // RowID is the DOM id of an account's table row: ids are opaque strings, so
-// they are hashed (FNV-1a, 48 bits) into a short, safe token.
+// they are hashed (FNV-1a, 48 bits) into a short, safe token. The hash is
+// written out (not hash/fnv) because a page computes a thousand of them.
 func RowID(id string) string {
-	h := fnv.New64a()
-	_, _ = h.Write([]byte(id))
-	return "r-" + strconv.FormatUint(h.Sum64()&(1<<48-1), 36)
+	const offset, prime = 14695981039346656037, 1099511628211
+	h := uint64(offset)
+	for i := 0; i < len(id); i++ {
+		h ^= uint64(id[i])
+		h *= prime
+	}
+	return "r-" + strconv.FormatUint(h&(1<<48-1), 36)
 }
 
 func csrfHeaders(ctx context.Context) string {
@@ -135,7 +141,19 @@ func plural(n int, unit string) string {
 	if n == 1 {
 		return "1 " + unit
 	}
-	return fmt.Sprintf("%d %ss", n, unit)
+	return strconv.Itoa(n) + " " + unit + "s"
+}
+
+// readAgo says how long ago a list was read, to the second: a list is
+// reused for a few seconds, so "just now" would hide its age.
+func readAgo(t, now time.Time) string {
+	switch d := now.Sub(t); {
+	case d < 2*time.Second:
+		return "just now"
+	case d < time.Minute:
+		return strconv.Itoa(int(d/time.Second)) + " seconds ago"
+	}
+	return Relative(t, now)
 }
 
 // Absolute formats t for a tooltip and the details page, in UTC.

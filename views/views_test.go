@@ -3,9 +3,11 @@ package views
 import (
 	"bytes"
 	"context"
+	"hash/fnv"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -99,15 +101,16 @@ func TestAccountRow(t *testing.T) {
 				t.Fatal("no row")
 			}
 			st := cell(t, doc, row, "Status")
-			if got := st.Text(); got != tt.status || strings.TrimSpace(strings.TrimPrefix(strings.TrimPrefix(st.AttrOr("class", ""), "st on"), "st off")) != tt.flags {
-				t.Errorf("status %q class %q", got, st.AttrOr("class", ""))
+			_, on := st.Attr("data-on")
+			if got := st.Text(); got != tt.status || st.AttrOr("data-flags", "") != tt.flags || on != tt.a.Enabled {
+				t.Errorf("status %q, data-flags %q, data-on %v", got, st.AttrOr("data-flags", ""), on)
 			}
 			if got := row.Find(`th input[type=checkbox][name=ids]`).AttrOr("value", ""); got != tt.a.ID {
 				t.Errorf("selection checkbox value %q", got)
 			}
 			b := row.Find(`td.acts button`)
 			if b.AttrOr("form", "") != RowActionsID || b.AttrOr("name", "") != tt.field ||
-				b.AttrOr("value", "") != tt.a.ID || b.AttrOr("type", "") != "submit" {
+				b.AttrOr("value", "") != tt.a.ID || b.AttrOr("type", "submit") != "submit" {
 				t.Errorf("toggle %v", b.Nodes[0].Attr)
 			}
 			if got := cell(t, doc, row, "Last login").Text(); got != tt.lastLogin {
@@ -173,7 +176,7 @@ func TestRowBadgesFollowTheView(t *testing.T) {
 		v := listview.Default(90)
 		v.StaleDays = tt.days
 		doc := table(t, v, nil, a)
-		if got := doc.Find(`td.st.stale`).Length() == 1; got != tt.stale {
+		if got := doc.Find(`td.st[data-flags~=stale]`).Length() == 1; got != tt.stale {
 			t.Errorf("staleDays=%d: stale flag %v", tt.days, got)
 		}
 	}
@@ -302,6 +305,13 @@ func TestRowIDIsSafe(t *testing.T) {
 	a, b := RowID(`"><x`), RowID("y")
 	if a == b || strings.ContainsAny(a, `"<> /`) {
 		t.Errorf("%q %q", a, b)
+	}
+	for _, id := range []string{"", "y", "5069bf30-1099-4bf2-886e-4a60e7ce8b01", `"><x`} {
+		h := fnv.New64a()
+		h.Write([]byte(id))
+		if want := "r-" + strconv.FormatUint(h.Sum64()&(1<<48-1), 36); RowID(id) != want {
+			t.Errorf("RowID(%q) = %q, want FNV-1a's %q", id, RowID(id), want)
+		}
 	}
 }
 
