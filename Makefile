@@ -4,7 +4,7 @@ SHELL := /bin/bash
 GO ?= go
 FUZZTIME ?= 5s
 
-.PHONY: test check generate fuzz e2e-deps run stub screenshots
+.PHONY: test check generate fuzz e2e-deps run stub screenshots bench
 
 ## test: everything CI runs: static checks, unit and contract tests, then the browser
 ## tests on their own (so no compile competes with Chromium), then short fuzzing
@@ -30,6 +30,21 @@ fuzz:
 	$(GO) test -run '^$$' -fuzz '^FuzzDecodeAccount$$' -fuzztime $(FUZZTIME) ./apiclient
 	$(GO) test -run '^$$' -fuzz '^FuzzParseView$$' -fuzztime $(FUZZTIME) ./internal/form
 	$(GO) test -run '^$$' -fuzz '^FuzzName$$' -fuzztime $(FUZZTIME) ./internal/rotation
+
+## bench: every speed figure of the README's Performance section in one
+## run: the Go benchmark pairs (render against json.Marshal, tolerant
+## against plain decode), then loadbench against the stub with 1000
+## accounts (list page, fragments, 20 clients, bytes and elements per row)
+## and Lighthouse at 1000 and 30 accounts. Not part of `make test`: speed
+## is measured here, never asserted in tests.
+BENCH_OUT := .cache/bench
+bench:
+	mkdir -p $(BENCH_OUT)
+	$(GO) test -run '^$$' -bench 'Pair$$' -benchtime 2s -count 1 ./views ./apiclient | tee $(BENCH_OUT)/gobench.txt
+	$(GO) build -o $(BENCH_OUT)/web ./cmd/web
+	eval "$$(scripts/e2e-deps.sh)"; eval "$$(scripts/bench-deps.sh)"; \
+	  $(GO) run ./cmd/loadbench -dashboard $(BENCH_OUT)/web -gobench $(BENCH_OUT)/gobench.txt \
+	    -lighthouse "$$BENCH_LIGHTHOUSE" -chromium "$$E2E_CHROMIUM" | tee $(BENCH_OUT)/report.md
 
 ## screenshots: refresh the README's pictures from the browser tests
 screenshots:

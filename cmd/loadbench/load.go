@@ -1,0 +1,132 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"time"
+)
+
+// fragments are the list interactions timed against the upstream: what a
+// keystroke in the search box, a filter, a sort and the pager ask for.
+var fragments = []struct{ name, query string }{
+	{"search (q=mlflow)", "q=mlflow"},
+	{"filter (status=disabled)", "status=disabled"},
+	{"sort (last login, newest first)", "sort=lastLogin&dir=desc"},
+	{"page 3", "page=3"},
+}
+
+// measureLoad takes the server and wire measures against t.
+func measureLoad(ctx context.Context, t *target, o options, rep *report, log io.Writer) error {
+	upHdr := http.Header{"Authorization": {"Bearer " + t.token}}
+	upList := t.stubURL + "/api/v1/service-accounts"
+	up := newBrowser()
+	upstream := func(ctx context.Context) (time.Duration, error) { return up.timed(ctx, upList, upHdr) }
+	upBody, err := up.read(ctx, upList, upHdr)
+	if err != nil {
+		return err
+	}
+
+	b := newBrowser()
+	if err := b.signIn(ctx, t); err != nil {
+		return err
+	}
+	page := func(ctx context.Context) (time.Duration, error) { return b.timed(ctx, t.dashURL+"accounts", nil) }
+	at := fmt.Sprintf(" at %d accounts", t.accounts)
+
+	fmt.Fprintf(log, "loadbench: %d list pages interleaved with the upstream's list\n", o.pairs)
+	mp, mu, err := pair(ctx, o.pairs, page, upstream)
+	if err != nil {
+		return err
+	}
+	rep.ratioLine("list page"+at+", median", mp, "upstream list answer", mu, 3)
+
+	// The same page when it must read Run:ai (the first view, Refresh, a
+	// reload): the accounts, three pages of access rules, and the rest.
+	reload := http.Header{"Cache-Control": {"max-age=0"}}
+	fresh := func(ctx context.Context) (time.Duration, error) { return b.timed(ctx, t.dashURL+"accounts", reload) }
+	fmt.Fprintf(log, "loadbench: %d list pages read anew (reload) interleaved with the upstream's list\n", o.pairs/2)
+	mr, mu, err := pair(ctx, o.pairs/2, fresh, upstream)
+	if err != nil {
+		return err
+	}
+	rep.note(line{measure: "list page read anew (first view, Refresh, reload), median", value: ms(mr),
+		floor: "upstream list answer " + ms(mu), ratio: fmt.Sprintf("%.2f", mr.Seconds()/mu.Seconds())})
+
+	hx := http.Header{"HX-Request": {"true"}, "HX-Target": {"list"}}
+	for _, f := range fragments {
+		fmt.Fprintf(log, "loadbench: %d fragments %s interleaved with the upstream's list\n", o.pairs, f.name)
+		if _, err := page(ctx); err != nil { // the page the interaction happens on
+			return err
+		}
+		frag := func(ctx context.Context) (time.Duration, error) {
+			return b.timed(ctx, t.dashURL+"accounts?"+f.query, hx)
+		}
+		mf, mu, err := pair(ctx, o.pairs, frag, upstream)
+		if err != nil {
+			return err
+		}
+		rep.ratioLine("htmx fragment, "+f.name+", median", mf, "upstream list answer", mu, 1.5)
+	}
+
+	if err := measureConcurrency(ctx, t, o, rep, log, upList, upHdr); err != nil {
+		return err
+	}
+
+	w, err := weighRows(ctx, b, t, upBody)
+	if err != nil {
+		return err
+	}
+	rep.check(line{measure: "HTML per row", value: fmt.Sprintf("%d bytes", w.bytes/w.rows),
+		floor: fmt.Sprintf("the row's JSON: %d bytes", w.jsonBytes), ratio: fmt.Sprintf("%.2f", float64(w.bytes)/float64(w.rows*w.jsonBytes)),
+		target: "≤ 700 bytes"}, w.bytes/w.rows <= 700)
+	rep.check(line{measure: "DOM elements per row", value: fmt.Sprintf("%.1f", float64(w.elements)/float64(w.rows)), target: "≤ 12"},
+		w.elements <= 12*w.rows)
+	rep.note(line{measure: fmt.Sprintf("page with all %d rows", w.rows),
+		value: fmt.Sprintf("%d DOM elements, %d hx-* attributes", w.pageElements, w.hxAttrs)})
+	return nil
+}
+
+// measureConcurrency runs o.clients signed-in clients on the list page and
+// as many on the upstream's list alone, in alternating rounds, and records
+// throughput, p95 and the dashboard's peak RSS.
+func measureConcurrency(ctx context.Context, t *target, o options, rep *report, log io.Writer, upList string, upHdr http.Header) error {
+	dash := make([]request, o.clients)
+	ups := make([]request, o.clients)
+	for i := range o.clients {
+		b, u := newBrowser(), newBrowser()
+		if err := b.signIn(ctx, t); err != nil {
+			return err
+		}
+		dash[i] = func(ctx context.Context) (time.Duration, error) { return b.timed(ctx, t.dashURL+"accounts", nil) }
+		ups[i] = func(ctx context.Context) (time.Duration, error) { return u.timed(ctx, upList, upHdr) }
+	}
+	const rounds = 3
+	seg := o.duration / rounds
+	fmt.Fprintf(log, "loadbench: %d clients, %d rounds of %v on the list page and %v on the upstream alone\n", o.clients, rounds, seg, seg)
+	var dl, ul load
+	for range rounds {
+		d, err := concurrently(ctx, dash, seg)
+		if err != nil {
+			return err
+		}
+		u, err := concurrently(ctx, ups, seg)
+		if err != nil {
+			return err
+		}
+		dl, ul = dl.add(d), ul.add(u)
+	}
+	rss, err := t.peakRSS()
+	if err != nil {
+		return err
+	}
+	ratio := dl.perSecond() / ul.perSecond()
+	n := fmt.Sprintf("%d concurrent clients on the list page", o.clients)
+	rep.check(line{measure: n + ", throughput", value: fmt.Sprintf("%.0f requests/s", dl.perSecond()),
+		floor: fmt.Sprintf("the upstream alone: %.0f requests/s", ul.perSecond()), ratio: fmt.Sprintf("%.2f", ratio), target: "≥ 0.30"}, ratio >= 0.30)
+	p95 := quantile(dl.lat, 0.95)
+	rep.check(line{measure: n + ", p95", value: ms(p95), floor: "upstream alone p95 " + ms(quantile(ul.lat, 0.95)), target: "< 150 ms"}, p95 < 150*time.Millisecond)
+	rep.check(line{measure: "dashboard's peak RSS (whole run)", value: fmt.Sprintf("%.0f MB", float64(rss)/1e6), target: "< 120 MB"}, rss < 120e6)
+	return nil
+}
