@@ -29,7 +29,7 @@ func TestThousandAccounts(t *testing.T) {
 	must(t, expect.Locator(rows).ToHaveCount(listview.DefaultPerPage))
 
 	// Every row on one page; the filter form starts again at page 1.
-	_, err := p.GetByLabel("Rows per page").SelectOption(playwright.SelectOptionValues{Values: &[]string{"all"}})
+	_, err := p.GetByLabel("Per page").SelectOption(playwright.SelectOptionValues{Values: &[]string{"all"}})
 	must(t, err)
 	must(t, expect.Page(p).ToHaveURL(regexp.MustCompile(`[?&]per=all\b`)))
 	must(t, expect.Locator(rows).ToHaveCount(1000))
