@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"crypto/rand"
+	"errors"
 	"crypto/subtle"
 	"encoding/base64"
 	"net/http"
@@ -39,7 +40,15 @@ func (h *handler) checkCSRF(next echo.HandlerFunc) echo.HandlerFunc {
 		want := stateOf(c).csrf()
 		got := r.Header.Get(headerCSRF)
 		if got == "" {
-			got = c.FormValue(form.FieldCSRF)
+			// The form body only, never the query string (a URL is logged,
+			// kept in history and sent as Referer).
+			if err := r.ParseForm(); err != nil {
+				if errors.Is(err, echo.ErrStatusRequestEntityTooLarge) {
+					return err // a body past the limit, chunked or not: 413, no CSRF event
+				}
+				return &errCSRF{reason: "unreadable form body"}
+			}
+			got = r.PostForm.Get(form.FieldCSRF)
 		}
 		if got == "" {
 			return &errCSRF{reason: "no token"}

@@ -1,6 +1,8 @@
 package handlers_test
 
 import (
+	"fmt"
+	"io"
 	"net/http"
 	"net/url"
 	"strings"
@@ -405,11 +407,33 @@ func TestBasePath(t *testing.T) {
 	}
 }
 
+// TestRequestTooLarge: a body past the limit is refused with 413 and an
+// explanation, whether its length is declared or it is sent chunked, and
+// is never taken for a CSRF attempt.
 func TestRequestTooLarge(t *testing.T) {
-	h := newHarness(t, options{})
-	h.get("/signin")
-	r := h.post("/signin/token", url.Values{"token": {strings.Repeat("x", 100<<10)}}, false)
-	if r.StatusCode != http.StatusRequestEntityTooLarge || !strings.Contains(r.body, "too large") {
-		t.Fatalf("%d", r.StatusCode)
+	for _, chunked := range []bool{false, true} {
+		t.Run(fmt.Sprintf("chunked=%v", chunked), func(t *testing.T) {
+			h := newHarness(t, options{})
+			h.get("/signin")
+			body := "_csrf=" + url.QueryEscape(h.csrf) + "&token=" + strings.Repeat("x", 10<<20)
+			var rd io.Reader = strings.NewReader(body)
+			if chunked {
+				rd = io.MultiReader(rd) // no length known: sent chunked
+			}
+			req, _ := http.NewRequest("POST", h.srv.URL+"/signin/token", rd)
+			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+			res, err := h.client.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			b, _ := io.ReadAll(res.Body)
+			res.Body.Close()
+			if res.StatusCode != http.StatusRequestEntityTooLarge || !strings.Contains(string(b), "too large") {
+				t.Errorf("%d: %.200s", res.StatusCode, b)
+			}
+			if strings.Contains(h.logs.String(), "csrf check failed") {
+				t.Error("an oversized body was logged as a CSRF attempt")
+			}
+		})
 	}
 }

@@ -1,7 +1,11 @@
 package handlers_test
 
 import (
+	"fmt"
+	"math/rand/v2"
 	"net/http"
+	"net/http/httptest"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -53,6 +57,42 @@ func TestMetrics(t *testing.T) {
 	}
 	if strings.Contains(body, "missing") {
 		t.Error("a raw path leaked into a label")
+	}
+}
+
+// TestMetricLabelsAreBounded: 10,000 requests with random methods and
+// paths add a handful of series, not thousands.
+func TestMetricLabelsAreBounded(t *testing.T) {
+	h := newHarness(t, options{})
+	// series counts the distinct label sets of the request metrics.
+	labels := regexp.MustCompile(`^dashboard_http_request\w*\{method="([^"]*)",route="([^"]*)"`)
+	series := func() int {
+		r := h.get("/metrics")
+		if r.StatusCode != http.StatusOK {
+			t.Fatalf("/metrics: %d, %d bytes", r.StatusCode, len(r.body))
+		}
+		seen := map[string]bool{}
+		for _, line := range strings.Split(r.body, "\n") {
+			if m := labels.FindStringSubmatch(line); m != nil {
+				seen[m[1]+" "+m[2]] = true
+			}
+		}
+		return len(seen)
+	}
+	before := series()
+	for i := range 10000 {
+		method := fmt.Sprintf("M%08X", rand.Uint32())
+		path := []string{"/healthz", fmt.Sprintf("/x%d", i), fmt.Sprintf("/accounts/%d/nope", i)}[i%3]
+		req := httptest.NewRequest(method, path, nil)
+		h.e.ServeHTTP(httptest.NewRecorder(), req)
+	}
+	after := series()
+	t.Logf("request metric label sets: %d before, %d after 10,000 random methods and paths", before, after)
+	if after-before > 5 {
+		t.Errorf("%d new series from random methods and paths, want a handful", after-before)
+	}
+	if body := h.get("/metrics").body; !strings.Contains(body, `method="other"`) || strings.Contains(body, `method="M`) {
+		t.Error("unknown methods are not folded into one label value")
 	}
 }
 

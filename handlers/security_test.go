@@ -81,6 +81,7 @@ func TestCSRF(t *testing.T) {
 		{"same-site", map[string]string{"Sec-Fetch-Site": "same-site"}, "good", http.StatusForbidden},
 		{"evil origin", map[string]string{"Origin": "https://evil.example"}, "good", http.StatusForbidden},
 		{"null origin", map[string]string{"Origin": "null"}, "good", http.StatusForbidden},
+		{"token in the query string", nil, "query", http.StatusForbidden},
 	}
 	for _, path := range []string{"/accounts", "/signin/key", "/signout"} {
 		for _, tt := range tests {
@@ -92,9 +93,12 @@ func TestCSRF(t *testing.T) {
 					h.get("/signin")
 				}
 				form := url.Values{"name": {"new-one"}, "client_id": {h.clientID}, "client_secret": {h.secret}}
+				target := path
 				switch tt.token {
 				case "good":
 					form.Set("_csrf", h.csrf)
+				case "query":
+					target += "?_csrf=" + url.QueryEscape(h.csrf)
 				case "":
 				default:
 					form.Set("_csrf", tt.token)
@@ -104,7 +108,7 @@ func TestCSRF(t *testing.T) {
 					hdr[k] = strings.ReplaceAll(v, "SELF", h.srv.URL)
 				}
 				h.stub.ResetCalls()
-				r := h.do("POST", path, form, hdr)
+				r := h.do("POST", target, form, hdr)
 				want := tt.status
 				if path == "/accounts" && want == http.StatusSeeOther {
 					want = http.StatusOK // create answers with the page carrying the secret

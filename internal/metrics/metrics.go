@@ -52,10 +52,24 @@ func New() *Metrics {
 }
 
 // ObserveRequest records one answered HTTP request. route is the route
-// template ("/accounts/:id"), never the raw path, to bound cardinality.
+// template ("/accounts/:id"), never the raw path; a method outside the
+// standard ones counts as "other": every label has a bounded set of
+// values, whatever a client sends.
 func (m *Metrics) ObserveRequest(route, method string, status int, d time.Duration) {
+	method = MethodLabel(method)
 	m.requests.WithLabelValues(route, method, strconv.Itoa(status)).Inc()
 	m.latency.WithLabelValues(route, method).Observe(d.Seconds())
+}
+
+// MethodLabel is the label value for an HTTP method: the standard methods
+// as they are, anything else "other".
+func MethodLabel(method string) string {
+	switch method {
+	case http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut, http.MethodPatch,
+		http.MethodDelete, http.MethodOptions, http.MethodConnect, http.MethodTrace:
+		return method
+	}
+	return "other"
 }
 
 // ObserveUpstream records one Run:ai API attempt.
@@ -64,7 +78,9 @@ func (m *Metrics) ObserveUpstream(op string, status int, d time.Duration) {
 	m.upstreamDur.WithLabelValues(op).Observe(d.Seconds())
 }
 
-// Handler serves the metrics in the Prometheus exposition format.
+// Handler serves the metrics in the Prometheus exposition format,
+// uncompressed: the dashboard's own middleware compresses responses, and
+// compressing twice sent a large scrape gzip inside gzip.
 func (m *Metrics) Handler() http.Handler {
-	return promhttp.HandlerFor(m.registry, promhttp.HandlerOpts{Registry: m.registry})
+	return promhttp.HandlerFor(m.registry, promhttp.HandlerOpts{Registry: m.registry, DisableCompression: true})
 }
