@@ -6,11 +6,12 @@ FUZZTIME ?= 5s
 
 .PHONY: test check generate fuzz e2e-deps run stub screenshots bench
 
-## test: everything CI runs: static checks, unit and contract tests, then the browser
-## tests on their own (so no compile competes with Chromium), then short fuzzing
+## test: everything CI runs: static checks, unit and contract tests (with a real
+## redis-server, installed when missing), then the browser tests on their own (so no
+## compile competes with Chromium), then short fuzzing
 test: check
-	$(GO) test -race -count=1 $$($(GO) list ./... | grep -v '/e2e$$')
-	eval "$$(scripts/e2e-deps.sh)"; E2E_REQUIRED=1 $(GO) test -race -count=1 ./e2e
+	eval "$$(scripts/test-deps.sh)"; $(GO) test -race -count=1 $$($(GO) list ./... | grep -v '/e2e$$')
+	eval "$$(scripts/test-deps.sh)"; eval "$$(scripts/e2e-deps.sh)"; E2E_REQUIRED=1 $(GO) test -race -count=1 ./e2e
 	$(MAKE) fuzz
 
 ## check: formatting, generated files, vet, staticcheck

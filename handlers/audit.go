@@ -39,7 +39,7 @@ func (h *handler) audit(c echo.Context, a action, err error) {
 func (h *handler) securityEvent(c echo.Context, event, reason string) {
 	var sid string
 	if st, ok := c.Get(stateKey).(*state); ok {
-		sid = session.HashID(st.sess.ID)
+		sid = session.HashID(st.id())
 	}
 	h.Logger.LogAttrs(c.Request().Context(), slog.LevelWarn, "security event",
 		slog.String("event", event),

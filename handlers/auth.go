@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"fmt"
 	"net/http"
 	"net/url"
 	"strings"
@@ -11,6 +12,7 @@ import (
 
 	"github.com/runai-tools/sa-dashboard/internal/htmx"
 	"github.com/runai-tools/sa-dashboard/internal/paths"
+	"github.com/runai-tools/sa-dashboard/internal/session"
 	"github.com/runai-tools/sa-dashboard/views"
 )
 
@@ -32,12 +34,14 @@ func (h *handler) requireAuth(next echo.HandlerFunc) echo.HandlerFunc {
 	}
 }
 
-// toSignIn ends the signed-in part of the session and redirects to the
+// toSignIn ends the session (on every replica) and redirects to the
 // sign-in page with a return path; HTMX requests get HX-Redirect.
 func (h *handler) toSignIn(c echo.Context, notice string) error {
 	st := stateOf(c)
 	if st.token() != "" {
-		st.clearAuth()
+		if err := h.endSession(c); err != nil {
+			return err
+		}
 	}
 	if notice != "" {
 		st.addFlash("info", notice)
@@ -133,21 +137,56 @@ func (h *handler) viewUser(c echo.Context) *views.User {
 	return u
 }
 
-// startSession stores the token under a new session id and goes to next.
+// startSession stores the token in a new server-side session (a new id,
+// whatever came before) and goes to next. The session is saved at once: a
+// store that refuses it (full, or Redis down) fails the sign-in.
 func (h *handler) startSession(c echo.Context, token string, exp time.Time, next string) error {
 	st := stateOf(c)
-	h.Sessions.Renew(st.sess)
+	r := c.Request()
+	if err := h.endSession(c); err != nil {
+		return err
+	}
 	name, sub, jwtExp := tokenClaims(token)
 	if exp.IsZero() || (!jwtExp.IsZero() && jwtExp.Before(exp)) {
 		exp = jwtExp
 	}
-	st.signIn(identityOf(c).key(), token, name, sub, exp)
+	st.signIn(h.Sessions.Fresh(session.CookieName(h.isHTTPS(r))), identityOf(c).key(), token, name, sub, exp)
 	msg := "Signed in."
 	if name != "" {
 		msg = "Signed in as " + name + "."
 	}
-	h.Logger.Info("signed in", "user", name, "subject", sub, "sso", identityOf(c).display(), "ip", c.RealIP(), "request_id", requestIDOf(c))
-	return h.redirectWithFlash(c, "success", msg, h.safeNext(c, next))
+	st.addFlash("success", msg)
+	if err := h.Sessions.Save(r, c.Response(), st.sess); err != nil {
+		st.sess = nil
+		return fmt.Errorf("start session: %w", err)
+	}
+	st.dirty = false
+	// The visitor cookie has served its purpose.
+	st.visitor.Options.MaxAge = -1
+	st.visDirty = true
+	h.Logger.Info("signed in", "user", name, "subject", sub, "sso", identityOf(c).display(), "ip", c.RealIP(),
+		"session", session.HashID(st.id()), "request_id", requestIDOf(c))
+	return c.Redirect(http.StatusSeeOther, h.safeNext(c, next))
+}
+
+// endSession ends the request's server-side session, in the store (for
+// every replica) and in the browser; what follows in the request (a
+// flash) goes to the visitor cookie.
+func (h *handler) endSession(c echo.Context) error {
+	st := stateOf(c)
+	if st.sess == nil {
+		return nil
+	}
+	if h.lists != nil {
+		h.lists.drop(st.id())
+	}
+	st.sess.Options.MaxAge = -1
+	err := h.Sessions.Save(c.Request(), c.Response(), st.sess)
+	st.sess, st.dirty = nil, false
+	if err != nil {
+		return fmt.Errorf("end session: %w", err)
+	}
+	return nil
 }
 
 // tokenClaims reads who the token belongs to, its subject and when it

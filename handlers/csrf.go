@@ -2,9 +2,9 @@ package handlers
 
 import (
 	"crypto/rand"
-	"errors"
 	"crypto/subtle"
 	"encoding/base64"
+	"errors"
 	"net/http"
 
 	"github.com/labstack/echo/v4"

@@ -13,6 +13,7 @@ package handlers
 
 import (
 	"context"
+	"encoding/gob"
 	"errors"
 	"log/slog"
 	"net/netip"
@@ -27,6 +28,7 @@ import (
 	"github.com/runai-tools/sa-dashboard/internal/metrics"
 	"github.com/runai-tools/sa-dashboard/internal/runai"
 	"github.com/runai-tools/sa-dashboard/internal/session"
+	"github.com/runai-tools/sa-dashboard/views"
 )
 
 // API is what the handlers need of the Run:ai client. Every call takes the
@@ -84,6 +86,10 @@ type Deps struct {
 	// RuleSubject is the account identifier new access rules name as their
 	// subject (ACCESS_RULE_SUBJECT); empty means runai.SubjectByClientID.
 	RuleSubject runai.SubjectKey
+	// UpstreamTimeout, when set, is the budget of one request's Run:ai
+	// calls together: once it is spent no further call waits again (an
+	// error page after a timeout, say).
+	UpstreamTimeout time.Duration
 	// Metrics, when set, records requests and is served at /metrics.
 	Metrics *metrics.Metrics
 	// Now is the clock; nil means time.Now.
@@ -125,6 +131,9 @@ func New(d Deps) (*echo.Echo, error) {
 		d.RuleSubject = runai.SubjectByClientID
 	}
 	d.SSO = d.SSO.withDefaults()
+	// Session values are gob-encoded (in Redis, in the visitor cookie):
+	// every type stored as a value is registered.
+	gob.Register([]views.Flash(nil))
 	h := &handler{Deps: d, catalogs: newCatalogCache(catalogTTL, d.Now), lists: newListCache(listCacheTTL, d.Now)}
 	if d.Ready != nil {
 		h.ready = &readiness{check: d.Ready}

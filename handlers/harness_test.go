@@ -60,6 +60,39 @@ type harness struct {
 	clientID string
 	secret   string
 	base     string
+
+	deps       handlers.Deps
+	store      *session.Store
+	sessionKey []byte
+	opts       options
+}
+
+// twin is a second dashboard instance, as another replica: the same stub,
+// session store configuration and key, its own server; the browser's
+// cookies come along, as a load balancer would send them to either.
+func (h *harness) twin() *harness {
+	h.t.Helper()
+	store, err := session.NewStore(session.Config{Keys: [][]byte{h.sessionKey}, Now: h.clock.Now,
+		IdleTimeout: 30 * time.Minute, AbsoluteTimeout: 8 * time.Hour, RedisURL: h.opts.redisURL})
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	h.t.Cleanup(func() { store.Close() })
+	deps := h.deps
+	deps.Sessions = store
+	e, err := handlers.New(deps)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	srv := httptest.NewServer(e)
+	h.t.Cleanup(srv.Close)
+	t2 := *h
+	t2.srv, t2.e, t2.store = srv, e, store
+	jar, _ := cookiejar.New(nil)
+	u, _ := url.Parse(srv.URL)
+	jar.SetCookies(u, h.cookies())
+	t2.client = &http.Client{Jar: jar, CheckRedirect: h.client.CheckRedirect}
+	return &t2
 }
 
 type lockedBuffer struct {
@@ -85,7 +118,8 @@ type options struct {
 	clientTimeout time.Duration
 	publicURL     string
 	trusted       []netip.Prefix
-	maxBody       int64 // the client's cap on an answer; 0 for its default
+	maxBody       int64  // the client's cap on an answer; 0 for its default
+	redisURL      string // sessions in this Redis; "" in memory
 }
 
 func newHarness(t *testing.T, o options) *harness {
@@ -114,8 +148,9 @@ func newHarnessWith(t *testing.T, o options, adjust func(*handlers.Deps)) *harne
 	if err != nil {
 		t.Fatal(err)
 	}
-	store, err := session.NewStore(session.Config{Keys: [][]byte{session.RandomKey()}, Now: clk.Now,
-		IdleTimeout: 30 * time.Minute, AbsoluteTimeout: 8 * time.Hour})
+	sessionKey := session.RandomKey()
+	store, err := session.NewStore(session.Config{Keys: [][]byte{sessionKey}, Now: clk.Now,
+		IdleTimeout: 30 * time.Minute, AbsoluteTimeout: 8 * time.Hour, RedisURL: o.redisURL})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -135,9 +170,11 @@ func newHarnessWith(t *testing.T, o options, adjust func(*handlers.Deps)) *harne
 	srv := httptest.NewServer(e)
 	t.Cleanup(srv.Close)
 	jar, _ := cookiejar.New(nil)
+	t.Cleanup(func() { store.Close() })
 	h := &harness{
 		t: t, srv: srv, e: e, stub: s, api: api, clock: clk, logs: logs, clientID: "admin", secret: "admin-secret-value-123", base: o.basePath,
 		client: &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }},
+		deps:   deps, store: store, sessionKey: sessionKey, opts: o,
 	}
 	t.Cleanup(func() {
 		for _, s := range []string{h.secret, "eyJ"} {

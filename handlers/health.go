@@ -42,8 +42,15 @@ func (h *handler) healthz(c echo.Context) error {
 	return c.String(http.StatusOK, "ok\n")
 }
 
-// readyz is readiness: the Run:ai control plane answers.
+// readyz is readiness: the session store and the Run:ai control plane
+// answer.
 func (h *handler) readyz(c echo.Context) error {
+	ctx, cancel := context.WithTimeout(c.Request().Context(), readyTimeout)
+	defer cancel()
+	if err := h.Sessions.Ping(ctx); err != nil {
+		h.Logger.Warn("not ready", "err", err)
+		return c.String(http.StatusServiceUnavailable, "not ready: the session store ("+h.Sessions.Backend()+") does not answer\n")
+	}
 	if h.ready == nil {
 		return c.String(http.StatusOK, "ready (no upstream check configured)\n")
 	}

@@ -72,8 +72,8 @@ func (lc *listCache) drop(key string) {
 
 // listKey is the session's key in the list cache; "" without a session.
 func listKey(c echo.Context) string {
-	if st, ok := c.Get(stateKey).(*state); ok && st.sess.ID != "" {
-		return st.sess.ID
+	if st, ok := c.Get(stateKey).(*state); ok && st.id() != "" {
+		return st.id()
 	}
 	return ""
 }

@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"context"
 	"crypto/rand"
 	"fmt"
 	"log/slog"
@@ -104,45 +105,81 @@ func (h *handler) logRequests(next echo.HandlerFunc) echo.HandlerFunc {
 // the column chooser writes it.
 const columnsCookie = "runai-sa-cols"
 
-// loadSession loads the session, makes sure it has a CSRF token, saves it
-// before the response is written when it changed, and puts what the views
-// need on the request context.
+// loadSession loads the request's session state (see state): the
+// server-side session when the cookie names a live one, the visitor
+// cookie otherwise. It ends a session bound to another SSO identity,
+// makes sure there is a CSRF token, saves what changed before the
+// response is written, and puts what the views need on the request
+// context. A session store that does not answer is an error: nothing
+// falls back to an anonymous visit.
 func (h *handler) loadSession(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		r := c.Request()
-		sess, err := h.Sessions.Get(r, session.CookieName(h.isHTTPS(r)))
+		secure := h.isHTTPS(r)
+		sess, err := h.Sessions.Get(r, session.CookieName(secure))
 		if err != nil {
 			return fmt.Errorf("load session: %w", err)
 		}
-		st := &state{sess: sess}
-		// A session belongs to the SSO identity that created it: another
-		// identity ends it, before any API call.
-		if who := identityOf(c).key(); st.str(keySSO) != who {
-			if !sess.IsNew {
-				h.securityEvent(c, "session ended: SSO identity changed", "session of "+st.str(keySSO)+" used by "+who)
-				h.Sessions.Renew(sess)
-				clear(sess.Values)
-				st.addFlash("warning", "Your SSO identity changed, so the previous dashboard session was ended. Sign in to Run:ai again.")
+		visitor, _ := h.Sessions.Visitors().Get(r, session.VisitorCookieName(secure)) // a bad cookie is a new visitor
+		visitor.Options = session.VisitorOptions(secure)
+		st := &state{visitor: visitor}
+		if !sess.IsNew {
+			st.sess = sess
+		}
+		c.Set(stateKey, st)
+		_, viaHeader := c.Get(headerTokenKey).(string)
+		who := identityOf(c).key()
+		switch {
+		case st.sess != nil && st.str(keySSO) != who:
+			// A session belongs to the SSO identity that created it:
+			// another identity ends it, before any API call.
+			h.securityEvent(c, "session ended: SSO identity changed", "session of "+st.str(keySSO)+" used by "+who)
+			if err := h.endSession(c); err != nil {
+				return err
 			}
+			st.addFlash("warning", "Your SSO identity changed, so the previous dashboard session was ended. Sign in to Run:ai again.")
+		case st.sess != nil && st.token() == "" && !viaHeader:
+			// Nothing to keep: not signed in, not vouched for.
+			if err := h.endSession(c); err != nil {
+				return err
+			}
+		}
+		if st.sess == nil && viaHeader {
+			// The SSO proxy vouches for this admin with a token: a
+			// server-side session for the CSRF token, flashes and jobs.
+			st.sess = h.Sessions.Fresh(session.CookieName(secure))
 			st.set(keySSO, who)
 		}
 		if st.csrf() == "" {
 			st.set(keyCSRF, rand.Text())
 		}
-		c.Response().Before(func() {
-			if st.dirty {
-				if err := h.Sessions.Save(r, c.Response(), sess); err != nil {
-					h.Logger.Error("save session", "err", err, "request_id", requestIDOf(c))
-				}
-			}
-		})
-		c.Set(stateKey, st)
+		c.Response().Before(func() { h.saveState(c, st) })
 		vr := &views.Request{
 			CSRF: maskToken(st.csrf()), BasePath: h.prefix(c), RequestID: requestIDOf(c), Demo: h.DemoClientID != "",
 			Now: h.Now(), User: h.viewUser(c), SSO: identityOf(c).display(), Columns: columnsOf(c),
 		}
 		c.SetRequest(r.WithContext(views.WithRequest(r.Context(), vr)))
 		return next(c)
+	}
+}
+
+// saveState writes what changed in the request's session state, just
+// before the response: the server-side session and the visitor cookie. A
+// failure can only be logged by then; sign-in and sign-out save at once
+// and report theirs.
+func (h *handler) saveState(c echo.Context, st *state) {
+	r, w := c.Request(), c.Response()
+	if st.sess != nil && st.dirty {
+		if err := h.Sessions.Save(r, w, st.sess); err != nil {
+			h.Logger.Error("save session", "err", err, "request_id", requestIDOf(c))
+		}
+		st.dirty = false
+	}
+	if st.visDirty {
+		if err := st.visitor.Save(r, w); err != nil {
+			h.Logger.Error("save visitor cookie", "err", err, "request_id", requestIDOf(c))
+		}
+		st.visDirty = false
 	}
 }
 
@@ -153,4 +190,20 @@ func columnsOf(c echo.Context) listview.ColumnSet {
 		return nil
 	}
 	return listview.DecodeColumns(ck.Value)
+}
+
+// upstreamBudget gives the request's Run:ai calls one budget together,
+// UpstreamTimeout: a change that timed out is not followed by a page read
+// that waits as long again. Pages still render (render does not inherit
+// the deadline).
+func (h *handler) upstreamBudget(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		if h.UpstreamTimeout <= 0 {
+			return next(c)
+		}
+		ctx, cancel := context.WithTimeout(c.Request().Context(), h.UpstreamTimeout)
+		defer cancel()
+		c.SetRequest(c.Request().WithContext(ctx))
+		return next(c)
+	}
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/runai-tools/sa-dashboard/apiclient"
 	"github.com/runai-tools/sa-dashboard/internal/form"
 	"github.com/runai-tools/sa-dashboard/internal/paths"
+	"github.com/runai-tools/sa-dashboard/internal/session"
 	"github.com/runai-tools/sa-dashboard/views"
 )
 
@@ -172,6 +173,7 @@ func classify(err error, a action) problem {
 		ae *apiclient.Error
 		ru errRulesUnreadable
 		tl *apiclient.BodyTooLargeError
+		su *session.UnavailableError
 	)
 	errors.As(err, &ae)
 	switch {
@@ -238,6 +240,14 @@ func classify(err error, a action) problem {
 		p.status = http.StatusUnauthorized
 		p.Detail = "Run:ai did not accept this session's token: it has expired or was revoked."
 		p.Next = "Sign in again."
+	case errors.As(err, &su):
+		p.status = http.StatusServiceUnavailable
+		p.Detail = "The dashboard's session store (Redis) did not answer, so the dashboard cannot tell who you are."
+		p.Next = "Nothing was changed. Try again in a moment; if it goes on, tell the dashboard's operators, who should check Redis and REDIS_URL."
+	case errors.Is(err, session.ErrFull):
+		p.status = http.StatusServiceUnavailable
+		p.Detail = "The dashboard holds as many signed-in sessions as it keeps in memory."
+		p.Next = "Try again later, when idle sessions have ended; the dashboard's operators can run it with Redis (REDIS_URL) to hold more."
 	case errors.As(err, &tl):
 		p.status = http.StatusBadGateway
 		p.Detail = "Run:ai's answer is larger than this dashboard accepts (" + humanize.IBytes(uint64(tl.Limit)) + "): the list is too large for its current limit, so trying again will not help."

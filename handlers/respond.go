@@ -22,7 +22,9 @@ import (
 // a rendering failure becomes an error page, never half a page.
 func (h *handler) render(c echo.Context, status int, title string, body templ.Component) error {
 	c.Response().Header().Add("Vary", htmx.HeaderRequest)
-	ctx := c.Request().Context()
+	// Not the request's upstream budget (see upstreamBudget): a page
+	// explaining that it ran out must still render.
+	ctx := context.WithoutCancel(c.Request().Context())
 	comp := body
 	if !hxOf(c).Partial() {
 		if st, ok := c.Get(stateKey).(*state); ok {
@@ -86,7 +88,9 @@ func retargetPanel(c echo.Context) {
 // respond is Echo's HTTPErrorHandler and the one road from an error to the
 // page. classify words it; respond logs it and shows it where the user
 // acted: in the failed form (failure.show), in the panel for HTMX, as a
-// flash after a redirect for a plain change, or as an error page.
+// flash after a redirect for a plain change, or as an error page (a plain
+// change the control plane did not answer in time included: the page it
+// would redirect to would wait for it again).
 func (h *handler) respond(err error, c echo.Context) {
 	if c.Response().Committed {
 		h.Logger.Warn("error after the response started", "err", err, "request_id", requestIDOf(c))
@@ -119,7 +123,7 @@ func (h *handler) respond(err error, c echo.Context) {
 			removeID = f.act.id
 		}
 		out = h.render(c, p.status, p.Title, views.ProblemResult(p.Problem, removeID))
-	case f.act.mutates() && c.Get(stateKey) != nil:
+	case f.act.mutates() && c.Get(stateKey) != nil && !apiclient.IsTimeout(err):
 		text := p.Title + ". " + p.Detail + " " + p.Next
 		back := h.returnPath(c)
 		if p.gone {

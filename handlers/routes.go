@@ -46,7 +46,7 @@ func (h *handler) routes() *echo.Echo {
 
 	// Pages with a session, for allowed SSO identities; every unsafe
 	// method passes the CSRF check.
-	web := []echo.MiddlewareFunc{h.checkAllowList, h.loadSession, h.checkCSRF}
+	web := []echo.MiddlewareFunc{h.checkAllowList, h.loadSession, h.checkCSRF, h.upstreamBudget}
 	e.GET(at(paths.SignIn), h.showSignIn, web...)
 	e.POST(at(paths.SignInKey), h.signInWithKey, web...)
 	e.POST(at(paths.SignInToken), h.signInWithToken, web...)

@@ -8,6 +8,7 @@ import (
 	"github.com/runai-tools/sa-dashboard/apiclient"
 	"github.com/runai-tools/sa-dashboard/internal/form"
 	"github.com/runai-tools/sa-dashboard/internal/paths"
+	"github.com/runai-tools/sa-dashboard/internal/session"
 	"github.com/runai-tools/sa-dashboard/views"
 )
 
@@ -103,10 +104,10 @@ func (h *handler) signInWithToken(c echo.Context) error {
 // signOut ends the session on the server and in the browser.
 func (h *handler) signOut(c echo.Context) error {
 	st := stateOf(c)
-	h.Logger.Info("signed out", "user", st.str(keyUser), "request_id", requestIDOf(c))
-	clear(st.sess.Values)
-	st.sess.Options.MaxAge = -1
-	st.dirty = true
+	h.Logger.Info("signed out", "user", st.str(keyUser), "session", session.HashID(st.id()), "request_id", requestIDOf(c))
+	if err := h.endSession(c); err != nil {
+		return err
+	}
 	c.Response().Header().Set("Clear-Site-Data", `"cache", "cookies", "storage"`)
 	return c.Redirect(http.StatusSeeOther, h.link(c, paths.SignIn.Link().RawQuery(signedOutParam+"=1")))
 }

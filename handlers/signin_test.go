@@ -199,20 +199,42 @@ func TestTokenExpiryEndsSession(t *testing.T) {
 
 func TestCookieAttributesOverHTTPS(t *testing.T) {
 	h := newHarness(t, options{publicURL: "https://dash.example"})
+	check := func(r resp, name string) {
+		t.Helper()
+		cs := r.Cookies()
+		if len(cs) != 1 {
+			t.Fatalf("%d cookies: %v", len(cs), cs)
+		}
+		c := cs[0]
+		if c.Name != name || !c.Secure || !c.HttpOnly || c.SameSite != http.SameSiteLaxMode || c.Path != "/" || c.Domain != "" || c.MaxAge != 0 {
+			t.Errorf("cookie %+v", c)
+		}
+	}
+	// An anonymous visitor gets the visitor cookie; signing in, the
+	// session cookie (and the visitor cookie is dropped).
 	r := h.get("/signin")
-	cs := r.Cookies()
-	if len(cs) != 1 {
-		t.Fatalf("%d cookies", len(cs))
-	}
-	c := cs[0]
-	if c.Name != "__Host-runai-sa" || !c.Secure || !c.HttpOnly || c.SameSite != http.SameSiteLaxMode || c.Path != "/" || c.Domain != "" || c.MaxAge != 0 {
-		t.Errorf("cookie %+v", c)
-	}
+	check(r, "__Host-runai-sa-visitor")
 	if r.Header.Get("Strict-Transport-Security") == "" {
 		t.Error("no HSTS over HTTPS")
 	}
-	// Origin is checked against the public URL, not the Host header.
 	h.csrf = csrfRe.FindStringSubmatch(r.body)[1]
+	// The harness talks plain HTTP: its cookie jar keeps Secure cookies
+	// away, so the visitor cookie goes by hand.
+	in := h.do("POST", "/signin/key", url.Values{"_csrf": {h.csrf}, "client_id": {h.clientID}, "client_secret": {h.secret}},
+		map[string]string{"Cookie": r.Cookies()[0].Name + "=" + r.Cookies()[0].Value})
+	var session *http.Cookie
+	for _, c := range in.Cookies() {
+		switch {
+		case c.Name == "__Host-runai-sa":
+			session = c
+		case c.Name == "__Host-runai-sa-visitor" && c.MaxAge >= 0:
+			t.Error("the visitor cookie outlives the sign-in")
+		}
+	}
+	if in.StatusCode != http.StatusSeeOther || session == nil || !session.Secure || !session.HttpOnly || session.SameSite != http.SameSiteLaxMode || session.Path != "/" {
+		t.Errorf("sign-in %d, session cookie %+v", in.StatusCode, session)
+	}
+	// Origin is checked against the public URL, not the Host header.
 	bad := h.do("POST", "/signin/key", url.Values{"_csrf": {h.csrf}}, map[string]string{"Origin": h.srv.URL})
 	if bad.StatusCode != http.StatusForbidden {
 		t.Errorf("Origin of the Host accepted although the public URL differs: %d", bad.StatusCode)

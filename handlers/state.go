@@ -23,44 +23,74 @@ const (
 
 const stateKey = "session_state"
 
-// state wraps the request's session with typed accessors and remembers
-// whether it must be saved.
+// state is the request's session state with typed accessors: the
+// server-side session of a signed-in admin (or of one the SSO proxy
+// vouches for with a token), else the signed cookie of an anonymous
+// visitor, which holds the sign-in form's CSRF token and flash messages
+// and costs the server nothing. It remembers what must be saved.
 type state struct {
-	sess  *sessions.Session
-	dirty bool
+	sess     *sessions.Session // server-side; nil for an anonymous visitor
+	visitor  *sessions.Session // the visitor cookie
+	dirty    bool              // sess changed
+	visDirty bool              // visitor changed
 }
 
 func stateOf(c echo.Context) *state {
 	st, _ := c.Get(stateKey).(*state)
 	if st == nil {
 		// Only routes behind loadSession call this; fail safe, not open.
-		return &state{sess: sessions.NewSession(nil, "")}
+		return &state{visitor: sessions.NewSession(nil, "")}
 	}
 	return st
 }
 
+// values is the map the request reads and writes: the session's when
+// there is one, the visitor cookie's otherwise.
+func (s *state) values() map[any]any {
+	if s.sess != nil {
+		return s.sess.Values
+	}
+	return s.visitor.Values
+}
+
 func (s *state) str(key string) string {
-	v, _ := s.sess.Values[key].(string)
+	v, _ := s.values()[key].(string)
 	return v
 }
 
 func (s *state) set(key string, v any) {
-	s.sess.Values[key] = v
-	s.dirty = true
+	s.values()[key] = v
+	s.changed()
+}
+
+func (s *state) changed() {
+	if s.sess != nil {
+		s.dirty = true
+	} else {
+		s.visDirty = true
+	}
 }
 
 func (s *state) csrf() string  { return s.str(keyCSRF) }
 func (s *state) token() string { return s.str(keyToken) }
 
+// id is the server-side session's id, "" for an anonymous visitor.
+func (s *state) id() string {
+	if s.sess == nil {
+		return ""
+	}
+	return s.sess.ID
+}
+
 func (s *state) expires() time.Time {
-	t, _ := s.sess.Values[keyExp].(time.Time)
+	t, _ := s.values()[keyExp].(time.Time)
 	return t
 }
 
-// signIn stores a fresh authentication in the session. The caller renews
-// the session id first.
-func (s *state) signIn(sso, token, user, sub string, exp time.Time) {
-	clear(s.sess.Values)
+// signIn stores a fresh authentication in sess, a new session.
+func (s *state) signIn(sess *sessions.Session, sso, token, user, sub string, exp time.Time) {
+	s.sess = sess
+	clear(sess.Values)
 	s.set(keySSO, sso)
 	s.set(keySub, sub)
 	s.set(keyCSRF, rand.Text())
@@ -69,25 +99,16 @@ func (s *state) signIn(sso, token, user, sub string, exp time.Time) {
 	s.set(keyExp, exp)
 }
 
-// clearAuth forgets the token but keeps the session (CSRF, flashes).
-func (s *state) clearAuth() {
-	delete(s.sess.Values, keyToken)
-	delete(s.sess.Values, keyUser)
-	delete(s.sess.Values, keyExp)
-	delete(s.sess.Values, keySub)
-	s.dirty = true
-}
-
 func (s *state) addFlash(kind, text string) {
-	fs, _ := s.sess.Values[keyFlash].([]views.Flash)
+	fs, _ := s.values()[keyFlash].([]views.Flash)
 	s.set(keyFlash, append(fs[:len(fs):len(fs)], views.Flash{Kind: kind, Text: text}))
 }
 
 func (s *state) takeFlashes() []views.Flash {
-	fs, _ := s.sess.Values[keyFlash].([]views.Flash)
+	fs, _ := s.values()[keyFlash].([]views.Flash)
 	if len(fs) > 0 {
-		delete(s.sess.Values, keyFlash)
-		s.dirty = true
+		delete(s.values(), keyFlash)
+		s.changed()
 	}
 	return fs
 }

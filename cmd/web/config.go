@@ -26,6 +26,7 @@ type Config struct {
 	Listen          string
 	RunaiURL        string // empty: demo mode with the in-process stub
 	SessionKeys     [][]byte
+	RedisURL        string // empty: sessions in this process's memory
 	UpstreamTimeout time.Duration
 	UpstreamMaxBody int64 // bytes
 	LogLevel        slog.Level
@@ -62,6 +63,7 @@ var settings = []setting{
 	{"listen", "LISTEN_ADDR", "127.0.0.1:8080", "address to listen on (host:port)"},
 	{"runai-url", "RUNAI_URL", "", "Run:ai control plane URL, e.g. https://myorg.run.ai; empty starts demo mode with an in-process stub"},
 	{"session-keys", "SESSION_KEYS", "", "session keys, comma-separated, newest first, each at least 32 bytes as hex or base64; required outside demo mode"},
+	{"redis-url", "REDIS_URL", "", "keep sessions in this Redis, for several replicas: redis://[:password@]host:6379/0, rediss:// for TLS (default: in memory, one instance)"},
 	{"upstream-timeout", "UPSTREAM_TIMEOUT", "15s", "budget for one Run:ai API call, retries included"},
 	{"upstream-max-body", "UPSTREAM_MAX_BODY", "8MiB", "largest Run:ai answer the dashboard reads, e.g. 8MiB or 32MiB (the list of 1000 accounts is about 330 KB)"},
 	{"log-level", "LOG_LEVEL", "info", "debug, info, warn or error"},
@@ -132,6 +134,13 @@ func loadConfig(args []string, getenv func(string) string, usageOut io.Writer) (
 	}
 	if cfg.Listen == "" {
 		bad("listen", errors.New("is empty"))
+	}
+	if cfg.RedisURL = get("redis-url"); cfg.RedisURL != "" {
+		if u, err := url.Parse(cfg.RedisURL); err != nil || (u.Scheme != "redis" && u.Scheme != "rediss") || u.Host == "" {
+			bad("redis-url", errors.New("is not a redis:// or rediss:// URL such as redis://:password@redis:6379/0"))
+		} else if get("session-keys") == "" {
+			bad("redis-url", errors.New("needs SESSION_KEYS: every replica must read the sessions the others write"))
+		}
 	}
 	if n, err := humanize.ParseBytes(get("upstream-max-body")); err != nil || n < minUpstreamBody || n > maxUpstreamBody {
 		bad("upstream-max-body", fmt.Errorf("%q: want a size from %s to %s, such as 8MiB", get("upstream-max-body"),

@@ -18,6 +18,8 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/redis/go-redis/v9"
+
 	"github.com/runai-tools/sa-dashboard/apiclient"
 	"github.com/runai-tools/sa-dashboard/handlers"
 	"github.com/runai-tools/sa-dashboard/internal/metrics"
@@ -73,13 +75,25 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		keys = [][]byte{session.RandomKey()}
 		logger.Warn("demo mode: random session key; sessions end when the process restarts (set SESSION_KEYS to keep them)")
 	}
-	store, err := session.NewStore(session.Config{Keys: keys, IdleTimeout: cfg.IdleTimeout, AbsoluteTimeout: cfg.SessionMaxAge})
+	store, err := session.NewStore(session.Config{Keys: keys, IdleTimeout: cfg.IdleTimeout, AbsoluteTimeout: cfg.SessionMaxAge, RedisURL: cfg.RedisURL})
 	if err != nil {
 		return err
 	}
+	defer store.Close()
+	if cfg.RedisURL != "" {
+		redis.SetLogger(redisLog{logger}) // the client's own complaints, in the dashboard's log
+		pctx, cancel := context.WithTimeout(ctx, 3*time.Second)
+		if err := store.Ping(pctx); err != nil {
+			// Start anyway: /readyz fails and pages say so until Redis answers.
+			logger.Error("sessions: Redis does not answer; pages answer 503 and /readyz fails until it does", "err", err)
+		}
+		cancel()
+	}
+	logger.Info("sessions", "store", store.Backend())
 	e, err := handlers.New(handlers.Deps{
 		API: api, Sessions: store, Logger: logger, BasePath: cfg.BasePath, PublicURL: cfg.PublicURL,
 		TrustedProxies: cfg.TrustedProxies, SSO: cfg.SSO, DemoClientID: demoID, Ready: api.Ping, Metrics: m, StaleDays: cfg.StaleDays, RuleSubject: cfg.RuleSubject,
+		UpstreamTimeout: cfg.UpstreamTimeout,
 	})
 	if err != nil {
 		return err
@@ -161,4 +175,12 @@ func displayAddr(a net.Addr) string {
 		return a.String()
 	}
 	return a.String()
+}
+
+// redisLog writes the Redis client's messages (a connection pool that
+// cannot dial, say) to the dashboard's log.
+type redisLog struct{ l *slog.Logger }
+
+func (r redisLog) Printf(ctx context.Context, format string, v ...any) {
+	r.l.WarnContext(ctx, "redis client: "+fmt.Sprintf(format, v...))
 }
