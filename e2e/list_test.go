@@ -3,6 +3,7 @@ package e2e
 import (
 	"encoding/csv"
 	"encoding/json"
+	"fmt"
 	"os"
 	"regexp"
 	"strings"
@@ -269,6 +270,55 @@ func TestCredentialHandover(t *testing.T) {
 			}
 			if a, _ := en.stub.AccountByName("handover-bot"); a.LastLogin.IsZero() {
 				t.Error("verify did not reach the token endpoint")
+			}
+		})
+	}
+}
+
+// TestBulkJobProgress: a long bulk action shows its progress while it runs
+// (htmx polling, or the page refreshing itself without JavaScript), can be
+// stopped, and ends with every account accounted for; the accounts not
+// reached are left as they were.
+func TestBulkJobProgress(t *testing.T) {
+	for _, js := range []bool{true, false} {
+		t.Run(mode(js), func(t *testing.T) {
+			en := newEnv(t, envOptions{seed: 40})
+			p := en.page(js)
+			en.signIn(p)
+			must(t, p.GetByTestId("bulk-all").Check())
+			must(t, p.GetByRole("button", playwright.PageGetByRoleOptions{Name: "Disable selected"}).Click())
+			n := len(en.stub.Accounts())
+			what := fmt.Sprintf("Disable %d service accounts", n)
+			en.stub.SetLatency(300 * time.Millisecond)
+			defer en.stub.SetLatency(0)
+			must(t, p.GetByTestId("bulk-confirm").GetByRole("button", playwright.LocatorGetByRoleOptions{Name: what}).Click())
+			job := p.GetByTestId("bulk-job")
+			must(t, expect.Locator(job).ToContainText(what+"…"))
+			must(t, expect.Locator(p.GetByTestId("bulk-counts")).ToContainText("to go"))
+			if js {
+				checkA11y(t, p, "bulk job running (light)")
+				screenshot(t, p, "bulk-job-js")
+			}
+			must(t, job.GetByRole("button", playwright.LocatorGetByRoleOptions{Name: "Stop"}).Click())
+			result := p.GetByTestId("bulk-result")
+			must(t, expect.Locator(result).ToContainText("not done", playwright.LocatorAssertionsToContainTextOptions{Timeout: playwright.Float(30000)}))
+			must(t, expect.Locator(p.GetByTestId("bulk-stopped")).ToContainText("Stopped on request"))
+			notDone, err := p.GetByTestId("bulk-notdone").Count()
+			must(t, err)
+			done, err := p.GetByTestId("bulk-ok").Count()
+			must(t, err)
+			if notDone == 0 || done+notDone != n {
+				t.Errorf("done %d, not done %d, want %d in all and some not done", done, notDone, n)
+			}
+			enabled := 0
+			for _, a := range en.stub.Accounts() {
+				if a.Enabled {
+					enabled++
+				}
+			}
+			t.Logf("stopped with %d done, %d not done; %d accounts still enabled", done, notDone, enabled)
+			if js {
+				checkA11y(t, p, "bulk job stopped (light)")
 			}
 		})
 	}

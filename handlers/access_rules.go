@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"cmp"
+	"context"
 	"net/http"
 	"slices"
 	"strconv"
@@ -103,13 +104,18 @@ func (h *handler) addRule(c echo.Context) error {
 	return h.showAccess(c, http.StatusOK, s)
 }
 
-// grant creates one rule for a (act names it, for the audit line). A 409
-// is not a failure: the account already has the rule.
+// grant creates one rule for a as the request's actor: see grantAs.
 func (h *handler) grant(c echo.Context, act action, a runai.ServiceAccount, g runai.Grant, cluster string) (views.RuleOutcome, error) {
-	created, err := h.API.CreateAccessRule(c.Request().Context(), h.tokenOf(c), apiclient.NewAccessRule{
+	return h.grantAs(c.Request().Context(), h.actorOf(c), act, a, g, cluster)
+}
+
+// grantAs creates one rule for a (act names it, for the audit line). A 409
+// is not a failure: the account already has the rule.
+func (h *handler) grantAs(ctx context.Context, who actor, act action, a runai.ServiceAccount, g runai.Grant, cluster string) (views.RuleOutcome, error) {
+	created, err := h.API.CreateAccessRule(ctx, who.token, apiclient.NewAccessRule{
 		SubjectID: h.RuleSubject.Of(a), RoleID: g.RoleID, ScopeType: g.ScopeType, ScopeID: g.ScopeID, ClusterID: cluster,
 	})
-	h.audit(c, act, err)
+	h.auditAs(ctx, who, act, err)
 	out := views.RuleOutcome{Label: act.detail, OK: err == nil}
 	if err == nil && created.ScopeType == runai.ScopeTenant && created.ScopeName != "" {
 		out.Label = created.RoleName + " · " + created.ScopeName // only the API knows the tenant's name

@@ -399,13 +399,11 @@ func TestBulkAccess(t *testing.T) {
 	if r := h.post("/accounts/bulk", url.Values{"action": {"add-access-rule"}, "ids": ids}, false); r.StatusCode != http.StatusUnprocessableEntity {
 		t.Errorf("no rule: %d", r.StatusCode)
 	}
-	r := h.post("/accounts/bulk", url.Values{"action": {"add-access-rule"}, "ids": ids, "role": {"3"}, "scope": {"tenant:1001"}}, false)
-	doc := r.doc(t)
+	doc := h.jobResult(h.post("/accounts/bulk", url.Values{"action": {"add-access-rule"}, "ids": ids, "role": {"3"}, "scope": {"tenant:1001"}}, false))
 	if doc.Find(`[data-testid="bulk-ok"]`).Length() != 2 || !strings.Contains(doc.Find(`[data-testid="bulk-ok"]`).Text(), "already had") {
 		t.Errorf("add result: %s", doc.Find(`[data-testid="bulk-result"]`).Text())
 	}
-	r = h.post("/accounts/bulk", url.Values{"action": {"remove-access-rules"}, "ids": ids}, false)
-	doc = r.doc(t)
+	doc = h.jobResult(h.post("/accounts/bulk", url.Values{"action": {"remove-access-rules"}, "ids": ids}, false))
 	if doc.Find(`[data-testid="bulk-ok"]`).Length() != 2 || !strings.Contains(doc.Text(), "2 rules removed") {
 		t.Errorf("remove result: %s", doc.Find(`[data-testid="bulk-result"]`).Text())
 	}

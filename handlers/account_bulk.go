@@ -2,22 +2,20 @@ package handlers
 
 import (
 	"context"
+	"crypto/rand"
 	"fmt"
 	"net/http"
 	"net/url"
 	"slices"
 
 	"github.com/labstack/echo/v4"
-	"golang.org/x/sync/errgroup"
 
 	"github.com/runai-tools/sa-dashboard/internal/form"
 	"github.com/runai-tools/sa-dashboard/internal/listview"
+	"github.com/runai-tools/sa-dashboard/internal/paths"
 	"github.com/runai-tools/sa-dashboard/internal/runai"
 	"github.com/runai-tools/sa-dashboard/views"
 )
-
-// bulkConcurrency bounds the API calls one bulk action runs at once.
-const bulkConcurrency = 4
 
 // bulkVerbs is what each bulk action does to each account it names.
 var bulkVerbs = map[form.BulkAction]verb{
@@ -70,8 +68,9 @@ func (h *handler) confirmBulk(c echo.Context) error {
 	return h.render(c, http.StatusOK, "Confirm", views.BulkView(b))
 }
 
-// runBulk carries out a confirmed bulk action with bounded concurrency
-// and reports every account's outcome, failures first.
+// runBulk starts a confirmed bulk action as a job and answers at once
+// with the job's page, which shows its progress and then its result. The
+// calls go on whatever becomes of this request (see bulk_job.go).
 func (h *handler) runBulk(c echo.Context) error {
 	values, err := posted(c)
 	if err != nil {
@@ -93,7 +92,7 @@ func (h *handler) runBulk(c echo.Context) error {
 	for i, id := range f.IDs {
 		items[i] = views.BulkItem{ID: id, Name: accounts[id].Name}
 	}
-	job := bulkJob{h: h, c: c, action: f.Action, accounts: accounts, in: in}
+	job := bulkJob{h: h, who: h.actorOf(c), action: f.Action, accounts: accounts, in: in}
 	if f.Action == form.BulkAddRule {
 		job.cluster, job.label, errs = checkGrant(f.Grant, cat, h.scopesFor(cat, in.All, in.AllRules()), nil)
 		if errs != nil {
@@ -105,32 +104,18 @@ func (h *handler) runBulk(c echo.Context) error {
 	if f.Action == form.BulkRemoveRules && !in.RulesKnown {
 		return &failure{act: action{verb: verbReadRules}, err: errRulesUnreadable(in.RulesProblem)}
 	}
-	g := new(errgroup.Group)
-	g.SetLimit(bulkConcurrency)
-	for i := range items {
-		g.Go(func() error {
-			items[i].Note, items[i].Reason = job.one(items[i].ID)
-			items[i].OK = items[i].Reason == ""
-			return nil
-		})
+	rec := &jobRecord{ID: rand.Text(), Action: f.Action, View: v.Query().Encode(), GrantLabel: job.label, Items: items, Started: h.Now()}
+	if err := h.startJob(c, rec, job); err != nil {
+		return &failure{act: action{verb: bulkVerbs[f.Action], bulk: true}, err: err}
 	}
-	_ = g.Wait()
-	slices.SortStableFunc(items, func(a, b views.BulkItem) int {
-		switch {
-		case a.OK == b.OK:
-			return 0
-		case !a.OK:
-			return -1
-		}
-		return 1
-	})
-	return h.render(c, http.StatusOK, "Bulk result", views.BulkView(views.Bulk{Action: f.Action, Items: items, Done: true, View: v, GrantLabel: job.label}))
+	return c.Redirect(http.StatusSeeOther, h.link(c, paths.BulkJob.ID(rec.ID)))
 }
 
-// bulkJob is one confirmed bulk action, applied account by account.
+// bulkJob is one confirmed bulk action, applied account by account by
+// whoever confirmed it (who: their token, their audit identity).
 type bulkJob struct {
 	h        *handler
-	c        echo.Context
+	who      actor
 	action   form.BulkAction
 	accounts map[string]runai.ServiceAccount
 	in       listview.Accounts
@@ -142,19 +127,18 @@ type bulkJob struct {
 
 // one applies the action to the account with id, audits every change it
 // sends, and says what was done (note) or why it failed (reason).
-func (j bulkJob) one(id string) (note, reason string) {
+func (j bulkJob) one(ctx context.Context, id string) (note, reason string) {
 	a, known := j.accounts[id]
 	act := action{verb: bulkVerbs[j.action], id: id, name: a.Name, bulk: true, detail: j.label}
-	ctx, token := j.c.Request().Context(), j.h.tokenOf(j.c)
 	fail := func(err error) string { return classify(err, act).Detail }
 	switch j.action {
 	case form.BulkDelete:
-		err := j.h.API.DeleteServiceAccount(ctx, token, id)
-		j.h.audit(j.c, act, err)
+		err := j.h.API.DeleteServiceAccount(ctx, j.who.token, id)
+		j.h.auditAs(ctx, j.who, act, err)
 		return "", reasonOf(err, fail)
 	case form.BulkEnable, form.BulkDisable:
-		err := j.h.API.SetServiceAccountEnabled(ctx, token, id, j.action == form.BulkEnable)
-		j.h.audit(j.c, act, err)
+		err := j.h.API.SetServiceAccountEnabled(ctx, j.who.token, id, j.action == form.BulkEnable)
+		j.h.auditAs(ctx, j.who, act, err)
 		return "", reasonOf(err, fail)
 	case form.BulkAddRule:
 		if !known {
@@ -163,19 +147,19 @@ func (j bulkJob) one(id string) (note, reason string) {
 		if slices.ContainsFunc(j.in.Rules[id], func(r runai.AccessRule) bool { return r.Grant() == j.grant }) {
 			return "it already had this rule", ""
 		}
-		out, err := j.h.grant(j.c, act, a, j.grant, j.cluster)
+		out, err := j.h.grantAs(ctx, j.who, act, a, j.grant, j.cluster)
 		if out.Already {
 			return "it already had this rule", ""
 		}
 		return "", reasonOf(err, fail)
 	case form.BulkRemoveRules:
-		return j.removeAll(ctx, token, act)
+		return j.removeAll(ctx, act)
 	}
 	return "", "unknown action"
 }
 
 // removeAll deletes every rule of one account.
-func (j bulkJob) removeAll(ctx context.Context, token string, act action) (note, reason string) {
+func (j bulkJob) removeAll(ctx context.Context, act action) (note, reason string) {
 	rules := j.in.Rules[act.id]
 	if len(rules) == 0 {
 		return "it had no access rule", ""
@@ -184,8 +168,8 @@ func (j bulkJob) removeAll(ctx context.Context, token string, act action) (note,
 	for _, r := range rules {
 		a := act
 		a.detail = r.Label()
-		err := j.h.API.DeleteAccessRule(ctx, token, r.ID)
-		j.h.audit(j.c, a, err)
+		err := j.h.API.DeleteAccessRule(ctx, j.who.token, r.ID)
+		j.h.auditAs(ctx, j.who, a, err)
 		if err != nil {
 			return "", fmt.Sprintf("removed %d of %d rules; %s: %s", removed, len(rules), r.Label(), classify(err, a).Detail)
 		}

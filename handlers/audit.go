@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"context"
 	"log/slog"
 
 	"github.com/labstack/echo/v4"
@@ -9,10 +10,32 @@ import (
 	"github.com/runai-tools/sa-dashboard/internal/session"
 )
 
-// audit records one attempted change: who, what, on which account (named
+// actor is who makes changes, taken from the request: the Run:ai token the
+// calls carry and what the audit log says of them. A bulk job carries it
+// past the request that started it.
+type actor struct {
+	token     string
+	sso       string // the SSO identity, for display
+	sub       string // the token's subject
+	requestID string
+}
+
+// actorOf is the request's actor.
+func (h *handler) actorOf(c echo.Context) actor {
+	tok := h.tokenOf(c)
+	_, sub, _ := tokenClaims(tok)
+	return actor{token: tok, sso: identityOf(c).display(), sub: sub, requestID: requestIDOf(c)}
+}
+
+// audit records one attempted change of the request: see auditAs.
+func (h *handler) audit(c echo.Context, a action, err error) {
+	h.auditAs(c.Request().Context(), h.actorOf(c), a, err)
+}
+
+// auditAs records one attempted change: who, what, on which account (named
 // as the API names it, never as a form did), and the outcome. Never a
 // secret or token.
-func (h *handler) audit(c echo.Context, a action, err error) {
+func (h *handler) auditAs(ctx context.Context, who actor, a action, err error) {
 	outcome, status := "success", 0
 	if err != nil {
 		outcome, status = "failure", apiclient.StatusCode(err)
@@ -20,17 +43,16 @@ func (h *handler) audit(c echo.Context, a action, err error) {
 			outcome = "unknown"
 		}
 	}
-	_, sub, _ := tokenClaims(h.tokenOf(c))
-	h.Logger.LogAttrs(c.Request().Context(), slog.LevelInfo, "audit",
+	h.Logger.LogAttrs(ctx, slog.LevelInfo, "audit",
 		slog.String("action", a.auditName()),
-		slog.String("sso", identityOf(c).display()),
-		slog.String("subject", sub),
+		slog.String("sso", who.sso),
+		slog.String("subject", who.sub),
 		slog.String("target_id", a.id),
 		slog.String("target_name", a.name),
 		slog.String("detail", a.detail),
 		slog.String("outcome", outcome),
 		slog.Int("upstream_status", status),
-		slog.String("request_id", requestIDOf(c)),
+		slog.String("request_id", who.requestID),
 	)
 }
 

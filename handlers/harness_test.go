@@ -278,3 +278,29 @@ func newJar() http.CookieJar {
 	j, _ := cookiejar.New(nil)
 	return j
 }
+
+// jobResult follows a started bulk job (the 303 that answered its POST)
+// to its page and asks for it until the job has ended, as the browser's
+// polling would, and returns the result page.
+func (h *harness) jobResult(started resp) *goquery.Document {
+	h.t.Helper()
+	if started.StatusCode != http.StatusSeeOther || !strings.Contains(started.Header.Get("Location"), "/accounts/bulk/jobs/") {
+		h.t.Fatalf("no job started: %d %s %.300s", started.StatusCode, started.Header.Get("Location"), started.body)
+	}
+	page := started.Header.Get("Location")
+	deadline := time.Now().Add(2 * time.Minute)
+	for {
+		r := h.get(strings.TrimPrefix(page, h.base))
+		doc := r.doc(h.t)
+		if r.StatusCode != http.StatusOK {
+			h.t.Fatalf("job page: %d %s", r.StatusCode, doc.Find("main").Text())
+		}
+		if doc.Find(`[data-testid="bulk-result"]`).Length() == 1 {
+			return doc
+		}
+		if time.Now().After(deadline) {
+			h.t.Fatalf("the job did not end: %s", doc.Find(`[data-testid="bulk-counts"]`).Text())
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}

@@ -192,8 +192,7 @@ func TestBulkActions(t *testing.T) {
 					exec.Add(n, s.AttrOr("value", ""))
 				}
 			})
-			r = h.post("/accounts/bulk", exec, false)
-			doc := r.doc(t)
+			doc := h.jobResult(h.post("/accounts/bulk", exec, false))
 			if doc.Find(`[data-testid="bulk-ok"]`).Length() != 2 || doc.Find(`[data-testid="bulk-failed"]`).Length() != 1 {
 				t.Fatalf("result: %s", doc.Find(`[data-testid="bulk-result"]`).Text())
 			}

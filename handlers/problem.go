@@ -205,6 +205,11 @@ func classify(err error, a action) problem {
 		case http.StatusMethodNotAllowed:
 			p.Detail = "This address does not accept that kind of request."
 		}
+	case errors.As(err, new(errJobGone)):
+		p.status, p.Title = http.StatusNotFound, "This bulk action's result is gone"
+		p.Detail = "Results are kept for an hour after the action ends, in the session that started it; this one has ended, or the link is from another session."
+		p.Next = "The service accounts list shows every account as it is now."
+		p.Refresh = paths.Accounts.Link()
 	case errors.As(err, &ru):
 		p.status = http.StatusBadGateway
 		p.Detail = "The access rules could not be read: " + string(ru)

@@ -65,6 +65,8 @@ func (h *handler) routes() *echo.Echo {
 	e.POST(at(paths.AccountsRows), h.rowAction, auth...)
 	e.POST(at(paths.BulkConfirm), h.confirmBulk, auth...)
 	e.POST(at(paths.Bulk), h.runBulk, auth...)
+	e.GET(at(paths.BulkJob), h.showBulkJob, auth...)
+	e.POST(at(paths.BulkJobCancel), h.cancelBulkJob, auth...)
 	e.POST(at(paths.Verify), h.verifyCredentials, auth...)
 	e.GET(at(paths.Account), h.showAccount, auth...)
 	e.POST(at(paths.AccountEnable), h.enableAccount, auth...)

@@ -50,6 +50,9 @@ type Request struct {
 	// Columns are the optional table columns this browser shows; nil
 	// shows them all.
 	Columns listview.ColumnSet
+	// Refresh, when above zero, reloads the page after that many seconds
+	// without JavaScript (with it, htmx polls what changes).
+	Refresh int
 }
 
 type requestKey struct{}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"time"
 
 	"github.com/a-h/templ"
 
@@ -153,10 +154,21 @@ type Secret struct {
 	Grant     form.Grant
 }
 
+// BulkState is where one account of a bulk action stands.
+type BulkState uint8
+
+// The states of a bulk item.
+const (
+	BulkPending BulkState = iota // not done yet
+	BulkOK                       // done
+	BulkFailed                   // tried, and failed: Reason says why
+	BulkNotDone                  // never tried: the job was cancelled or stopped first
+)
+
 // BulkItem is one account in a bulk confirmation or result.
 type BulkItem struct {
 	ID, Name string
-	OK       bool
+	State    BulkState
 	Note     string // what was done, when more than the action says ("already had it")
 	Reason   string // why it failed
 }
@@ -171,6 +183,34 @@ type Bulk struct {
 	// named in the result.
 	Grant      GrantChoice
 	GrantLabel string
+}
+
+// BulkJob is a confirmed bulk action running in the background, or its
+// result, kept for an hour.
+type BulkJob struct {
+	Bulk
+	ID         string
+	Running    bool // calls are still being made
+	Cancelling bool // asked to stop: calls not yet started will not be
+	Stalled    bool // no progress for a while: the instance running it went away
+	Started    time.Time
+}
+
+// Counts are how many items are done, failed, not done and still to do.
+func (j BulkJob) Counts() (ok, failed, notDone, pending int) {
+	for _, it := range j.Items {
+		switch it.State {
+		case BulkOK:
+			ok++
+		case BulkFailed:
+			failed++
+		case BulkNotDone:
+			notDone++
+		default:
+			pending++
+		}
+	}
+	return ok, failed, notDone, pending
 }
 
 // Verify is the outcome of checking new credentials at the token endpoint.

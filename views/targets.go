@@ -11,6 +11,7 @@ const (
 	AccountsBodyID = "accounts-body"  // the table body new rows go into
 	VerifyResultID = "verify-result"  // where Verify answers
 	BulkFormID     = "bulk"           // the bulk bar's form, which row checkboxes belong to
+	BulkJobID      = "bulk-job"       // a bulk job's progress, polled while it runs
 	RowActionsID   = "ra"             // the one form the rows' buttons submit (short: every row names it)
 )
 

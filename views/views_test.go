@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -369,8 +370,49 @@ func TestEveryBulkActionHasWords(t *testing.T) {
 		if !ok || w.label == "" || w.verb == "" || w.allDone == "" || w.past == "" || w.warning == "" {
 			t.Errorf("%s: words %+v", a, w)
 		}
-		if got := bulkOutcome(Bulk{Action: a, Items: []BulkItem{{OK: true}, {OK: true}}, GrantLabel: "Viewer · acme"}); strings.Contains(got, "%!") {
+		if got := bulkOutcome(Bulk{Action: a, Items: []BulkItem{{State: BulkOK}, {State: BulkOK}}, GrantLabel: "Viewer · acme"}); strings.Contains(got, "%!") {
 			t.Errorf("%s: %q", a, got)
 		}
+	}
+}
+
+// TestBulkProgress: a running job polls and offers Stop; a stopping one
+// says so; a stalled or finished one shows the result, saying why
+// accounts were not done.
+func TestBulkProgress(t *testing.T) {
+	items := []BulkItem{{ID: "1", Name: "a", State: BulkOK}, {ID: "2", Name: "b", State: BulkFailed, Reason: "refused"}, {ID: "3", Name: "c"}}
+	job := func(change func(*BulkJob)) BulkJob {
+		j := BulkJob{Bulk: Bulk{Action: form.BulkDisable, Items: slices.Clone(items)}, ID: "JOB", Running: true, Started: now}
+		change(&j)
+		return j
+	}
+	tests := []struct {
+		name                string
+		j                   BulkJob
+		polls, stop, result bool
+		text                string
+	}{
+		{"running", job(func(*BulkJob) {}), true, true, false, "1 done · 1 failed · 1 to go"},
+		{"stopping", job(func(j *BulkJob) { j.Cancelling = true }), true, false, false, "Stopping"},
+		{"stalled", job(func(j *BulkJob) { j.Stalled = true }), false, false, true, "instance carrying out this action stopped"},
+		{"stopped", job(func(j *BulkJob) { j.Running, j.Done, j.Items[2].State = false, true, BulkNotDone }), false, false, true, "Stopped on request"},
+		{"finished", job(func(j *BulkJob) { j.Running, j.Done, j.Items[2].State = false, true, BulkOK }), false, false, true, "2 of 3 disabled; 1 failed"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			doc := render(t, BulkProgress(tt.j), false)
+			if got := doc.Find(`[hx-trigger="every 1s"]`).Length() == 1; got != tt.polls {
+				t.Errorf("polls: %v", got)
+			}
+			if got := doc.Find(`form button`).Length() == 1; got != tt.stop {
+				t.Errorf("stop button: %v", got)
+			}
+			if got := doc.Find(`[data-testid="bulk-result"]`).Length() == 1; got != tt.result {
+				t.Errorf("result: %v", got)
+			}
+			if !strings.Contains(doc.Text(), tt.text) {
+				t.Errorf("%q not in %q", tt.text, doc.Text())
+			}
+		})
 	}
 }

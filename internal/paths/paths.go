@@ -28,9 +28,12 @@ const (
 	AccountsExport  Route = "/accounts/export.csv"
 	AccountsColumns Route = "/accounts/columns"
 	// AccountsRows takes the rows' buttons (enable or disable one account).
-	AccountsRows      Route = "/accounts/rows"
-	BulkConfirm       Route = "/accounts/bulk/confirm"
-	Bulk              Route = "/accounts/bulk"
+	AccountsRows Route = "/accounts/rows"
+	BulkConfirm  Route = "/accounts/bulk/confirm"
+	Bulk         Route = "/accounts/bulk"
+	// BulkJob is a bulk action running in the background, and its result.
+	BulkJob           Route = "/accounts/bulk/jobs/:id"
+	BulkJobCancel     Route = "/accounts/bulk/jobs/:id/cancel"
 	Verify            Route = "/accounts/verify"
 	Account           Route = "/accounts/:id"
 	AccountEnable     Route = "/accounts/:id/enable"
@@ -60,7 +63,7 @@ const (
 // exactly these.
 var All = []Route{
 	Home, SignIn, SignInKey, SignInToken, SignOut, Accounts, AccountsExport, AccountsColumns, AccountsRows, BulkConfirm, Bulk,
-	Verify, Account, AccountEnable, AccountDisable, AccountDelete, AccountRegenerate, AccountRules, AccountRulesCopy,
+	BulkJob, BulkJobCancel, Verify, Account, AccountEnable, AccountDisable, AccountDelete, AccountRegenerate, AccountRules, AccountRulesCopy,
 	AccountRuleDelete, AccountRotate, RotationResume, RotationRetire, RotationFinish, RotationCancel, RotationDiscard,
 	ScopePicker, Healthz, Readyz, Metrics, Static,
 }
