@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"net/url"
 	"strings"
 	"unicode/utf8"
 )
@@ -158,6 +159,34 @@ func IsTimeout(err error) bool {
 	}
 	var ne net.Error
 	return errors.As(err, &ne) && ne.Timeout()
+}
+
+// IsUnanswered reports a request that may have reached the control plane
+// without an answer coming back: a timeout, or a connection that broke
+// after it was made. A connection that could not be made is not one: the
+// request never left.
+func IsUnanswered(err error) bool {
+	var oe *net.OpError
+	if errors.As(err, &oe) && oe.Op == "dial" {
+		return false
+	}
+	if IsTimeout(err) {
+		return true
+	}
+	var ue *url.Error
+	return errors.As(err, &ue)
+}
+
+// IsMalformed reports an answer that came (a 2xx, usually) but could not
+// be read: not JSON, the wrong shape, or a required field missing. After a
+// change, the change was probably made.
+func IsMalformed(err error) bool {
+	var (
+		syn *json.SyntaxError
+		typ *json.UnmarshalTypeError
+		mf  *MissingFieldError
+	)
+	return errors.As(err, &syn) || errors.As(err, &typ) || errors.As(err, &mf)
 }
 
 // IsUnavailable reports whether the control plane failed to give a usable

@@ -265,12 +265,13 @@ func TestErrorsShownInPlace(t *testing.T) {
 			must(t, expect.Locator(p.GetByTestId("create-error")).ToContainText("already taken"))
 			must(t, expect.Locator(nameField).ToHaveValue(taken))
 
-			// 5xx: the control plane is unavailable and nothing was changed.
+			// 5xx to the create: it may or may not have been made, and the
+			// form says so, keeping the name.
 			en.stub.FailNext("create", 1, 503)
 			must(t, nameField.Fill("brand-new"))
 			must(t, create.Click())
-			must(t, expect.Locator(p.GetByTestId("create-error")).ToContainText("unavailable"))
-			must(t, expect.Locator(p.GetByTestId("create-error")).ToContainText("Nothing was changed"))
+			must(t, expect.Locator(p.GetByTestId("create-error")).ToContainText("The outcome is unknown"))
+			must(t, expect.Locator(p.GetByTestId("create-error")).ToContainText("answered 503 Service Unavailable to it, so the change may or may not have been made"))
 			must(t, expect.Locator(nameField).ToHaveValue("brand-new"))
 			screenshot(t, p, "create-error-"+mode(js))
 

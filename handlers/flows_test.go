@@ -126,8 +126,9 @@ func TestCreateErrors(t *testing.T) {
 		{"taken", "taken-name", 0, false, http.StatusConflict, "already taken"},
 		{"api 400", "fine-name", 400, false, http.StatusBadRequest, "Run:ai refused the request"},
 		{"api 403", "fine-name", 403, false, http.StatusForbidden, "does not allow"},
-		{"api 500", "fine-name", 500, false, http.StatusBadGateway, "Nothing was changed"},
-		{"api 503", "fine-name", 503, false, http.StatusBadGateway, "unavailable"},
+		// A server error to a change: it may have been made.
+		{"api 500", "fine-name", 500, false, http.StatusBadGateway, "answered 500 Internal Server Error to it, so the change may or may not have been made"},
+		{"api 503", "fine-name", 503, false, http.StatusBadGateway, "outcome is unknown"},
 		{"timeout", "fine-name", 0, true, http.StatusGatewayTimeout, "may or may not have been made"},
 	}
 	for _, v := range variants() {
@@ -187,8 +188,8 @@ func TestRowActions(t *testing.T) {
 		{403, "does not allow"},
 		{404, "no longer exists"},
 		{409, "conflict"},
-		{500, "Nothing was changed"},
-		{503, "unavailable"},
+		{500, "may or may not have been made"},
+		{503, "outcome is unknown"},
 	}
 	for _, v := range variants() {
 		for _, a := range actions {

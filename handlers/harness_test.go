@@ -120,6 +120,9 @@ type options struct {
 	trusted       []netip.Prefix
 	maxBody       int64  // the client's cap on an answer; 0 for its default
 	redisURL      string // sessions in this Redis; "" in memory
+	attempts      int    // the client's attempts for a GET; 0 for one (no retry)
+	// upstream wraps the stub, to break its answers in ways it cannot.
+	upstream func(http.Handler) http.Handler
 }
 
 func newHarness(t *testing.T, o options) *harness {
@@ -132,7 +135,11 @@ func newHarnessWith(t *testing.T, o options, adjust func(*handlers.Deps)) *harne
 	t.Helper()
 	clk := &clock{t: time.Now().UTC()}
 	s := stub.New(stub.Config{Seed: o.seed, AdminClientID: "admin", AdminClientSecret: "admin-secret-value-123", AdminEmail: "ada@example.com", Now: clk.Now})
-	stubSrv := httptest.NewServer(s)
+	var up http.Handler = s
+	if o.upstream != nil {
+		up = o.upstream(s)
+	}
+	stubSrv := httptest.NewServer(up)
 	t.Cleanup(stubSrv.Close)
 	timeout := o.clientTimeout
 	if timeout == 0 {
@@ -140,7 +147,7 @@ func newHarnessWith(t *testing.T, o options, adjust func(*handlers.Deps)) *harne
 	}
 	m := metrics.New()
 	opts := []apiclient.Option{apiclient.WithTimeout(timeout),
-		apiclient.WithRetry(apiclient.RetryPolicy{Attempts: 1}), apiclient.WithObserver(m.ObserveUpstream)}
+		apiclient.WithRetry(apiclient.RetryPolicy{Attempts: max(o.attempts, 1), BaseDelay: 10 * time.Millisecond, MaxDelay: 50 * time.Millisecond}), apiclient.WithObserver(m.ObserveUpstream)}
 	if o.maxBody > 0 {
 		opts = append(opts, apiclient.WithMaxBodyBytes(o.maxBody))
 	}

@@ -215,6 +215,26 @@ func classify(err error, a action) problem {
 		p.Detail = "The access rules could not be read: " + string(ru)
 	case a.signsIn() && ae != nil && ae.StatusCode >= 400 && ae.StatusCode < 500:
 		classifyRefusedCredentials(&p, a, ae)
+	case a.mutates() && !a.before && (apiclient.IsUnanswered(err) || apiclient.StatusCode(err) >= 500 || apiclient.IsMalformed(err)):
+		// A change sent and not answered, answered by a server error, or
+		// answered unreadably, may have been made: never "nothing was
+		// changed", never retried.
+		p.status, p.unknown, p.Kind = http.StatusBadGateway, true, "warning"
+		p.Title = "The outcome is unknown: " + a.what()
+		switch {
+		case apiclient.IsTimeout(err):
+			p.status = http.StatusGatewayTimeout
+			p.Detail = "The Run:ai control plane did not answer in time, so the change may or may not have been made."
+		case apiclient.IsMalformed(err):
+			p.Detail = "The Run:ai control plane answered, but its answer could not be read, so the change was probably made."
+		case apiclient.StatusCode(err) == 0:
+			p.Detail = "The connection to the Run:ai control plane broke before it answered, so the change may or may not have been made."
+		default:
+			p.Detail = fmt.Sprintf("The Run:ai control plane answered %d %s to it, so the change may or may not have been made.",
+				apiclient.StatusCode(err), http.StatusText(apiclient.StatusCode(err)))
+		}
+		p.Next = "Check the current state before trying again."
+		p.Refresh = paths.Accounts.Link()
 	case ae != nil && a.aboutAccess():
 		classifyRules(&p, a, ae)
 	case apiclient.IsBadRequest(err):
@@ -261,12 +281,6 @@ func classify(err error, a action) problem {
 			p.Kind, p.unknown = "warning", true
 			p.Next = "The change may have been made: check the current state. " + p.Next
 		}
-	case a.mutates() && !a.before && apiclient.IsTimeout(err):
-		p.status, p.unknown, p.Kind = http.StatusGatewayTimeout, true, "warning"
-		p.Title = "The outcome is unknown: " + a.what()
-		p.Detail = "The Run:ai control plane did not answer in time, so the change may or may not have been made."
-		p.Next = "Check the current state before trying again."
-		p.Refresh = paths.Accounts.Link()
 	case apiclient.IsUnavailable(err):
 		p.status = http.StatusBadGateway
 		if apiclient.IsTimeout(err) {
@@ -356,8 +370,7 @@ func upstreamReason(err error) string {
 	if s := apiclient.StatusCode(err); s != 0 {
 		return fmt.Sprintf("it answered %d %s", s, http.StatusText(s))
 	}
-	var mf *apiclient.MissingFieldError
-	if errors.As(err, &mf) {
+	if apiclient.IsMalformed(err) {
 		return "its answer was malformed"
 	}
 	return "it could not be reached"
