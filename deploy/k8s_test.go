@@ -133,3 +133,100 @@ func TestKubernetesExample(t *testing.T) {
 		t.Error("no Secret with session keys")
 	}
 }
+
+// docs reads every document of a multi-document manifest.
+func docs(t *testing.T, name string) []map[string]any {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join("k8s", name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []map[string]any
+	for _, part := range strings.Split(string(b), "\n---\n") {
+		var m map[string]any
+		if err := yaml.Unmarshal([]byte(part), &m); err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		out = append(out, m)
+	}
+	return out
+}
+
+// at walks a decoded manifest by keys (and list indexes).
+func at(v any, path ...any) any {
+	for _, p := range path {
+		switch k := p.(type) {
+		case string:
+			m, _ := v.(map[string]any)
+			v = m[k]
+		case int:
+			l, _ := v.([]any)
+			if k >= len(l) {
+				return nil
+			}
+			v = l[k]
+		}
+	}
+	return v
+}
+
+// TestKubernetesReplicas: two dashboard pods spread over nodes, a
+// disruption budget that keeps one, and the Redis they share: its
+// password from the Secret, the dashboard's URL pointing at its Service,
+// and only the dashboard let in.
+func TestKubernetesReplicas(t *testing.T) {
+	dep := docs(t, "deployment.yaml")[0]
+	if at(dep, "spec", "replicas") != float64(2) {
+		t.Errorf("replicas %v, want 2", at(dep, "spec", "replicas"))
+	}
+	pod := at(dep, "spec", "template", "spec")
+	if at(pod, "topologySpreadConstraints", 0, "topologyKey") != "kubernetes.io/hostname" {
+		t.Error("no spread of the pods over nodes")
+	}
+	env := map[string]any{}
+	for _, e := range at(pod, "containers", 0, "env").([]any) {
+		env[at(e, "name").(string)] = e
+	}
+	if at(env["REDIS_PASSWORD"], "valueFrom", "secretKeyRef", "key") != "redis-password" {
+		t.Error("REDIS_PASSWORD does not come from the Secret")
+	}
+	url, _ := at(env["REDIS_URL"], "value").(string)
+	if url != "redis://:$(REDIS_PASSWORD)@runai-sa-redis:6379/0" {
+		t.Errorf("REDIS_URL %q", url)
+	}
+
+	pdb := docs(t, "pdb.yaml")[0]
+	if at(pdb, "kind") != "PodDisruptionBudget" || at(pdb, "spec", "minAvailable") != float64(1) ||
+		at(pdb, "spec", "selector", "matchLabels", "app.kubernetes.io/name") != "runai-sa-dashboard" {
+		t.Errorf("disruption budget %v", pdb)
+	}
+
+	byKind := map[string]map[string]any{}
+	for _, d := range docs(t, "redis.yaml") {
+		byKind[at(d, "kind").(string)] = d
+	}
+	redis := byKind["Deployment"]
+	args := at(redis, "spec", "template", "spec", "containers", 0, "args").([]any)
+	if len(args) < 2 || args[0] != "--requirepass" || args[1] != "$(REDIS_PASSWORD)" ||
+		at(redis, "spec", "template", "spec", "containers", 0, "env", 0, "valueFrom", "secretKeyRef", "key") != "redis-password" {
+		t.Errorf("Redis without the Secret's password: %v", args)
+	}
+	if at(byKind["Service"], "metadata", "name") != "runai-sa-redis" || at(byKind["Service"], "spec", "ports", 0, "port") != float64(6379) {
+		t.Error("no Service runai-sa-redis:6379 for the URL")
+	}
+	if at(byKind["NetworkPolicy"], "spec", "ingress", 0, "from", 0, "podSelector", "matchLabels", "app.kubernetes.io/name") != "runai-sa-dashboard" {
+		t.Error("Redis is not limited to the dashboard's pods")
+	}
+	if sec := load(t, "secret.yaml"); sec.StringData["redis-password"] == "" {
+		t.Error("no redis-password in the Secret")
+	}
+	kust, err := os.ReadFile(filepath.Join("k8s", "kustomization.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range []string{"deployment.yaml", "service.yaml", "secret.yaml", "pdb.yaml", "redis.yaml"} {
+		if !strings.Contains(string(kust), "- "+f) {
+			t.Errorf("kustomization.yaml lacks %s", f)
+		}
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"sync"
 	"time"
 )
 
@@ -128,5 +129,69 @@ func measureConcurrency(ctx context.Context, t *target, o options, rep *report, 
 	p95 := quantile(dl.lat, 0.95)
 	rep.check(line{measure: n + ", p95", value: ms(p95), floor: "upstream alone p95 " + ms(quantile(ul.lat, 0.95)), target: "< 150 ms"}, p95 < 150*time.Millisecond)
 	rep.check(line{measure: "dashboard's peak RSS (whole run)", value: fmt.Sprintf("%.0f MB", float64(rss)/1e6), target: "< 120 MB"}, rss < 120e6)
+	return nil
+}
+
+// measureFlood sends n cookie-less requests to the sign-in page, as
+// anyone who reaches the port could, with a signed-in admin watching:
+// the dashboard's resident memory before and after, the throughput of the
+// last thousand against the first, and whether the admin is still signed
+// in.
+func measureFlood(ctx context.Context, t *target, n int, rep *report, log io.Writer) error {
+	admin := newBrowser()
+	if err := admin.signIn(ctx, t); err != nil {
+		return err
+	}
+	before, err := t.rss()
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(log, "loadbench: %d anonymous requests to the sign-in page\n", n)
+	const clients, block = 8, 1000
+	blocks := make([]time.Duration, 0, n/block)
+	anon := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: clients}, Timeout: 30 * time.Second}
+	for sent := 0; sent < n; sent += block {
+		start := time.Now()
+		var wg sync.WaitGroup
+		errs := make(chan error, clients)
+		for c := range clients {
+			wg.Go(func() {
+				for i := c; i < block; i += clients {
+					req, _ := http.NewRequestWithContext(ctx, "GET", t.dashURL+"signin", nil)
+					res, err := anon.Do(req)
+					if err != nil {
+						errs <- err
+						return
+					}
+					_, _ = io.Copy(io.Discard, res.Body)
+					res.Body.Close()
+				}
+			})
+		}
+		wg.Wait()
+		close(errs)
+		if err := <-errs; err != nil {
+			return err
+		}
+		blocks = append(blocks, time.Since(start))
+	}
+	after, err := t.rss()
+	if err != nil {
+		return err
+	}
+	_, err = admin.read(ctx, t.dashURL+"accounts", nil)
+	first, last := blocks[0], blocks[len(blocks)-1]
+	ratio := first.Seconds() / last.Seconds() // throughput of the last block against the first
+	rep.check(line{measure: fmt.Sprintf("%d anonymous requests: resident memory", n),
+		value: fmt.Sprintf("%+.1f MB (%.0f to %.0f MB)", float64(after-before)/1e6, float64(before)/1e6, float64(after)/1e6), target: "within 20 MB"},
+		after-before < 20e6)
+	rep.check(line{measure: fmt.Sprintf("%d anonymous requests: throughput, last thousand", n),
+		value: fmt.Sprintf("%.0f requests/s", block/last.Seconds()), floor: fmt.Sprintf("the first thousand: %.0f requests/s", block/first.Seconds()),
+		ratio: fmt.Sprintf("%.2f", ratio), target: "≥ 0.80"}, ratio >= 0.8)
+	still := "yes"
+	if err != nil {
+		still = "no: " + err.Error()
+	}
+	rep.check(line{measure: "a signed-in admin, after the flood", value: "still signed in: " + still, target: "signed in"}, err == nil)
 	return nil
 }

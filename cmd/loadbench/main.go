@@ -38,6 +38,7 @@ type options struct {
 	lighthouse string        // the lighthouse CLI; empty skips the audits
 	chromium   string        // the browser Lighthouse drives
 	lhRuns     int           // Lighthouse runs per page (the median is reported)
+	flood      int           // anonymous requests of the flood measure; 0 skips it
 }
 
 func main() {
@@ -53,6 +54,7 @@ func main() {
 	fs.StringVar(&o.lighthouse, "lighthouse", "", "the lighthouse CLI (npm lighthouse@12.2.3); empty skips the audits")
 	fs.StringVar(&o.chromium, "chromium", "/usr/bin/chromium", "the browser Lighthouse drives")
 	fs.IntVar(&o.lhRuns, "lighthouse-runs", 3, "Lighthouse runs per page; the median is reported")
+	fs.IntVar(&o.flood, "flood", 100000, "anonymous requests sent to the sign-in page, with an admin signed in; 0 skips")
 	_ = fs.Parse(os.Args[1:])
 	if o.dashboard == "" {
 		fmt.Fprintln(os.Stderr, "loadbench: -dashboard is required (go build -o /tmp/web ./cmd/web)")
@@ -86,6 +88,19 @@ func run(ctx context.Context, o options, out, log io.Writer) error {
 	defer big.stop()
 	if err := measureLoad(ctx, big, o, &rep, log); err != nil {
 		return fmt.Errorf("%w\n%s", err, big.output())
+	}
+
+	if o.flood > 0 {
+		// A dashboard of its own: the load above must not blur its memory.
+		fl, err := start(ctx, o.dashboard, o.small)
+		if err != nil {
+			return err
+		}
+		err = measureFlood(ctx, fl, o.flood, &rep, log)
+		fl.stop()
+		if err != nil {
+			return fmt.Errorf("%w\n%s", err, fl.output())
+		}
 	}
 
 	if o.lighthouse != "" {

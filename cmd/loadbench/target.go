@@ -86,18 +86,24 @@ func (t *target) waitReady(ctx context.Context) error {
 }
 
 // peakRSS is the dashboard process's peak resident set (VmHWM), in bytes.
-func (t *target) peakRSS() (int64, error) {
+func (t *target) peakRSS() (int64, error) { return t.status("VmHWM") }
+
+// rss is the dashboard process's resident set now (VmRSS), in bytes.
+func (t *target) rss() (int64, error) { return t.status("VmRSS") }
+
+// status reads a size in kB from the process's /proc status.
+func (t *target) status(field string) (int64, error) {
 	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", t.cmd.Process.Pid))
 	if err != nil {
 		return 0, err
 	}
 	for _, line := range strings.Split(string(b), "\n") {
-		if rest, ok := strings.CutPrefix(line, "VmHWM:"); ok {
+		if rest, ok := strings.CutPrefix(line, field+":"); ok {
 			kb, err := strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(rest), "kB")), 10, 64)
 			return kb << 10, err
 		}
 	}
-	return 0, fmt.Errorf("no VmHWM in /proc/%d/status", t.cmd.Process.Pid)
+	return 0, fmt.Errorf("no %s in /proc/%d/status", field, t.cmd.Process.Pid)
 }
 
 // stop ends the dashboard and the stub.
