@@ -405,20 +405,22 @@ func (s *Server) getRule(w http.ResponseWriter, id string) {
 	writeJSON(w, http.StatusOK, s.toWireRule(out, true))
 }
 
-func (s *Server) deleteRule(w http.ResponseWriter, id string) {
+func (s *Server) deleteRule(w http.ResponseWriter, id string) auditNote {
 	n, err := strconv.Atoi(id)
 	s.mu.Lock()
-	_, ok := s.rules[n]
+	rule, ok := s.rules[n]
 	delete(s.rules, n)
 	s.mu.Unlock()
 	if err != nil || !ok {
 		writeError(w, http.StatusNotFound, fmt.Sprintf("access rule %q not found", id), "")
-		return
+		return auditNote{action: "delete", entityType: EntityAccessRule, entityID: id}
 	}
 	w.WriteHeader(http.StatusNoContent)
+	return s.ruleNote("delete", *rule)
 }
 
-func (s *Server) createRule(w http.ResponseWriter, r *http.Request, sess session) {
+func (s *Server) createRule(w http.ResponseWriter, r *http.Request, sess session) auditNote {
+	note := auditNote{action: "create", entityType: EntityAccessRule}
 	var req struct {
 		SubjectID   *string `json:"subjectId"`
 		SubjectType *string `json:"subjectType"`
@@ -429,32 +431,33 @@ func (s *Server) createRule(w http.ResponseWriter, r *http.Request, sess session
 	}
 	if err := json.NewDecoder(http.MaxBytesReader(w, r.Body, maxBody)).Decode(&req); err != nil {
 		writeError(w, http.StatusBadRequest, "request body must be a JSON access rule", err.Error())
-		return
+		return note
 	}
 	if req.SubjectID == nil || req.SubjectType == nil || req.RoleID == nil || req.ScopeID == nil || req.ScopeType == nil ||
 		*req.SubjectID == "" || *req.ScopeID == "" {
 		writeError(w, http.StatusBadRequest, "subjectId, subjectType, roleId, scopeId and scopeType are required", "")
-		return
+		return note
 	}
 	switch *req.SubjectType {
 	case runai.SubjectServiceAccount, runai.SubjectApp, runai.SubjectUser, runai.SubjectGroup:
 	default:
 		writeError(w, http.StatusBadRequest, fmt.Sprintf("subjectType %q is not one of user, app, service-account, group", *req.SubjectType), "")
-		return
+		return note
 	}
 	role, ok := s.role(*req.RoleID)
 	if !ok {
 		writeError(w, http.StatusNotFound, fmt.Sprintf("role %d not found", *req.RoleID), "")
-		return
+		return note
 	}
 	st := runai.ScopeType(*req.ScopeType)
+	note = s.ruleNote("create", Rule{SubjectType: *req.SubjectType, SubjectID: *req.SubjectID, RoleID: role.ID, RoleName: role.Name, ScopeType: st, ScopeID: *req.ScopeID})
 	if _, _, ok := s.scope(st, *req.ScopeID); !ok {
 		writeError(w, http.StatusNotFound, fmt.Sprintf("%s %q not found", st, *req.ScopeID), "")
-		return
+		return note
 	}
 	if sess.accountID != "" && (role.ID == roleSysAdmin || st == runai.ScopeSystem) {
 		writeError(w, http.StatusForbidden, fmt.Sprintf("you may not assign the role %q: it is broader than your own", role.Name), "")
-		return
+		return note
 	}
 	s.mu.Lock()
 	for _, other := range s.rules {
@@ -462,12 +465,13 @@ func (s *Server) createRule(w http.ResponseWriter, r *http.Request, sess session
 			other.ScopeType == st && other.ScopeID == *req.ScopeID {
 			s.mu.Unlock()
 			writeError(w, http.StatusConflict, "an identical access rule already exists", "")
-			return
+			return note
 		}
 	}
 	rule := s.addRule(Rule{SubjectType: *req.SubjectType, SubjectID: *req.SubjectID, RoleID: role.ID, ScopeType: st, ScopeID: *req.ScopeID}, sess.identity)
 	s.mu.Unlock()
 	writeJSON(w, http.StatusCreated, s.toWireRule(rule, false))
+	return s.ruleNote("create", rule)
 }
 
 func (s *Server) listRoles(w http.ResponseWriter) {

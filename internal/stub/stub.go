@@ -16,6 +16,7 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -47,6 +48,7 @@ const (
 	OpClusters    Op = "clusters"
 	OpDepartments Op = "departments"
 	OpProjects    Op = "projects"
+	OpAudit       Op = "audit"
 )
 
 // Mutating reports whether op changes state.
@@ -130,6 +132,8 @@ type Server struct {
 	org      org           // clusters, departments, projects (fixed)
 	rules    map[int]*Rule // access rules by id
 	nextRule int
+
+	audit []auditEntry // oldest first, at most maxAudit
 }
 
 // New returns a stub server configured by cfg.
@@ -359,19 +363,22 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) (Op, string) {
 		writeError(w, http.StatusUnauthorized, "missing, invalid or expired bearer token", "")
 		return op, ""
 	}
+	var note auditNote
 	switch op {
 	case OpList:
 		s.list(w)
 	case OpCreate:
-		s.create(w, r, sess)
+		note = s.create(w, r, sess)
 	case OpGet:
 		s.get(w, id)
 	case OpUpdate:
-		s.update(w, r, id)
+		note = s.update(w, r, id)
 	case OpDelete:
-		s.delete(w, id)
+		note = s.delete(w, id)
 	case OpRegenerate:
-		s.regenerate(w, id)
+		note = s.regenerate(w, id)
+	case OpAudit:
+		s.listAudit(w, r, sess)
 	case OpRoles:
 		s.listRoles(w)
 	case OpRules:
@@ -379,15 +386,18 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) (Op, string) {
 	case OpRuleGet:
 		s.getRule(w, id)
 	case OpRuleCreate:
-		s.createRule(w, r, sess)
+		note = s.createRule(w, r, sess)
 	case OpRuleDelete:
-		s.deleteRule(w, id)
+		note = s.deleteRule(w, id)
 	case OpClusters:
 		s.listClusters(w)
 	case OpDepartments:
 		s.listDepartments(w, r)
 	case OpProjects:
 		s.listProjects(w, r)
+	}
+	if rec, ok := w.(*statusRecorder); ok && note.action != "" {
+		s.logChange(r, sess, note, rec.status)
 	}
 	return op, sess.identity
 }
@@ -464,6 +474,8 @@ func routeAccess(method, escPath string) (op Op, id string, ok bool) {
 		return only(http.MethodGet, OpDepartments)
 	case "/api/v1/org-unit/projects":
 		return only(http.MethodGet, OpProjects)
+	case "/api/v1/audit/log":
+		return only(http.MethodGet, OpAudit)
 	case rules:
 		switch method {
 		case http.MethodGet:
@@ -607,21 +619,23 @@ func notFound(w http.ResponseWriter, id string) {
 // maxBody bounds request bodies the stub reads.
 const maxBody = 1 << 20
 
-func (s *Server) create(w http.ResponseWriter, r *http.Request, sess session) {
+func (s *Server) create(w http.ResponseWriter, r *http.Request, sess session) auditNote {
+	note := auditNote{action: "create", entityType: EntityServiceAccount}
 	var req struct {
 		Name *string `json:"name"`
 	}
 	if err := json.NewDecoder(http.MaxBytesReader(w, r.Body, maxBody)).Decode(&req); err != nil {
 		writeError(w, http.StatusBadRequest, "request body must be a JSON object with a name", err.Error())
-		return
+		return note
 	}
 	if req.Name == nil {
 		writeError(w, http.StatusBadRequest, "name is required", "")
-		return
+		return note
 	}
+	note.entityName = *req.Name
 	if msg := nameRule(*req.Name); msg != "" {
 		writeError(w, http.StatusBadRequest, msg, "")
-		return
+		return note
 	}
 	secret := rand.Text()
 	now := s.now()
@@ -637,7 +651,7 @@ func (s *Server) create(w http.ResponseWriter, r *http.Request, sess session) {
 		if other.Name == a.Name {
 			s.mu.Unlock()
 			writeError(w, http.StatusConflict, fmt.Sprintf("a service account named %q already exists", a.Name), "")
-			return
+			return note
 		}
 	}
 	s.put(a)
@@ -645,27 +659,32 @@ func (s *Server) create(w http.ResponseWriter, r *http.Request, sess session) {
 	writeJSON(w, http.StatusCreated, map[string]string{
 		"id": a.ID, "name": a.Name, "clientId": a.ClientID, "clientSecret": secret,
 	})
+	note.entityID = a.ID
+	return note
 }
 
-func (s *Server) update(w http.ResponseWriter, r *http.Request, id string) {
+func (s *Server) update(w http.ResponseWriter, r *http.Request, id string) auditNote {
+	note := auditNote{action: "update", entityType: EntityServiceAccount, entityID: id}
 	var body map[string]json.RawMessage
 	if err := json.NewDecoder(http.MaxBytesReader(w, r.Body, maxBody)).Decode(&body); err != nil || body == nil {
 		writeError(w, http.StatusBadRequest, `request body must be a JSON object with a boolean "enabled"`, "")
-		return
+		return note
 	}
 	var enabled bool
 	raw, ok := body["enabled"]
 	if !ok || json.Unmarshal(raw, &enabled) != nil || string(raw) == "null" {
 		writeError(w, http.StatusBadRequest, `"enabled" is required and must be true or false`, "")
-		return
+		return note
 	}
+	note.meta = map[string]string{"enabled": strconv.FormatBool(enabled)}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	a, ok := s.accounts[id]
 	if !ok {
 		notFound(w, id)
-		return
+		return note
 	}
+	note.entityName = a.Name
 	if a.Enabled != enabled {
 		a.Enabled = enabled
 		a.UpdatedAt = s.now()
@@ -674,33 +693,41 @@ func (s *Server) update(w http.ResponseWriter, r *http.Request, id string) {
 		s.revokeAccountTokens(id)
 	}
 	w.WriteHeader(http.StatusOK)
+	return note
 }
 
-func (s *Server) delete(w http.ResponseWriter, id string) {
+func (s *Server) delete(w http.ResponseWriter, id string) auditNote {
+	note := auditNote{action: "delete", entityType: EntityServiceAccount, entityID: id}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if _, ok := s.accounts[id]; !ok {
+	a, ok := s.accounts[id]
+	if !ok {
 		notFound(w, id)
-		return
+		return note
 	}
+	note.entityName = a.Name
 	s.remove(id)
 	w.WriteHeader(http.StatusNoContent)
+	return note
 }
 
-func (s *Server) regenerate(w http.ResponseWriter, id string) {
+func (s *Server) regenerate(w http.ResponseWriter, id string) auditNote {
+	note := auditNote{action: "update", entityType: EntityServiceAccount, entityID: id}
 	secret := rand.Text()
 	s.mu.Lock()
 	a, ok := s.accounts[id]
 	if ok {
 		a.secretHash = sha256.Sum256([]byte(secret))
 		a.UpdatedAt = s.now()
+		note.entityName = a.Name
 	}
 	s.mu.Unlock()
 	if !ok {
 		notFound(w, id)
-		return
+		return note
 	}
 	writeJSON(w, http.StatusOK, map[string]string{"clientSecret": secret})
+	return note
 }
 
 // nameRule checks a name against the API document's rule and says what is

@@ -52,8 +52,10 @@ func (s *Server) token(w http.ResponseWriter, r *http.Request) string {
 	sess, msg := s.checkCredentials(clientID, secret)
 	if msg != "" {
 		writeError(w, http.StatusUnauthorized, msg, "")
+		s.logTokenExchange(r, clientID, http.StatusUnauthorized)
 		return ""
 	}
+	defer s.logTokenExchange(r, clientID, http.StatusOK)
 	tok, err := s.issue(sess, clientID, nil)
 	if err != nil {
 		writeError(w, http.StatusInternalServerError, "could not sign token", "")
@@ -96,6 +98,26 @@ func (s *Server) checkCredentials(clientID, secret string) (session, string) {
 		return session{identity: serviceIdentity(a.Name), accountID: a.ID}, ""
 	}
 	return session{}, bad
+}
+
+// logTokenExchange records a service account's token exchange (granted
+// or refused) in the audit log, as the account signing in; the admin's
+// and unknown client IDs' are not recorded.
+func (s *Server) logTokenExchange(r *http.Request, clientID string, status int) {
+	s.mu.Lock()
+	var a *account
+	for _, x := range s.accounts {
+		if x.ClientID == clientID {
+			a = x
+			break
+		}
+	}
+	s.mu.Unlock()
+	if a == nil {
+		return
+	}
+	s.logChange(r, session{identity: serviceIdentity(a.Name), accountID: a.ID},
+		auditNote{action: "sign-in", entityType: EntityServiceAccount, entityID: a.ID, entityName: a.Name}, status)
 }
 
 // serviceIdentity is the email-like identity of a service account caller.
