@@ -7,6 +7,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/runai-tools/sa-dashboard/apiclient"
+	"github.com/runai-tools/sa-dashboard/internal/record"
 	"github.com/runai-tools/sa-dashboard/internal/session"
 )
 
@@ -54,6 +55,19 @@ func (h *handler) auditAs(ctx context.Context, who actor, a action, err error) {
 		slog.Int("upstream_status", status),
 		slog.String("request_id", who.requestID),
 	)
+	if !a.mutates() || a.before {
+		return // nothing was sent
+	}
+	e := record.Entry{
+		Time: h.Now().UTC(), SSO: who.sso, Subject: who.sub, Action: a.auditName(), AccountID: a.id, AccountName: a.name,
+		Detail: a.detail, Outcome: outcome, Status: status, RequestID: who.requestID,
+	}
+	// Not the request's context: a change made is recorded even when the
+	// request's budget ran out.
+	if err := h.Record.Add(context.WithoutCancel(ctx), e); err != nil {
+		h.Logger.LogAttrs(ctx, slog.LevelError, "the dashboard's record did not keep a change (the audit line above has it)",
+			slog.Any("err", err), slog.String("request_id", who.requestID))
+	}
 }
 
 // securityEvent logs a refused request for security monitoring: who, what,

@@ -16,6 +16,7 @@ import (
 
 	"github.com/runai-tools/sa-dashboard/handlers"
 	"github.com/runai-tools/sa-dashboard/internal/listview"
+	"github.com/runai-tools/sa-dashboard/internal/record"
 	"github.com/runai-tools/sa-dashboard/internal/runai"
 	"github.com/runai-tools/sa-dashboard/internal/session"
 )
@@ -27,6 +28,8 @@ type Config struct {
 	RunaiURL        string // empty: demo mode with the in-process stub
 	SessionKeys     [][]byte
 	RedisURL        string // empty: sessions in this process's memory
+	RecordFile      string // the dashboard's record of its changes, when not in Redis; empty: memory
+	RecordLimit     int
 	UpstreamTimeout time.Duration
 	UpstreamMaxBody int64 // bytes
 	LogLevel        slog.Level
@@ -64,6 +67,8 @@ var settings = []setting{
 	{"runai-url", "RUNAI_URL", "", "Run:ai control plane URL, e.g. https://myorg.run.ai; empty starts demo mode with an in-process stub"},
 	{"session-keys", "SESSION_KEYS", "", "session keys, comma-separated, newest first, each at least 32 bytes as hex or base64; required outside demo mode"},
 	{"redis-url", "REDIS_URL", "", "keep sessions in this Redis, for several replicas: redis://[:password@]host:6379/0, rediss:// for TLS (default: in memory, one instance)"},
+	{"record-file", "RECORD_FILE", "", "keep the dashboard's record of the changes it made (who behind the SSO proxy did what) in this file, across restarts; with REDIS_URL it is kept in Redis instead (default: in memory)"},
+	{"record-limit", "RECORD_LIMIT", strconv.Itoa(record.DefaultLimit), "how many changes the dashboard's record keeps (the oldest go first)"},
 	{"upstream-timeout", "UPSTREAM_TIMEOUT", "15s", "budget for one Run:ai API call, retries included"},
 	{"upstream-max-body", "UPSTREAM_MAX_BODY", "8MiB", "largest Run:ai answer the dashboard reads, e.g. 8MiB or 32MiB (the list of 1000 accounts is about 330 KB)"},
 	{"log-level", "LOG_LEVEL", "info", "debug, info, warn or error"},
@@ -141,6 +146,14 @@ func loadConfig(args []string, getenv func(string) string, usageOut io.Writer) (
 		} else if get("session-keys") == "" {
 			bad("redis-url", errors.New("needs SESSION_KEYS: every replica must read the sessions the others write"))
 		}
+	}
+	if cfg.RecordFile = get("record-file"); cfg.RecordFile != "" && cfg.RedisURL != "" {
+		bad("record-file", errors.New("and REDIS_URL are both set: with Redis the record is kept there, shared by every replica; unset RECORD_FILE"))
+	}
+	if n, err := strconv.Atoi(get("record-limit")); err != nil || n < 100 || n > 1_000_000 {
+		bad("record-limit", fmt.Errorf("%q: want a whole number from 100 to 1000000", get("record-limit")))
+	} else {
+		cfg.RecordLimit = n
 	}
 	if n, err := humanize.ParseBytes(get("upstream-max-body")); err != nil || n < minUpstreamBody || n > maxUpstreamBody {
 		bad("upstream-max-body", fmt.Errorf("%q: want a size from %s to %s, such as 8MiB", get("upstream-max-body"),

@@ -23,6 +23,7 @@ import (
 	"github.com/runai-tools/sa-dashboard/apiclient"
 	"github.com/runai-tools/sa-dashboard/handlers"
 	"github.com/runai-tools/sa-dashboard/internal/metrics"
+	"github.com/runai-tools/sa-dashboard/internal/record"
 	"github.com/runai-tools/sa-dashboard/internal/session"
 	"github.com/runai-tools/sa-dashboard/internal/stub"
 	"github.com/runai-tools/sa-dashboard/internal/version"
@@ -90,8 +91,14 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		cancel()
 	}
 	logger.Info("sessions", "store", store.Backend())
+	rec, err := openRecord(cfg)
+	if err != nil {
+		return err
+	}
+	defer rec.Close()
+	logger.Info("record of changes", "store", rec.Backend(), "limit", cfg.RecordLimit)
 	e, err := handlers.New(handlers.Deps{
-		API: api, Sessions: store, Logger: logger, BasePath: cfg.BasePath, PublicURL: cfg.PublicURL,
+		API: api, Sessions: store, Record: rec, Logger: logger, BasePath: cfg.BasePath, PublicURL: cfg.PublicURL,
 		TrustedProxies: cfg.TrustedProxies, SSO: cfg.SSO, DemoClientID: demoID, Ready: api.Ping, Metrics: m, StaleDays: cfg.StaleDays, RuleSubject: cfg.RuleSubject,
 		UpstreamTimeout: cfg.UpstreamTimeout,
 	})
@@ -150,6 +157,18 @@ func newLogger(cfg Config, w io.Writer) *slog.Logger {
 		return slog.New(slog.NewJSONHandler(w, opts))
 	}
 	return slog.New(slog.NewTextHandler(w, opts))
+}
+
+// openRecord opens the dashboard's record of its changes where the
+// configuration says: Redis (beside the sessions), a file, or memory.
+func openRecord(cfg Config) (record.Store, error) {
+	switch {
+	case cfg.RedisURL != "":
+		return record.OpenRedis(cfg.RedisURL, cfg.RecordLimit)
+	case cfg.RecordFile != "":
+		return record.OpenFile(cfg.RecordFile, cfg.RecordLimit)
+	}
+	return record.NewMemory(cfg.RecordLimit), nil
 }
 
 // startStub serves a seeded stub Run:ai API on a loopback port.

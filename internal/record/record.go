@@ -1,0 +1,56 @@
+// Package record keeps the dashboard's own account of the changes it made
+// on Run:ai: when, for which SSO identity and Run:ai subject, what, on
+// which account, with which outcome, and the request id it sent upstream,
+// so that Run:ai's audit log can be joined with the human behind a shared
+// admin token. It never holds a secret or a token: Entry has no field for
+// one.
+//
+// The record is bounded (the oldest entries go first) and lives in
+// memory, in a file of JSON lines, or in Redis, the last two surviving a
+// restart.
+package record
+
+import (
+	"context"
+	"errors"
+	"time"
+)
+
+// DefaultLimit is how many entries a record keeps unless told otherwise.
+const DefaultLimit = 10_000
+
+// Outcomes of an entry.
+const (
+	Succeeded = "success"
+	Failed    = "failure"
+	Unknown   = "unknown" // no answer: the change may or may not have happened
+)
+
+// Entry is one change the dashboard sent (or tried to send).
+type Entry struct {
+	Time        time.Time `json:"time"`
+	SSO         string    `json:"sso,omitempty"`     // the SSO identity, behind a proxy
+	Subject     string    `json:"subject,omitempty"` // the Run:ai subject of the token used
+	Action      string    `json:"action"`            // the audit log's action name: "disable", "bulk-delete"…
+	AccountID   string    `json:"account_id,omitempty"`
+	AccountName string    `json:"account_name,omitempty"`
+	Detail      string    `json:"detail,omitempty"` // what beyond the account: an access rule
+	Outcome     string    `json:"outcome"`
+	Status      int       `json:"status,omitempty"` // Run:ai's HTTP status on failure
+	RequestID   string    `json:"request_id,omitempty"`
+}
+
+// Store keeps a bounded record. Implementations are safe for concurrent
+// use.
+type Store interface {
+	// Add appends an entry, dropping the oldest past the limit.
+	Add(ctx context.Context, e Entry) error
+	// Recent returns up to n entries, newest first.
+	Recent(ctx context.Context, n int) ([]Entry, error)
+	// Backend names where the record lives: "memory", "file" or "redis".
+	Backend() string
+	Close() error
+}
+
+// ErrUnavailable wraps a failure to reach the record's storage.
+var ErrUnavailable = errors.New("the dashboard's record is unavailable")

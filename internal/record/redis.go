@@ -1,0 +1,76 @@
+package record
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+
+	"github.com/redis/go-redis/v9"
+)
+
+// RedisKey is the list the record keeps in Redis, beside the sessions
+// (internal/session's keys share the "runai-sa:" prefix).
+const RedisKey = "runai-sa:record"
+
+// Redis is a record in a Redis list, newest first, trimmed to the limit
+// on every write: shared by every replica and kept across restarts (as
+// far as the Redis server keeps its data).
+type Redis struct {
+	c     *redis.Client
+	limit int
+}
+
+// OpenRedis connects to the Redis at url (the REDIS_URL of the sessions).
+// It does not wait for Redis: a write or read says when it is down.
+func OpenRedis(url string, limit int) (*Redis, error) {
+	opts, err := redis.ParseURL(url)
+	if err != nil {
+		return nil, fmt.Errorf("record: REDIS_URL: %w", err)
+	}
+	if limit <= 0 {
+		limit = DefaultLimit
+	}
+	return &Redis{c: redis.NewClient(opts), limit: limit}, nil
+}
+
+// Add implements Store.
+func (r *Redis) Add(ctx context.Context, e Entry) error {
+	b, err := json.Marshal(e)
+	if err != nil {
+		return err
+	}
+	_, err = r.c.TxPipelined(ctx, func(p redis.Pipeliner) error {
+		p.LPush(ctx, RedisKey, b)
+		p.LTrim(ctx, RedisKey, 0, int64(r.limit-1))
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("%w: %w", ErrUnavailable, err)
+	}
+	return nil
+}
+
+// Recent implements Store. An entry that does not decode is skipped.
+func (r *Redis) Recent(ctx context.Context, n int) ([]Entry, error) {
+	if n <= 0 {
+		return nil, nil
+	}
+	raw, err := r.c.LRange(ctx, RedisKey, 0, int64(min(n, r.limit)-1)).Result()
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrUnavailable, err)
+	}
+	out := make([]Entry, 0, len(raw))
+	for _, s := range raw {
+		var e Entry
+		if json.Unmarshal([]byte(s), &e) == nil {
+			out = append(out, e)
+		}
+	}
+	return out, nil
+}
+
+// Backend implements Store.
+func (r *Redis) Backend() string { return "redis" }
+
+// Close implements Store.
+func (r *Redis) Close() error { return r.c.Close() }
