@@ -31,7 +31,7 @@ func (h *handler) accessSection(c echo.Context, a runai.ServiceAccount, input fo
 func (h *handler) accountPage(c echo.Context, s views.AccessSection) views.AccountPage {
 	all, err := h.listAll(c)
 	return views.AccountPage{Account: s.Account, Access: s, Copy: h.copyForm(c, s.Account, all, err),
-		Rotations: h.rotationPanels(c, s.Account, all)}
+		Rotations: h.rotationPanels(c, s.Account, all), History: h.accountHistory(c, s.Account, ruleIDs(s.Access))}
 }
 
 // copyForm lists the accounts access can be copied from.

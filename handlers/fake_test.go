@@ -94,3 +94,7 @@ func (f *fakeAPI) ListDepartments(context.Context, string) ([]runai.Department, 
 func (f *fakeAPI) ListProjects(context.Context, string) ([]runai.Project, error) {
 	return f.Catalog.Scopes.Projects, f.Catalog.ScopesErr
 }
+
+func (f *fakeAPI) ListAuditLog(context.Context, string, apiclient.AuditQuery) (runai.AuditPage, error) {
+	return runai.AuditPage{}, errNotFaked
+}

@@ -26,6 +26,7 @@ import (
 	"github.com/runai-tools/sa-dashboard/apiclient"
 	"github.com/runai-tools/sa-dashboard/internal/listview"
 	"github.com/runai-tools/sa-dashboard/internal/metrics"
+	"github.com/runai-tools/sa-dashboard/internal/record"
 	"github.com/runai-tools/sa-dashboard/internal/runai"
 	"github.com/runai-tools/sa-dashboard/internal/session"
 	"github.com/runai-tools/sa-dashboard/views"
@@ -52,6 +53,10 @@ type API interface {
 	ListDepartments(ctx context.Context, token string) ([]runai.Department, error)
 	ListProjects(ctx context.Context, token string) ([]runai.Project, error)
 
+	// ListAuditLog reads a page of the tenant's audit log (tenant-wide
+	// admins only).
+	ListAuditLog(ctx context.Context, token string, q apiclient.AuditQuery) (runai.AuditPage, error)
+
 	// TokenURL is the control plane's token endpoint, for handing new
 	// credentials over.
 	TokenURL() string
@@ -61,7 +66,10 @@ type API interface {
 type Deps struct {
 	API      API
 	Sessions *session.Store
-	Logger   *slog.Logger
+	// Record keeps the changes made through the dashboard, for the
+	// histories; nil means an in-memory record.
+	Record record.Store
+	Logger *slog.Logger
 	// BasePath serves the dashboard under a path prefix ("/runai-sa");
 	// empty for the root.
 	BasePath string
@@ -116,6 +124,9 @@ func New(d Deps) (*echo.Echo, error) {
 	}
 	if d.Now == nil {
 		d.Now = time.Now
+	}
+	if d.Record == nil {
+		d.Record = record.NewMemory(record.DefaultLimit)
 	}
 	d.BasePath = strings.TrimRight(d.BasePath, "/")
 	if d.BasePath != "" && !strings.HasPrefix(d.BasePath, "/") {

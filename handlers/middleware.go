@@ -6,9 +6,9 @@ import (
 	"fmt"
 	"log/slog"
 	"regexp"
-	"strings"
 	"time"
 
+	"github.com/google/uuid"
 	"github.com/labstack/echo/v4"
 
 	"github.com/runai-tools/sa-dashboard/apiclient"
@@ -54,7 +54,7 @@ func (h *handler) requestID(next echo.HandlerFunc) echo.HandlerFunc {
 		r := c.Request()
 		id := r.Header.Get("X-Request-ID")
 		if !requestIDPattern.MatchString(id) {
-			id = strings.ToLower(rand.Text()[:16])
+			id = uuid.NewString() // the audit log's request_id is a UUID
 		}
 		c.Response().Header().Set("X-Request-ID", id)
 		c.Set(requestIDKey, id)

@@ -41,6 +41,7 @@ const (
 	verbRemoveRule  verb = "remove-access-rule"
 	verbCopyAccess  verb = "copy-access"
 	verbRotate      verb = "rotate"
+	verbReadHistory verb = "read-history"
 )
 
 // action is what a user asked for, on which account, for messages and the
@@ -131,6 +132,8 @@ func (a action) what() string {
 		return "copy access to " + a.subject()
 	case verbRotate:
 		return "rotate " + a.subject()
+	case verbReadHistory:
+		return "read the history from Run:ai"
 	}
 	return "complete the request"
 }
@@ -244,6 +247,10 @@ func classify(err error, a action) problem {
 		if a.verb == verbCreate {
 			p.fields = form.Errors{form.FieldName: p.Detail}
 		}
+	case apiclient.IsForbidden(err) && a.verb == verbReadHistory:
+		p.status, p.Kind = http.StatusForbidden, "info"
+		p.Title = "Run:ai's history needs tenant-wide rights"
+		p.Detail = "Only administrators with rights on the whole tenant may read Run:ai's audit log; this sign-in may not. Shown instead: the changes made through this dashboard."
 	case apiclient.IsForbidden(err):
 		p.status = http.StatusForbidden
 		p.Detail = "Your Run:ai role does not allow this action."

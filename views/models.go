@@ -10,6 +10,7 @@ import (
 	"github.com/a-h/templ"
 
 	"github.com/runai-tools/sa-dashboard/internal/form"
+	"github.com/runai-tools/sa-dashboard/internal/history"
 	"github.com/runai-tools/sa-dashboard/internal/listview"
 	"github.com/runai-tools/sa-dashboard/internal/paths"
 	"github.com/runai-tools/sa-dashboard/internal/rotation"
@@ -92,6 +93,7 @@ type AccountPage struct {
 	Access    AccessSection
 	Copy      CopyForm
 	Rotations []RotationPanel // the rotations the account is part of
+	History   HistoryView
 }
 
 // RotateStart is the confirmation that starts a rotation.
@@ -317,4 +319,50 @@ func statusWord(enabled bool) string {
 		return "Enabled"
 	}
 	return "Disabled"
+}
+
+// HistoryItem is one event of a history, worded.
+type HistoryItem struct {
+	history.Item
+	Sentence string
+	// Link is the account's page, on the Activity page; empty when the
+	// account no longer exists (Gone) or is not known.
+	Link paths.Path
+	Gone bool
+}
+
+// HistorySource says where a history's events come from and why.
+type HistorySource struct {
+	// Refused: the token may not read Run:ai's audit log; the items are
+	// the dashboard's own record, and Problem says why.
+	Refused bool
+	// Problem is why Run:ai's history could not be read, if it could not.
+	Problem *Problem
+	// Limited: the scan stopped after this many events of the audit log.
+	Limited int
+	// RecordUnavailable: the dashboard's own record could not be read.
+	RecordUnavailable bool
+}
+
+// HistoryView is an account's history section, or the next page of it.
+type HistoryView struct {
+	AccountID string
+	Days      int
+	Items     []HistoryItem
+	// Older is the offset of the next page, 0 at the end.
+	Older int
+	HistorySource
+}
+
+// ActivityPage is the Activity page: every service-account and
+// access-rule event in a time range, filtered.
+type ActivityPage struct {
+	Filter form.Activity
+	Errors form.Errors
+	Start  time.Time
+	End    time.Time
+	Items  []HistoryItem
+	// Older is the offset of the next page, 0 at the end.
+	Older int
+	HistorySource
 }

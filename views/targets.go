@@ -13,6 +13,10 @@ const (
 	BulkFormID     = "bulk"           // the bulk bar's form, which row checkboxes belong to
 	BulkJobID      = "bulk-job"       // a bulk job's progress, polled while it runs
 	RowActionsID   = "ra"             // the one form the rows' buttons submit (short: every row names it)
+	HistoryID      = "history"        // an account's history list, which "Load older" extends
+	// ActivityResultsID is the Activity page's results, which a filter
+	// change replaces.
+	ActivityResultsID = "activity-results"
 )
 
 // Sel is the CSS selector of a DOM id.

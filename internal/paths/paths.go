@@ -49,6 +49,11 @@ const (
 	RotationFinish    Route = "/accounts/:id/rotation/finish"
 	RotationCancel    Route = "/accounts/:id/rotation/cancel"
 	RotationDiscard   Route = "/accounts/:id/rotation/discard"
+	// AccountHistory is the next page of an account's history.
+	AccountHistory Route = "/accounts/:id/history"
+	// Activity is every service-account and access-rule event.
+	Activity       Route = "/activity"
+	ActivityExport Route = "/activity/export.csv"
 	// ScopePicker is the scope choice of one scope type, swapped into a
 	// role-and-scope form when its scope type changes.
 	ScopePicker Route = "/scopes"
@@ -65,7 +70,7 @@ var All = []Route{
 	Home, SignIn, SignInKey, SignInToken, SignOut, Accounts, AccountsExport, AccountsColumns, AccountsRows, BulkConfirm, Bulk,
 	BulkJob, BulkJobCancel, Verify, Account, AccountEnable, AccountDisable, AccountDelete, AccountRegenerate, AccountRules, AccountRulesCopy,
 	AccountRuleDelete, AccountRotate, RotationResume, RotationRetire, RotationFinish, RotationCancel, RotationDiscard,
-	ScopePicker, Healthz, Readyz, Metrics, Static,
+	AccountHistory, Activity, ActivityExport, ScopePicker, Healthz, Readyz, Metrics, Static,
 }
 
 // Path is a link within the dashboard, relative to its base path: a route
