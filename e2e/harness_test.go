@@ -147,6 +147,7 @@ func newEnv(t *testing.T, o envOptions) *env {
 type pageOptions struct {
 	dark          bool
 	width, height int
+	headers       map[string]string // sent with every request (an SSO proxy's, say)
 }
 
 // page opens a fresh browser context (own cookies) with or without
@@ -169,6 +170,7 @@ func (en *env) pageWith(js bool, o pageOptions) playwright.Page {
 		Permissions:       []string{"clipboard-read", "clipboard-write"},
 		Viewport:          &playwright.Size{Width: o.width, Height: o.height},
 		ColorScheme:       scheme,
+		ExtraHttpHeaders:  o.headers,
 	})
 	if err != nil {
 		t.Fatal(err)

@@ -21,6 +21,7 @@ import (
 	"github.com/runai-tools/sa-dashboard/apiclient"
 	"github.com/runai-tools/sa-dashboard/handlers"
 	"github.com/runai-tools/sa-dashboard/internal/metrics"
+	"github.com/runai-tools/sa-dashboard/internal/record"
 	"github.com/runai-tools/sa-dashboard/internal/session"
 	"github.com/runai-tools/sa-dashboard/internal/stub"
 )
@@ -80,6 +81,9 @@ func (h *harness) twin() *harness {
 	h.t.Cleanup(func() { store.Close() })
 	deps := h.deps
 	deps.Sessions = store
+	if h.opts.redisURL != "" {
+		deps.Record = redisRecord(h.t, h.opts) // its own client, as another process would have
+	}
 	e, err := handlers.New(deps)
 	if err != nil {
 		h.t.Fatal(err)
@@ -93,6 +97,20 @@ func (h *harness) twin() *harness {
 	jar.SetCookies(u, h.cookies())
 	t2.client = &http.Client{Jar: jar, CheckRedirect: h.client.CheckRedirect}
 	return &t2
+}
+
+// redisRecord is the dashboard's record in the sessions' Redis, as
+// cmd/web opens it with REDIS_URL; nil (memory) without Redis.
+func redisRecord(t *testing.T, o options) record.Store {
+	if o.redisURL == "" {
+		return nil
+	}
+	r, err := record.OpenRedis(o.redisURL, 1000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { r.Close() })
+	return r
 }
 
 type lockedBuffer struct {
@@ -163,7 +181,7 @@ func newHarnessWith(t *testing.T, o options, adjust func(*handlers.Deps)) *harne
 	}
 	logs := &lockedBuffer{}
 	deps := handlers.Deps{API: api, Sessions: store, Logger: slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
-		BasePath: o.basePath, Now: clk.Now, TrustedProxies: o.trusted, Ready: api.Ping, Metrics: m}
+		BasePath: o.basePath, Now: clk.Now, TrustedProxies: o.trusted, Ready: api.Ping, Metrics: m, Record: redisRecord(t, o)}
 	if o.publicURL != "" {
 		deps.PublicURL, _ = url.Parse(o.publicURL)
 	}

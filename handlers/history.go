@@ -26,8 +26,8 @@ const (
 	historyPage  = 20
 	activityPage = 50
 	// auditBatch is the events asked for per audit-log call while
-	// scanning for matches.
-	auditBatch = 500
+	// scanning for matches: the most the API gives.
+	auditBatch = runai.MaxAuditPage
 	// maxAuditScan bounds the events one page reads; maxExportScan one
 	// export. The page says when it stopped at the bound.
 	maxAuditScan  = 5_000
@@ -277,7 +277,10 @@ func (h *handler) exportActivity(c echo.Context) error {
 	_ = w.Write([]string{"time", "who", "via_dashboard", "sso_identity", "what", "account", "account_id", "access_rule", "result", "http_status", "request_id", "source"})
 	for _, it := range p.Items {
 		result := "succeeded"
-		if it.Failed {
+		switch {
+		case it.Unknown:
+			result = "unknown"
+		case it.Failed:
 			result = "failed"
 		}
 		source := "run:ai"

@@ -77,7 +77,8 @@ func TestAnonymousFlood(t *testing.T) {
 
 // TestReplicasShareSessions: two instances on one Redis. Signed in on A,
 // the admin lists and creates on B; signing out on B ends the session on A
-// too.
+// too. The record of changes is in that Redis as well, so each sees the
+// other's changes as made through the dashboard.
 func TestReplicasShareSessions(t *testing.T) {
 	srv := redistest.Start(t)
 	a := newHarness(t, options{seed: 3, redisURL: srv.URL})
@@ -92,6 +93,12 @@ func TestReplicasShareSessions(t *testing.T) {
 	}
 	if _, ok := a.stub.AccountByName("made-on-b"); !ok {
 		t.Fatal("not created at the stub")
+	}
+	// The record of changes is shared too: A attributes B's change to the
+	// dashboard.
+	act := a.get("/activity?range=24h").doc(t).Find(`[data-testid="activity-row"]`).First().Text()
+	if !strings.Contains(act, "created made-on-b") || !strings.Contains(act, "via this dashboard") {
+		t.Errorf("A's Activity does not know B's change: %q", strings.Join(strings.Fields(act), " "))
 	}
 	if r := b.post("/signout", nil, false); r.StatusCode != http.StatusSeeOther {
 		t.Fatalf("sign-out on B: %d", r.StatusCode)

@@ -81,6 +81,7 @@ type Item struct {
 	RuleID     string
 	RuleHolder string // the rule's subject id, for rule events
 	Failed     bool
+	Unknown    bool // the dashboard got no answer: the change may have been made
 	Status     int
 	RequestID  string
 	// FromRecord marks an item of the dashboard's own record (Run:ai's
@@ -229,7 +230,8 @@ func (it Item) About(a runai.ServiceAccount, ruleIDs []string) bool {
 func FromRecord(e record.Entry) (Item, bool) {
 	it := Item{
 		Time: e.Time, Actor: e.Subject, ViaDash: true, Via: e.SSO, AccountID: e.AccountID, Account: e.AccountName,
-		Failed: e.Outcome != record.Succeeded, Status: e.Status, RequestID: e.RequestID, FromRecord: true,
+		Failed: e.Outcome != record.Succeeded, Unknown: e.Outcome == record.Unknown, Status: e.Status, RequestID: e.RequestID,
+		FromRecord: true,
 	}
 	switch strings.TrimPrefix(e.Action, "bulk-") {
 	case "create":

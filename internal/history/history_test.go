@@ -130,7 +130,7 @@ func TestFromRecord(t *testing.T) {
 		if ok != (want != "") || it.Kind != want {
 			t.Errorf("%s: %q %v", action, it.Kind, ok)
 		}
-		if ok && (!it.Failed || !it.FromRecord || !it.ViaDash) {
+		if ok && (!it.Failed || !it.Unknown || !it.FromRecord || !it.ViaDash) {
 			t.Errorf("%s: %+v", action, it)
 		}
 	}
