@@ -20,12 +20,7 @@ import (
 func TestContractAuditLog(t *testing.T) {
 	s, c := contractEnv(t, "", stub.Config{Seed: 30})
 	ctx := context.Background()
-	id, secret := s.AdminCredentials()
-	tok, err := c.ExchangeToken(ctx, id, apiclient.Secret(secret))
-	if err != nil {
-		t.Fatal(err)
-	}
-	token := tok.AccessToken.Reveal()
+	token := adminToken(t, s, c)
 	const reqID = "0b8e5b4c-5a57-4a54-9d4c-3b1b1c7e6f01"
 	rctx := apiclient.ContextWithRequestID(ctx, reqID)
 	cr, err := c.CreateServiceAccount(rctx, token, "audited")

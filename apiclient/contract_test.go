@@ -43,6 +43,17 @@ func contractEnv(t *testing.T, prefix string, cfg stub.Config) (*stub.Server, *a
 	return s, c
 }
 
+// adminToken signs in at the stub as its admin, through the client.
+func adminToken(t *testing.T, s *stub.Server, c *apiclient.Client) string {
+	t.Helper()
+	id, secret := s.AdminCredentials()
+	tok, err := c.ExchangeToken(context.Background(), id, apiclient.Secret(secret))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tok.AccessToken.Reveal()
+}
+
 // TestContract drives all six operations and the token exchange through
 // the client against the stub, success and error answers alike, with both
 // sides validated against the documents.
@@ -51,12 +62,8 @@ func TestContract(t *testing.T) {
 		t.Run("prefix="+prefix, func(t *testing.T) {
 			s, c := contractEnv(t, prefix, stub.Config{Seed: 5})
 			ctx := context.Background()
-			id, secret := s.AdminCredentials()
-			tok, err := c.ExchangeToken(ctx, id, apiclient.Secret(secret))
-			if err != nil {
-				t.Fatal(err)
-			}
-			token := tok.AccessToken.Reveal()
+			token := adminToken(t, s, c)
+			id, _ := s.AdminCredentials()
 
 			list, err := c.ListServiceAccounts(ctx, token)
 			if err != nil || len(list) != 5 {

@@ -82,6 +82,7 @@ func TestAccountHistory(t *testing.T) {
 			must(t, expect.Locator(p.GetByRole("heading", playwright.PageGetByRoleOptions{Name: "Activity", Level: playwright.Int(1)})).ToBeVisible())
 			if js {
 				checkA11y(t, p, "activity (light)")
+				screenshot(t, p, "activity-js")
 			}
 			must(t, p.GetByLabel("Who").Fill("grace"))
 			_, err = p.GetByLabel("Action").SelectOption(playwright.SelectOptionValues{Values: &[]string{"disabled"}})

@@ -5,9 +5,11 @@ import (
 	"encoding/csv"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/labstack/echo/v4"
+	"golang.org/x/sync/errgroup"
 
 	"github.com/runai-tools/sa-dashboard/apiclient"
 	"github.com/runai-tools/sa-dashboard/internal/form"
@@ -37,8 +39,9 @@ const (
 // scan is what scanAudit found.
 type scan struct {
 	items []history.Item
-	next  int // the offset to go on from; 0 at the end of the log
-	read  int // events read when the scan stopped at its bound, else 0
+	pos   []int // each item's offset in the log
+	next  int   // the offset to go on from; 0 at the end of the log
+	read  int   // events read when the scan stopped at its bound, else 0
 }
 
 // scanAudit reads the audit log, newest first, from q.Offset, and keeps
@@ -63,7 +66,7 @@ func (h *handler) scanAudit(ctx context.Context, token string, q apiclient.Audit
 			if !keep(it) {
 				continue
 			}
-			out.items = append(out.items, it)
+			out.items, out.pos = append(out.items, it), append(out.pos, q.Offset+i)
 			if len(out.items) == want {
 				if i+1 < len(page.Events) || page.Next != 0 {
 					out.next = q.Offset + i + 1
@@ -125,34 +128,96 @@ func (h *handler) historySource(c echo.Context, err error, recordOK bool) views.
 	return views.HistorySource{Refused: apiclient.IsForbidden(err), Problem: &p.Problem, RecordUnavailable: !recordOK}
 }
 
-// historyOffset is where the account page's history starts.
-func historyOffset(c echo.Context) int {
-	n, err := strconv.Atoi(c.QueryParam(form.ParamHistory))
-	if err != nil || n < 0 {
-		return 0
-	}
-	return n
+// historyCursor is where the account page's history goes on from: an
+// offset into each of its two listings ("12.40"), or into the record.
+type historyCursor struct{ account, rules int }
+
+func parseCursor(s string) historyCursor {
+	a, r, _ := strings.Cut(s, ".")
+	var c historyCursor
+	c.account, _ = strconv.Atoi(a)
+	c.rules, _ = strconv.Atoi(r)
+	return historyCursor{max(c.account, 0), max(c.rules, 0)}
 }
+
+func (c historyCursor) String() string {
+	if c == (historyCursor{}) {
+		return ""
+	}
+	return strconv.Itoa(c.account) + "." + strconv.Itoa(c.rules)
+}
+
+// rulesURL picks the audit log's access-rule events (filterBy url=@…).
+const rulesURL = "/authorization/access-rules"
 
 // accountHistory is the history section of a's page: the last 30 days of
 // events about a and its rules (ruleIDs, its rules now), newest first.
-// When Run:ai's audit log cannot be read it is the dashboard's own record,
-// and says why.
+// Two listings make it, read together and merged by time: the events
+// whose entity is named as the account, and the access-rule events (whose
+// subject, in their metadata, or id picks a's), so that neither reads the
+// whole audit log. When Run:ai's log cannot be read it is the dashboard's
+// own record, and says why.
 func (h *handler) accountHistory(c echo.Context, a runai.ServiceAccount, ruleIDs []string) views.HistoryView {
 	v := views.HistoryView{AccountID: a.ID, Days: historyDays}
 	now := h.Now()
 	start, end := now.Add(-historyDays*24*time.Hour), now.Add(time.Minute)
-	offset := historyOffset(c)
+	from := parseCursor(c.QueryParam(form.ParamHistory))
 	entries, recordOK := h.recent(c)
 	about := func(it history.Item) bool { return it.About(a, ruleIDs) }
-	q := apiclient.AuditQuery{Start: start, End: end, Offset: offset}
-	s, err := h.scanAudit(c.Request().Context(), h.tokenOf(c), q, historyPage, maxAuditScan, history.NewAttribution(entries), about)
-	if err != nil {
+	who, token := history.NewAttribution(entries), h.tokenOf(c)
+	var own, rules scan
+	g, ctx := errgroup.WithContext(c.Request().Context())
+	g.Go(func() (err error) {
+		q := apiclient.AuditQuery{Start: start, End: end, Offset: from.account, Filters: []string{"entity_name==" + a.Name}}
+		own, err = h.scanAudit(ctx, token, q, historyPage, maxAuditScan, who, about)
+		return err
+	})
+	g.Go(func() (err error) {
+		q := apiclient.AuditQuery{Start: start, End: end, Offset: from.rules, Filters: []string{"url=@" + rulesURL}}
+		rules, err = h.scanAudit(ctx, token, q, historyPage, maxAuditScan, who, about)
+		return err
+	})
+	if err := g.Wait(); err != nil {
 		v.HistorySource = h.historySource(c, err, recordOK)
-		s.items, s.next = fromRecord(entries, start, end, about, offset, historyPage)
+		items, next := fromRecord(entries, start, end, about, from.account, historyPage)
+		v.Items = worded(items, true, nil)
+		if next > 0 {
+			v.Older = historyCursor{account: next}.String()
+		}
+		return v
 	}
-	v.Items, v.Older, v.Limited = worded(s.items, true, nil), s.next, s.read
+	items, next := merge(own, rules, from, historyPage)
+	v.Items, v.Older, v.Limited = worded(items, true, nil), next.String(), max(own.read, rules.read)
 	return v
+}
+
+// merge takes the newest want items of two scans and says where each goes
+// on from (the zero cursor when both are done).
+func merge(a, b scan, from historyCursor, want int) ([]history.Item, historyCursor) {
+	var out []history.Item
+	i, j := 0, 0
+	for len(out) < want && (i < len(a.items) || j < len(b.items)) {
+		if j == len(b.items) || (i < len(a.items) && !a.items[i].Time.Before(b.items[j].Time)) {
+			out, i = append(out, a.items[i]), i+1
+		} else {
+			out, j = append(out, b.items[j]), j+1
+		}
+	}
+	goOn := func(s scan, used, at int) (int, bool) {
+		switch {
+		case used < len(s.items):
+			return s.pos[used], true // the first one not shown
+		case s.next > 0:
+			return s.next, true
+		}
+		return at, false
+	}
+	na, moreA := goOn(a, i, from.account)
+	nb, moreB := goOn(b, j, from.rules)
+	if !moreA && !moreB {
+		return out, historyCursor{}
+	}
+	return out, historyCursor{account: na, rules: nb}
 }
 
 // showAccountHistory serves "Load older" of an account's history: the

@@ -30,6 +30,26 @@ func (h *harness) asSSO(hdr map[string]string, path string, form url.Values) res
 	return h.do("POST", path, form, all)
 }
 
+// ssoAdminWith signs ada in through the SSO proxy and creates the account
+// name through the dashboard, leaving its page open (for its CSRF token).
+func ssoAdminWith(t *testing.T, o options, name string) (*harness, map[string]string, runai.ServiceAccount) {
+	t.Helper()
+	o.trusted = loopback
+	h := newHarness(t, o)
+	ada := ssoHeaders("ada@corp.example")
+	h.signInAs(ada)
+	h.do("GET", "/accounts", nil, ada)
+	if r := h.asSSO(ada, "/accounts", url.Values{"name": {name}}); r.StatusCode != http.StatusOK {
+		t.Fatalf("create %s: %d", name, r.StatusCode)
+	}
+	a, ok := h.stub.AccountByName(name)
+	if !ok {
+		t.Fatalf("%s not created", name)
+	}
+	h.do("GET", accountPath(a.ID, ""), nil, ada)
+	return h, ada, a
+}
+
 // historyOf reads an account page's history: each item's sentence, with
 // its notes.
 func historyOf(doc *goquery.Document) []string {
@@ -45,19 +65,13 @@ func historyOf(doc *goquery.Document) []string {
 // identity behind each change made through the dashboard (joined by the
 // request id it sent), the exact time on hover, and failures marked.
 func TestAccountHistory(t *testing.T) {
-	h := newHarness(t, options{seed: 8, trusted: loopback})
-	ada := ssoHeaders("ada@corp.example")
-	h.signInAs(ada)
-	h.do("GET", "/accounts", nil, ada)
-	r := h.asSSO(ada, "/accounts", url.Values{"name": {"hist-bot"}})
-	if r.StatusCode != http.StatusOK && r.StatusCode != http.StatusSeeOther {
-		t.Fatalf("create: %d", r.StatusCode)
-	}
-	a, _ := h.stub.AccountByName("hist-bot")
+	h, ada, a := ssoAdminWith(t, options{seed: 8}, "hist-bot")
 	proj := h.stub.Scopes().Projects[0]
-	h.do("GET", accountPath(a.ID, ""), nil, ada)
+	h.clock.Advance(time.Second) // the changes a second apart, as a person makes them
 	h.asSSO(ada, accountPath(a.ID, "/disable"), url.Values{})
+	h.clock.Advance(time.Second)
 	h.asSSO(ada, accountPath(a.ID, "/regenerate"), url.Values{})
+	h.clock.Advance(time.Second)
 	h.asSSO(ada, accountPath(a.ID, "/rules"), url.Values{"role": {"28"}, "scope_type": {"project"}, "scope": {"project:" + proj.ID}})
 
 	doc := h.do("GET", accountPath(a.ID, ""), nil, ada).doc(t)
@@ -177,13 +191,7 @@ func TestHistoryRefusals(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			h := newHarness(t, options{seed: 2, trusted: loopback})
-			ada := ssoHeaders("ada@corp.example")
-			h.signInAs(ada)
-			h.do("GET", "/accounts", nil, ada)
-			h.asSSO(ada, "/accounts", url.Values{"name": {"rec-bot"}})
-			a, _ := h.stub.AccountByName("rec-bot")
-			h.do("GET", accountPath(a.ID, ""), nil, ada)
+			h, ada, a := ssoAdminWith(t, options{seed: 2}, "rec-bot")
 			h.asSSO(ada, accountPath(a.ID, "/disable"), url.Values{})
 
 			h.stub.FailNext(stub.OpAudit, 1, tc.status)
@@ -237,13 +245,7 @@ func TestHistoryForServiceAccountSignIn(t *testing.T) {
 // links to accounts or "deleted", HTMX answered with the results alone,
 // and a CSV of it all.
 func TestActivityPage(t *testing.T) {
-	h := newHarness(t, options{seed: 30, trusted: loopback})
-	ada := ssoHeaders("ada@corp.example")
-	h.signInAs(ada)
-	h.do("GET", "/accounts", nil, ada)
-	h.asSSO(ada, "/accounts", url.Values{"name": {"act-bot"}})
-	a, _ := h.stub.AccountByName("act-bot")
-	h.do("GET", accountPath(a.ID, ""), nil, ada)
+	h, ada, a := ssoAdminWith(t, options{seed: 30}, "act-bot")
 	h.asSSO(ada, accountPath(a.ID, "/disable"), url.Values{})
 
 	rows := func(path string) (*goquery.Document, []string) {

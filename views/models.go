@@ -349,8 +349,9 @@ type HistoryView struct {
 	AccountID string
 	Days      int
 	Items     []HistoryItem
-	// Older is the offset of the next page, 0 at the end.
-	Older int
+	// Older is where the next page starts (an opaque cursor), "" at the
+	// end.
+	Older string
 	HistorySource
 }
 

@@ -148,7 +148,7 @@ func loadConfig(args []string, getenv func(string) string, usageOut io.Writer) (
 		}
 	}
 	if cfg.RecordFile = get("record-file"); cfg.RecordFile != "" && cfg.RedisURL != "" {
-		bad("record-file", errors.New("and REDIS_URL are both set: with Redis the record is kept there, shared by every replica; unset RECORD_FILE"))
+		bad("record-file", errors.New("is set together with REDIS_URL: with Redis the record is kept there, shared by every replica; unset one of them"))
 	}
 	if n, err := strconv.Atoi(get("record-limit")); err != nil || n < 100 || n > 1_000_000 {
 		bad("record-limit", fmt.Errorf("%q: want a whole number from 100 to 1000000", get("record-limit")))

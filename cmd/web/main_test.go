@@ -39,6 +39,12 @@ func TestLoadConfig(t *testing.T) {
 		{"redis", nil, map[string]string{"REDIS_URL": "rediss://:pw@redis:6380/1", "SESSION_KEYS": goodKey}, "", func(c Config) bool { return c.RedisURL == "rediss://:pw@redis:6380/1" }},
 		{"redis without keys", []string{"--redis-url", "redis://redis:6379/0"}, nil, "REDIS_URL (--redis-url): needs SESSION_KEYS", nil},
 		{"redis bad url", []string{"--redis-url", "http://redis", "--session-keys", goodKey}, nil, "REDIS_URL (--redis-url): is not a redis://", nil},
+		{"record file", []string{"--record-file", "/var/lib/dash/record.jsonl"}, map[string]string{"RECORD_LIMIT": "500"}, "", func(c Config) bool {
+			return c.RecordFile == "/var/lib/dash/record.jsonl" && c.RecordLimit == 500
+		}},
+		{"record default", nil, nil, "", func(c Config) bool { return c.RecordFile == "" && c.RecordLimit == 10000 }},
+		{"record file with redis", []string{"--record-file", "r.jsonl"}, map[string]string{"REDIS_URL": "redis://redis:6379/0", "SESSION_KEYS": goodKey}, "RECORD_FILE (--record-file): is set together with REDIS_URL", nil},
+		{"record limit too small", nil, map[string]string{"RECORD_LIMIT": "5"}, "RECORD_LIMIT (--record-limit): \"5\"", nil},
 		{"body cap not a size", []string{"--upstream-max-body", "lots"}, nil, "UPSTREAM_MAX_BODY", nil},
 		{"real needs keys", nil, map[string]string{"RUNAI_URL": "https://x.run.ai"}, "SESSION_KEYS (--session-keys): is required", nil},
 		{"short key", []string{"--session-keys", "abcd"}, map[string]string{"RUNAI_URL": "https://x.run.ai"}, "SESSION_KEYS (--session-keys): session key 1: 2 bytes", nil},

@@ -49,7 +49,7 @@ func RangeLabel(r string) string {
 	case Range90d:
 		return "Last 90 days"
 	}
-	return "Between dates"
+	return "From the first to the last day"
 }
 
 // Results of the result filter.

@@ -342,6 +342,16 @@ func intParam(q url.Values, name string, def, lo, hi int) (int, error) {
 	return n, nil
 }
 
+// pageParams reads a page size (named limitName, from lo to hi) and an
+// offset.
+func pageParams(q url.Values, limitName string, def, lo, hi int) (limit, offset int, err error) {
+	if limit, err = intParam(q, limitName, def, lo, hi); err != nil {
+		return 0, 0, err
+	}
+	offset, err = intParam(q, "offset", 0, 0, 1<<30)
+	return limit, offset, err
+}
+
 // listRules answers the rule listing. The document gives it no 400, so
 // out-of-range paging is clamped and filter terms it cannot apply are
 // ignored, as a lenient server would.
@@ -500,12 +510,7 @@ func (s *Server) listClusters(w http.ResponseWriter) {
 // orgPage answers a paged org-unit listing: {field: [...], next}.
 func (s *Server) orgPage(w http.ResponseWriter, r *http.Request, field string, items []map[string]any) {
 	q := r.URL.Query()
-	limit, err := intParam(q, "limit", 50, 1, 500)
-	if err != nil {
-		writeError(w, http.StatusBadRequest, err.Error(), "")
-		return
-	}
-	offset, err := intParam(q, "offset", 0, 0, 1<<30)
+	limit, offset, err := pageParams(q, "limit", 50, 1, 500)
 	if err != nil {
 		writeError(w, http.StatusBadRequest, err.Error(), "")
 		return

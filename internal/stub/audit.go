@@ -115,6 +115,12 @@ func (s *Server) appendAudit(e auditEntry) {
 	if len(s.audit) >= maxAudit {
 		s.audit = slices.Delete(s.audit, 0, len(s.audit)-maxAudit+1)
 	}
+	// Kept in time order (listAudit relies on it): an entry is never
+	// older than the one before.
+	if n := len(s.audit); n > 0 && e.at.Before(s.audit[n-1].at) {
+		e.at = s.audit[n-1].at
+		e.Timestamp = e.at.UTC().Format(time.RFC3339Nano)
+	}
 	s.audit = append(s.audit, e)
 }
 
@@ -229,12 +235,7 @@ func (s *Server) listAudit(w http.ResponseWriter, r *http.Request, sess session)
 		writeError(w, http.StatusBadRequest, "start and end are required ISO 8601 date-times", "")
 		return
 	}
-	limit, err := intParam(q, "numberOfSamples", 20, 0, runai.MaxAuditPage)
-	if err != nil {
-		writeError(w, http.StatusBadRequest, err.Error(), "")
-		return
-	}
-	offset, err := intParam(q, "offset", 0, 0, 1<<30)
+	limit, offset, err := pageParams(q, "numberOfSamples", 20, 0, runai.MaxAuditPage)
 	if err != nil {
 		writeError(w, http.StatusBadRequest, err.Error(), "")
 		return
@@ -263,38 +264,60 @@ func (s *Server) listAudit(w http.ResponseWriter, r *http.Request, sess session)
 			terms = append(terms, t)
 		}
 	}
-	s.mu.Lock()
-	var matched []auditEntry
-	for _, e := range s.audit {
+	keep := func(e auditEntry) bool {
 		if e.at.Before(start) || e.at.After(end) {
-			continue
+			return false
 		}
-		keep := true
 		for _, t := range terms {
-			keep = keep && t.match(e)
+			if !t.match(e) {
+				return false
+			}
 		}
-		if keep {
-			matched = append(matched, e)
-		}
+		return true
 	}
-	s.mu.Unlock()
-	// Oldest (or smallest) first, ties in the order they happened; desc
-	// is the exact reverse, so that of two changes in the same instant the
-	// later comes first.
-	slices.SortStableFunc(matched, func(a, b auditEntry) int {
-		if sortBy == "timestamp" {
-			return a.at.Compare(b.at)
+	var page []auditEntry
+	total := 0
+	s.mu.Lock()
+	if sortBy == "timestamp" {
+		// The log is kept in time order: walk it (backwards for desc) and
+		// copy only the page, counting the rest.
+		for k := range s.audit {
+			e := s.audit[k]
+			if order == "desc" {
+				e = s.audit[len(s.audit)-1-k]
+			}
+			if keep(e) {
+				if total >= offset && len(page) < limit {
+					page = append(page, e)
+				}
+				total++
+			}
 		}
-		return cmp.Compare(a.field(sortBy), b.field(sortBy))
-	})
-	if order == "desc" {
-		slices.Reverse(matched)
+		s.mu.Unlock()
+	} else {
+		var matched []auditEntry
+		for _, e := range s.audit {
+			if keep(e) {
+				matched = append(matched, e)
+			}
+		}
+		s.mu.Unlock()
+		// Smallest first, ties in the order they happened; desc is the
+		// exact reverse.
+		slices.SortStableFunc(matched, func(a, b auditEntry) int { return cmp.Compare(a.field(sortBy), b.field(sortBy)) })
+		if order == "desc" {
+			slices.Reverse(matched)
+		}
+		total = len(matched)
+		page = matched[min(offset, total):min(offset+limit, total)]
 	}
-	page := matched[min(offset, len(matched)):min(offset+limit, len(matched))]
+	if page == nil {
+		page = []auditEntry{}
+	}
 	// The document's schema names the array "audit_logs" and requires
 	// "logs": both are sent.
-	body := map[string]any{"total": len(matched), "audit_logs": page, "logs": page}
-	if offset+len(page) < len(matched) {
+	body := map[string]any{"total": total, "audit_logs": page, "logs": page}
+	if offset+len(page) < total {
 		body["next"] = offset + len(page)
 	}
 	writeJSON(w, http.StatusOK, body)
