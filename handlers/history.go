@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -48,7 +49,7 @@ type scan struct {
 // the service-account and access-rule events keep accepts (attributed to
 // the person behind them first), until it has want of them, the log ends
 // or maxScan events were read.
-func (h *handler) scanAudit(ctx context.Context, token string, q apiclient.AuditQuery, want, maxScan int, who history.Attribution, keep func(history.Item) bool) (scan, error) {
+func (h *handler) scanAudit(ctx context.Context, token string, q apiclient.AuditQuery, want, maxScan int, who *attributor, keep func(history.Item) bool) (scan, error) {
 	var out scan
 	q.NewestFirst = true
 	for read := 0; ; {
@@ -57,12 +58,13 @@ func (h *handler) scanAudit(ctx context.Context, token string, q apiclient.Audit
 		if err != nil {
 			return scan{}, err
 		}
+		attribution := who.of(ctx, page.Events)
 		for i, e := range page.Events {
 			it, ok := history.FromEvent(e)
 			if !ok {
 				continue
 			}
-			who.Apply(&it)
+			attribution.Apply(&it)
 			if !keep(it) {
 				continue
 			}
@@ -84,6 +86,47 @@ func (h *handler) scanAudit(ctx context.Context, token string, q apiclient.Audit
 		}
 		q.Offset = page.Next
 	}
+}
+
+// attributor finds the people behind events in the dashboard's record.
+// A record that cannot be read attributes nothing and says so once.
+type attributor struct {
+	h         *handler
+	requestID string
+	mu        sync.Mutex
+	failed    bool
+}
+
+func (h *handler) attributorFor(c echo.Context) *attributor {
+	return &attributor{h: h, requestID: requestIDOf(c)}
+}
+
+// of is the attribution of one page of events: one lookup in the record.
+func (a *attributor) of(ctx context.Context, events []runai.AuditEvent) history.Attribution {
+	ids := make([]string, 0, len(events))
+	for _, e := range events {
+		if e.RequestID != "" {
+			ids = append(ids, e.RequestID)
+		}
+	}
+	who, err := a.h.Record.Identities(ctx, ids)
+	if err != nil {
+		a.mu.Lock()
+		defer a.mu.Unlock()
+		if !a.failed {
+			a.failed = true
+			a.h.Logger.Warn("the dashboard's record could not be read", "err", err, "request_id", a.requestID)
+		}
+		return nil
+	}
+	return who
+}
+
+// ok reports whether every lookup worked.
+func (a *attributor) ok() bool {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return !a.failed
 }
 
 // recent is the dashboard's record, newest first; ok is false when it
@@ -162,22 +205,28 @@ func (h *handler) accountHistory(c echo.Context, a runai.ServiceAccount, ruleIDs
 	now := h.Now()
 	start, end := now.Add(-historyDays*24*time.Hour), now.Add(time.Minute)
 	from := parseCursor(c.QueryParam(form.ParamHistory))
-	entries, recordOK := h.recent(c)
 	about := func(it history.Item) bool { return it.About(a, ruleIDs) }
-	who, token := history.NewAttribution(entries), h.tokenOf(c)
+	// Each listing keeps its own kind, so that no event shows twice.
+	aboutAccount := func(it history.Item) bool { return !it.AboutRule() && about(it) }
+	aboutRule := func(it history.Item) bool { return it.AboutRule() && about(it) }
+	who, token := h.attributorFor(c), h.tokenOf(c)
 	var own, rules scan
 	g, ctx := errgroup.WithContext(c.Request().Context())
 	g.Go(func() (err error) {
-		q := apiclient.AuditQuery{Start: start, End: end, Offset: from.account, Filters: []string{"entity_name==" + a.Name}}
-		own, err = h.scanAudit(ctx, token, q, historyPage, maxAuditScan, who, about)
+		q := apiclient.AuditQuery{Start: start, End: end, Offset: from.account}
+		if !strings.ContainsRune(a.Name, ',') { // filterBy terms are comma-joined
+			q.Filters = []string{"entity_name==" + a.Name}
+		}
+		own, err = h.scanAudit(ctx, token, q, historyPage, maxAuditScan, who, aboutAccount)
 		return err
 	})
 	g.Go(func() (err error) {
 		q := apiclient.AuditQuery{Start: start, End: end, Offset: from.rules, Filters: []string{"url=@" + rulesURL}}
-		rules, err = h.scanAudit(ctx, token, q, historyPage, maxAuditScan, who, about)
+		rules, err = h.scanAudit(ctx, token, q, historyPage, maxAuditScan, who, aboutRule)
 		return err
 	})
 	if err := g.Wait(); err != nil {
+		entries, recordOK := h.recent(c)
 		v.HistorySource = h.historySource(c, err, recordOK)
 		items, next := fromRecord(entries, start, end, about, from.account, historyPage)
 		v.Items = worded(items, true, nil)
@@ -188,6 +237,7 @@ func (h *handler) accountHistory(c echo.Context, a runai.ServiceAccount, ruleIDs
 	}
 	items, next := merge(own, rules, from, historyPage)
 	v.Items, v.Older, v.Limited = worded(items, true, nil), next.String(), max(own.read, rules.read)
+	v.RecordUnavailable = !who.ok()
 	return v
 }
 
@@ -298,10 +348,12 @@ func worded(items []history.Item, onAccount bool, ix accountIndex) []views.Histo
 func (h *handler) activity(c echo.Context, f form.Activity, want, maxScan int) (views.ActivityPage, error) {
 	start, end := f.Window(h.Now())
 	p := views.ActivityPage{Filter: f, Start: start, End: end}
-	entries, recordOK := h.recent(c)
 	q := apiclient.AuditQuery{Start: start, End: end, Offset: f.Offset, Filters: f.Filters()}
-	s, err := h.scanAudit(c.Request().Context(), h.tokenOf(c), q, want, maxScan, history.NewAttribution(entries), f.Keep)
+	who := h.attributorFor(c)
+	s, err := h.scanAudit(c.Request().Context(), h.tokenOf(c), q, want, maxScan, who, f.Keep)
+	p.RecordUnavailable = !who.ok()
 	if err != nil {
+		entries, recordOK := h.recent(c)
 		p.HistorySource = h.historySource(c, err, recordOK)
 		s.items, s.next = fromRecord(entries, start, end, f.Keep, f.Offset, want)
 	}

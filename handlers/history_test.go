@@ -1,7 +1,9 @@
 package handlers_test
 
 import (
+	"context"
 	"encoding/csv"
+	"fmt"
 	"net/http"
 	"net/url"
 	"os"
@@ -405,5 +407,44 @@ func TestRecordKeepsNoSecret(t *testing.T) {
 	}
 	if !strings.Contains(strings.Join(ids, " "), es[0].RequestID) {
 		t.Error("the record's request id is not in Run:ai's log")
+	}
+}
+
+// brokenRecord is a record whose storage does not answer.
+type brokenRecord struct{}
+
+var errBroken = fmt.Errorf("%w: connection refused", record.ErrUnavailable)
+
+func (brokenRecord) Add(context.Context, record.Entry) error { return errBroken }
+func (brokenRecord) Recent(context.Context, int) ([]record.Entry, error) {
+	return nil, errBroken
+}
+func (brokenRecord) Identities(context.Context, []string) (map[string][]string, error) {
+	return nil, errBroken
+}
+func (brokenRecord) Backend() string { return "broken" }
+func (brokenRecord) Close() error    { return nil }
+
+// TestRecordUnavailable: with the record's storage down, changes still
+// go through (logged), the histories show Run:ai's events without the
+// people behind them and say why.
+func TestRecordUnavailable(t *testing.T) {
+	h := newHarnessWith(t, options{seed: 2}, func(d *handlers.Deps) { d.Record = brokenRecord{} })
+	h.signIn()
+	r := h.post("/accounts", url.Values{"name": {"norec-bot"}}, false)
+	a, ok := h.stub.AccountByName("norec-bot")
+	if r.StatusCode != http.StatusOK || !ok {
+		t.Fatalf("create with the record down: %d", r.StatusCode)
+	}
+	if !strings.Contains(h.logs.String(), "the dashboard's record did not keep a change") {
+		t.Error("the lost record entry is not logged")
+	}
+	doc := h.get(accountPath(a.ID, "")).doc(t)
+	got := historyOf(doc)
+	if len(got) != 1 || !strings.Contains(got[0], "created this account") || strings.Contains(got[0], "via this dashboard") {
+		t.Errorf("history = %q", got)
+	}
+	if doc.Find(`[data-testid="record-unavailable"]`).Length() != 1 {
+		t.Error("the page does not say the record is unavailable")
 	}
 }

@@ -535,13 +535,13 @@ func historySource(s HistorySource) templ.Component {
 					return templ_7745c5c3_Err
 				}
 			}
-			if s.RecordUnavailable {
-				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 41, "<p>The dashboard's own record could not be read either; its operators should check its storage (RECORD_FILE or Redis).</p>")
-				if templ_7745c5c3_Err != nil {
-					return templ_7745c5c3_Err
-				}
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 41, "</div>")
+			if templ_7745c5c3_Err != nil {
+				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 42, "</div>")
+		}
+		if s.RecordUnavailable {
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 42, "<p class=\"notice warning\" role=\"status\" data-testid=\"record-unavailable\">The dashboard's own record of changes could not be read, so the people behind changes made through it are not shown. Its operators should check its storage (RECORD_FILE or Redis).</p>")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}

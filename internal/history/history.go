@@ -213,7 +213,7 @@ func urlPath(u string) string {
 // whose subject is the account (its id, client ID or name) or whose id is
 // one of ruleIDs (its rules now).
 func (it Item) About(a runai.ServiceAccount, ruleIDs []string) bool {
-	if it.RuleID != "" || it.Kind == RuleAdded || it.Kind == RuleRemoved {
+	if it.AboutRule() {
 		if h := it.RuleHolder; h != "" {
 			return h == a.ID || h == a.ClientID || h == a.Name
 		}
@@ -224,6 +224,10 @@ func (it Item) About(a runai.ServiceAccount, ruleIDs []string) bool {
 	}
 	return it.Account != "" && it.Account == a.Name
 }
+
+// AboutRule reports an event on an access rule (rather than on an
+// account).
+func (it Item) AboutRule() bool { return it.Kind == RuleAdded || it.Kind == RuleRemoved }
 
 // FromRecord reads an entry of the dashboard's own record; ok is false
 // for actions that change nothing a history shows.
@@ -255,31 +259,9 @@ func FromRecord(e record.Entry) (Item, bool) {
 }
 
 // Attribution joins Run:ai's events with the dashboard's record by the
-// request id the dashboard sent with each call.
-type Attribution map[string]attribution
-
-type attribution struct {
-	sso       string
-	ambiguous bool
-}
-
-// NewAttribution indexes the record's request ids. A request id the record
-// gives two different identities (a proxy reusing ids, say) attributes
-// nothing.
-func NewAttribution(entries []record.Entry) Attribution {
-	by := make(Attribution, len(entries))
-	for _, e := range entries {
-		if e.RequestID == "" {
-			continue
-		}
-		if w, ok := by[e.RequestID]; ok && w.sso != e.SSO {
-			by[e.RequestID] = attribution{ambiguous: true}
-			continue
-		}
-		by[e.RequestID] = attribution{sso: e.SSO}
-	}
-	return by
-}
+// request id the dashboard sent with each call: request id → the SSO
+// identities the record names for it (record.Store.Identities).
+type Attribution map[string][]string
 
 // Apply marks it as made through this dashboard, by the SSO identity the
 // record names, when the record holds its request id.
@@ -287,8 +269,10 @@ func (a Attribution) Apply(it *Item) {
 	if it.RequestID == "" || it.FromRecord {
 		return
 	}
-	if w, ok := a[it.RequestID]; ok && !w.ambiguous {
-		it.ViaDash, it.Via = true, w.sso
+	// A request id the record gives two identities (a proxy reusing ids,
+	// say) attributes nothing.
+	if who, ok := a[it.RequestID]; ok && len(who) == 1 {
+		it.ViaDash, it.Via = true, who[0]
 	}
 }
 

@@ -99,13 +99,11 @@ func TestSentences(t *testing.T) {
 // TestAttribution joins by request id, and not when the record gives one
 // id two identities.
 func TestAttribution(t *testing.T) {
-	a := history.NewAttribution([]record.Entry{
-		{RequestID: "r1", SSO: "ada@corp.example"},
-		{RequestID: "r1", SSO: "ada@corp.example"}, // a bulk job: one request, many changes
-		{RequestID: "r2", SSO: "ada@corp.example"},
-		{RequestID: "r2", SSO: "mallory@corp.example"},
-		{RequestID: "r3"}, // no SSO proxy
-	})
+	a := history.Attribution{
+		"r1": {"ada@corp.example"},
+		"r2": {"ada@corp.example", "mallory@corp.example"},
+		"r3": {""}, // no SSO proxy
+	}
 	for _, tc := range []struct {
 		id      string
 		viaDash bool

@@ -137,6 +137,11 @@ func (r *File) compact() error {
 // Recent implements Store.
 func (r *File) Recent(ctx context.Context, n int) ([]Entry, error) { return r.mem.Recent(ctx, n) }
 
+// Identities implements Store.
+func (r *File) Identities(ctx context.Context, ids []string) (map[string][]string, error) {
+	return r.mem.Identities(ctx, ids)
+}
+
 // Backend implements Store.
 func (r *File) Backend() string { return "file" }
 

@@ -2,6 +2,7 @@ package record
 
 import (
 	"context"
+	"slices"
 	"sync"
 )
 
@@ -58,6 +59,29 @@ func (m *Memory) recent(n int) []Entry {
 	}
 	for i := range n {
 		out = append(out, m.ring[(last-i+len(m.ring))%len(m.ring)])
+	}
+	return out
+}
+
+// Identities implements Store, by a walk of the ring.
+func (m *Memory) Identities(_ context.Context, ids []string) (map[string][]string, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.identities(ids), nil
+}
+
+func (m *Memory) identities(ids []string) map[string][]string {
+	want := make(map[string]bool, len(ids))
+	for _, id := range ids {
+		if id != "" {
+			want[id] = true
+		}
+	}
+	out := map[string][]string{}
+	for _, e := range m.ring {
+		if want[e.RequestID] && !slices.Contains(out[e.RequestID], e.SSO) {
+			out[e.RequestID] = append(out[e.RequestID], e.SSO)
+		}
 	}
 	return out
 }

@@ -47,6 +47,11 @@ type Store interface {
 	Add(ctx context.Context, e Entry) error
 	// Recent returns up to n entries, newest first.
 	Recent(ctx context.Context, n int) ([]Entry, error)
+	// Identities returns, for each of ids the record holds, the SSO
+	// identities its entries name ("" for a change made without a
+	// proxy): what joins Run:ai's audit log with the people behind it,
+	// without reading the whole record.
+	Identities(ctx context.Context, ids []string) (map[string][]string, error)
 	// Backend names where the record lives: "memory", "file" or "redis".
 	Backend() string
 	Close() error

@@ -142,3 +142,46 @@ func TestRedisDown(t *testing.T) {
 		t.Errorf("Recent: %v", err)
 	}
 }
+
+// TestIdentities: each store finds the identities behind request ids
+// without the whole record, one per distinct identity; ids it does not
+// hold are absent; the file and Redis answer after a restart.
+func TestIdentities(t *testing.T) {
+	for name, open := range stores(t, 100) {
+		t.Run(name, func(t *testing.T) {
+			ctx := context.Background()
+			s := open()
+			add := func(id, sso string) {
+				e := entry(1)
+				e.RequestID, e.SSO = id, sso
+				if err := s.Add(ctx, e); err != nil {
+					t.Fatal(err)
+				}
+			}
+			add("bulk", "ada@corp.example")
+			add("bulk", "ada@corp.example") // a bulk job: one request, many changes
+			add("reused", "ada@corp.example")
+			add("reused", "mallory@corp.example")
+			add("plain", "")
+			check := func(s record.Store) {
+				t.Helper()
+				got, err := s.Identities(ctx, []string{"bulk", "reused", "plain", "unknown"})
+				if err != nil {
+					t.Fatal(err)
+				}
+				if len(got) != 3 || len(got["bulk"]) != 1 || got["bulk"][0] != "ada@corp.example" || len(got["reused"]) != 2 ||
+					len(got["plain"]) != 1 || got["plain"][0] != "" {
+					t.Errorf("identities = %q", got)
+				}
+			}
+			check(s)
+			if name == "memory" {
+				return
+			}
+			s.Close()
+			again := open()
+			defer again.Close()
+			check(again)
+		})
+	}
+}
