@@ -49,6 +49,19 @@ func stores(t *testing.T, limit int) map[string]func() record.Store {
 	return out
 }
 
+// checkAcrossRestart checks s, then (but for memory) the store opened
+// again after closing it.
+func checkAcrossRestart(name string, s record.Store, open func() record.Store, check func(record.Store)) {
+	check(s)
+	if name == "memory" {
+		return
+	}
+	s.Close()
+	again := open()
+	defer again.Close()
+	check(again)
+}
+
 // TestBoundedNewestFirst: every store keeps the newest limit entries,
 // newest first; the file and Redis keep them across a restart.
 func TestBoundedNewestFirst(t *testing.T) {
@@ -76,14 +89,7 @@ func TestBoundedNewestFirst(t *testing.T) {
 					t.Errorf("Recent(3) = %+v", few)
 				}
 			}
-			check(s)
-			if name == "memory" {
-				return
-			}
-			s.Close()
-			again := open()
-			defer again.Close()
-			check(again)
+			checkAcrossRestart(name, s, open, check)
 		})
 	}
 }
@@ -174,14 +180,7 @@ func TestIdentities(t *testing.T) {
 					t.Errorf("identities = %q", got)
 				}
 			}
-			check(s)
-			if name == "memory" {
-				return
-			}
-			s.Close()
-			again := open()
-			defer again.Close()
-			check(again)
+			checkAcrossRestart(name, s, open, check)
 		})
 	}
 }
