@@ -205,6 +205,7 @@ func (h *handler) accountHistory(c echo.Context, a runai.ServiceAccount, ruleIDs
 	now := h.Now()
 	start, end := now.Add(-historyDays*24*time.Hour), now.Add(time.Minute)
 	from := parseCursor(c.QueryParam(form.ParamHistory))
+	v.Paged = from != (historyCursor{})
 	about := func(it history.Item) bool { return it.About(a, ruleIDs) }
 	// Each listing keeps its own kind, so that no event shows twice.
 	aboutAccount := func(it history.Item) bool { return !it.AboutRule() && about(it) }

@@ -174,6 +174,12 @@ func TestHistoryOlderPages(t *testing.T) {
 	if items := historyOf(page); len(items) != 5 || page.Find("h1").Text() != "busy-bot" {
 		t.Errorf("older page (plain) = %q", items)
 	}
+	if href, _ := page.Find(`[data-testid="history-newest"]`).Attr("href"); href != accountPath(a.ID, "#history-heading") {
+		t.Errorf("no way back to the newest: %q", href)
+	}
+	if doc.Find(`[data-testid="history-newest"]`).Length() != 0 {
+		t.Error("the newest page links to itself")
+	}
 }
 
 // TestHistoryRefusals: a token that may not read the audit log sees the

@@ -45,16 +45,24 @@ func (h *handler) securityHeaders(next echo.HandlerFunc) echo.HandlerFunc {
 
 var requestIDPattern = regexp.MustCompile(`^[A-Za-z0-9._:-]{1,64}$`)
 
-const requestIDKey = "request_id"
+const (
+	requestIDKey       = "request_id"
+	clientRequestIDKey = "client_request_id"
+)
 
-// requestID accepts a well-formed X-Request-ID or makes one, echoes it,
-// and sends it upstream with every API call of the request.
+// requestID gives each request an id of the dashboard's own making (a
+// UUID, as the audit log's request_id is), echoes it, shows it on error
+// pages and sends it upstream with every API call of the request, where
+// it joins Run:ai's audit log with the dashboard's record. A caller's
+// X-Request-ID is never used for that (an admin could otherwise reuse
+// another's id to blur who made a change): a well-formed one is logged
+// beside it as client_request_id, for correlation with the proxy's logs.
 func (h *handler) requestID(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		r := c.Request()
-		id := r.Header.Get("X-Request-ID")
-		if !requestIDPattern.MatchString(id) {
-			id = uuid.NewString() // the audit log's request_id is a UUID
+		id := uuid.NewString()
+		if in := r.Header.Get("X-Request-ID"); requestIDPattern.MatchString(in) {
+			c.Set(clientRequestIDKey, in)
 		}
 		c.Response().Header().Set("X-Request-ID", id)
 		c.Set(requestIDKey, id)
@@ -88,14 +96,18 @@ func (h *handler) logRequests(next echo.HandlerFunc) echo.HandlerFunc {
 		if status >= 500 {
 			level = slog.LevelError
 		}
-		h.Logger.LogAttrs(c.Request().Context(), level, "request",
+		attrs := []slog.Attr{
 			slog.String("method", c.Request().Method),
 			slog.String("path", c.Request().URL.EscapedPath()),
 			slog.Int("status", status),
 			slog.Duration("duration", time.Since(start)),
 			slog.String("ip", c.RealIP()),
 			slog.String("request_id", requestIDOf(c)),
-		)
+		}
+		if in, ok := c.Get(clientRequestIDKey).(string); ok {
+			attrs = append(attrs, slog.String("client_request_id", in))
+		}
+		h.Logger.LogAttrs(c.Request().Context(), level, "request", attrs...)
 		return nil
 	}
 }

@@ -352,6 +352,8 @@ type HistoryView struct {
 	// Older is where the next page starts (an opaque cursor), "" at the
 	// end.
 	Older string
+	// Paged: this page is not the newest (reached without JavaScript).
+	Paged bool
 	HistorySource
 }
 
