@@ -177,8 +177,13 @@ func (c *Client) GetAccessRule(ctx context.Context, token string, id int) (runai
 	if err != nil {
 		return runai.AccessRule{}, err
 	}
+	return decodeRule(op, resp.body)
+}
+
+// decodeRule reads an answer holding one rule.
+func decodeRule(op string, body []byte) (runai.AccessRule, error) {
 	var w wireRule
-	if err := decode(op, resp.body, &w); err != nil {
+	if err := decode(op, body, &w); err != nil {
 		return runai.AccessRule{}, err
 	}
 	r, err := w.rule()
@@ -218,15 +223,7 @@ func (c *Client) CreateAccessRule(ctx context.Context, token string, n NewAccess
 	if err != nil {
 		return runai.AccessRule{}, err
 	}
-	var w wireRule
-	if err := decode(op, resp.body, &w); err != nil {
-		return runai.AccessRule{}, err
-	}
-	r, err := w.rule()
-	if err != nil {
-		return runai.AccessRule{}, fmt.Errorf("apiclient: %s: decode response: %w", op, err)
-	}
-	return r, nil
+	return decodeRule(op, resp.body)
 }
 
 // DeleteAccessRule removes a rule.
