@@ -49,7 +49,7 @@ func (c *clock) Advance(d time.Duration) {
 // with a cookie jar, like a browser without JavaScript (or with htmx when
 // asked).
 type harness struct {
-	t        *testing.T
+	t        testing.TB
 	srv      *httptest.Server
 	e        *echo.Echo
 	stub     *stub.Server
@@ -101,7 +101,7 @@ func (h *harness) twin() *harness {
 
 // redisRecord is the dashboard's record in the sessions' Redis, as
 // cmd/web opens it with REDIS_URL; nil (memory) without Redis.
-func redisRecord(t *testing.T, o options) record.Store {
+func redisRecord(t testing.TB, o options) record.Store {
 	if o.redisURL == "" {
 		return nil
 	}
@@ -143,13 +143,13 @@ type options struct {
 	upstream func(http.Handler) http.Handler
 }
 
-func newHarness(t *testing.T, o options) *harness {
+func newHarness(t testing.TB, o options) *harness {
 	t.Helper()
 	return newHarnessWith(t, o, nil)
 }
 
 // newHarnessWith lets a test adjust the dependencies before the app is built.
-func newHarnessWith(t *testing.T, o options, adjust func(*handlers.Deps)) *harness {
+func newHarnessWith(t testing.TB, o options, adjust func(*handlers.Deps)) *harness {
 	t.Helper()
 	clk := &clock{t: time.Now().UTC()}
 	s := stub.New(stub.Config{Seed: o.seed, AdminClientID: "admin", AdminClientSecret: "admin-secret-value-123", AdminEmail: "ada@example.com", Now: clk.Now})
@@ -216,7 +216,7 @@ type resp struct {
 	body string
 }
 
-func (r resp) doc(t *testing.T) *goquery.Document {
+func (r resp) doc(t testing.TB) *goquery.Document {
 	t.Helper()
 	d, err := goquery.NewDocumentFromReader(strings.NewReader(r.body))
 	if err != nil {

@@ -195,3 +195,58 @@ func measureFlood(ctx context.Context, t *target, n int, rep *report, log io.Wri
 	rep.check(line{measure: "a signed-in admin, after the flood", value: "still signed in: " + still, target: "signed in"}, err == nil)
 	return nil
 }
+
+// measureSessions signs o.sessions admins in, each opening the list once
+// (a fresh read of the accounts and their rules), 8 at a time, and reads
+// the dashboard's resident memory before, right after, and after o.idle
+// without a request: what many sign-ins over a day leave behind.
+func measureSessions(ctx context.Context, t *target, o options, rep *report, log io.Writer) error {
+	before, err := t.rss()
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(log, "loadbench: %d admins sign in and open the list once each\n", o.sessions)
+	const clients = 8
+	errs := make(chan error, clients)
+	var wg sync.WaitGroup
+	for c := range clients {
+		wg.Go(func() {
+			for i := c; i < o.sessions; i += clients {
+				b := newBrowser()
+				if err := b.signIn(ctx, t); err != nil {
+					errs <- err
+					return
+				}
+				b.http.CloseIdleConnections()
+			}
+		})
+	}
+	wg.Wait()
+	close(errs)
+	if err := <-errs; err != nil {
+		return err
+	}
+	after, err := t.rss()
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(log, "loadbench: idle for %v\n", o.idle)
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-time.After(o.idle):
+	}
+	idle, err := t.rss()
+	if err != nil {
+		return err
+	}
+	peak, err := t.peakRSS()
+	if err != nil {
+		return err
+	}
+	mb := func(n int64) string { return fmt.Sprintf("%.0f MB", float64(n)/1e6) }
+	rep.note(line{measure: fmt.Sprintf("%d admins signed in, each list read once: resident memory", o.sessions),
+		value: fmt.Sprintf("%s → %s (peak %s)", mb(before), mb(after), mb(peak))})
+	rep.note(line{measure: fmt.Sprintf("the same, idle %v later", o.idle), value: mb(idle)})
+	return nil
+}

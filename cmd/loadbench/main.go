@@ -39,6 +39,9 @@ type options struct {
 	chromium   string        // the browser Lighthouse drives
 	lhRuns     int           // Lighthouse runs per page (the median is reported)
 	flood      int           // anonymous requests of the flood measure; 0 skips it
+	rules      int           // service-account access rules in the stub of the load figures
+	sessions   int           // signed-in sessions of the memory measure; 0 skips it
+	idle       time.Duration // how long the memory measure waits before its second reading
 }
 
 func main() {
@@ -55,6 +58,9 @@ func main() {
 	fs.StringVar(&o.chromium, "chromium", "/usr/bin/chromium", "the browser Lighthouse drives")
 	fs.IntVar(&o.lhRuns, "lighthouse-runs", 3, "Lighthouse runs per page; the median is reported")
 	fs.IntVar(&o.flood, "flood", 100000, "anonymous requests sent to the sign-in page, with an admin signed in; 0 skips")
+	fs.IntVar(&o.rules, "rules", 1500, "service-account access rules in the stub of the load figures")
+	fs.IntVar(&o.sessions, "sessions", 600, "admins who sign in and open the list once each, for the memory figures; 0 skips")
+	fs.DurationVar(&o.idle, "idle", time.Minute, "how long the memory measure waits, idle, before its second reading")
 	_ = fs.Parse(os.Args[1:])
 	if o.dashboard == "" {
 		fmt.Fprintln(os.Stderr, "loadbench: -dashboard is required (go build -o /tmp/web ./cmd/web)")
@@ -81,7 +87,7 @@ func run(ctx context.Context, o options, out, log io.Writer) error {
 	}
 
 	fmt.Fprintf(log, "loadbench: stub with %d accounts, dashboard %s\n", o.accounts, o.dashboard)
-	big, err := start(ctx, o.dashboard, o.accounts)
+	big, err := start(ctx, o.dashboard, o.accounts, o.rules)
 	if err != nil {
 		return err
 	}
@@ -92,7 +98,7 @@ func run(ctx context.Context, o options, out, log io.Writer) error {
 
 	if o.flood > 0 {
 		// A dashboard of its own: the load above must not blur its memory.
-		fl, err := start(ctx, o.dashboard, o.small)
+		fl, err := start(ctx, o.dashboard, o.small, 0)
 		if err != nil {
 			return err
 		}
@@ -103,8 +109,21 @@ func run(ctx context.Context, o options, out, log io.Writer) error {
 		}
 	}
 
+	if o.sessions > 0 {
+		// A dashboard of its own, at the load figures' size.
+		ms, err := start(ctx, o.dashboard, o.accounts, o.rules)
+		if err != nil {
+			return err
+		}
+		err = measureSessions(ctx, ms, o, &rep, log)
+		ms.stop()
+		if err != nil {
+			return fmt.Errorf("%w\n%s", err, ms.output())
+		}
+	}
+
 	if o.lighthouse != "" {
-		small, err := start(ctx, o.dashboard, o.small)
+		small, err := start(ctx, o.dashboard, o.small, 0)
 		if err != nil {
 			return err
 		}

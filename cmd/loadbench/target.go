@@ -30,10 +30,12 @@ type target struct {
 	logs     *headWriter
 }
 
-// start seeds a stub with n accounts and starts the dashboard against it.
-func start(ctx context.Context, bin string, n int) (*target, error) {
+// start seeds a stub with n accounts (and, when rules > 0, that many
+// service-account access rules) and starts the dashboard against it.
+func start(ctx context.Context, bin string, n, rules int) (*target, error) {
 	t := &target{accounts: n, token: randomHex(16), logs: &headWriter{max: 16 << 10}}
 	t.stub = stub.New(stub.Config{Seed: n, AdminTokens: []string{t.token}})
+	t.stub.GrowRules(rules)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return nil, err

@@ -159,6 +159,28 @@ func (s *Server) AddRule(r Rule) Rule {
 	return s.addRule(r, s.cfg.AdminEmail)
 }
 
+// GrowRules gives the service accounts project rules, spread over them
+// and the projects, until service accounts hold n rules in all: the
+// figures' tenant is 1000 accounts with 1500 rules.
+func (s *Server) GrowRules(n int) {
+	held := 0
+	for _, r := range s.Rules() {
+		if r.SubjectType == runai.SubjectServiceAccount || r.SubjectType == runai.SubjectApp {
+			held++
+		}
+	}
+	accts, sc := s.Accounts(), s.Scopes()
+	if len(accts) == 0 {
+		return
+	}
+	for i := 0; held < n; i++ {
+		p := sc.Projects[i%len(sc.Projects)]
+		s.AddRule(Rule{SubjectType: runai.SubjectServiceAccount, SubjectID: accts[(i*7)%len(accts)].ClientID,
+			RoleID: 7 + (i/len(sc.Projects))%3, ScopeType: runai.ScopeProject, ScopeID: p.ID})
+		held++
+	}
+}
+
 // addRule fills and stores a rule; the caller holds s.mu.
 func (s *Server) addRule(r Rule, by string) Rule {
 	s.nextRule++
