@@ -193,19 +193,10 @@ func decodeRule(op string, body []byte) (runai.AccessRule, error) {
 	return r, nil
 }
 
-// NewAccessRule is what creating a rule sends.
-type NewAccessRule struct {
-	SubjectID string
-	RoleID    int
-	ScopeType runai.ScopeType
-	ScopeID   string
-	ClusterID string // for cluster, department and project scopes
-}
-
 // CreateAccessRule gives a service account a role on a scope. A rule that
 // already exists may be refused with 409 (IsConflict), which the API does
 // not document.
-func (c *Client) CreateAccessRule(ctx context.Context, token string, n NewAccessRule) (runai.AccessRule, error) {
+func (c *Client) CreateAccessRule(ctx context.Context, token string, n runai.NewAccessRule) (runai.AccessRule, error) {
 	op := fmt.Sprintf("create access rule (role %d on %s %s)", n.RoleID, n.ScopeType, n.ScopeID)
 	body := map[string]any{
 		"subjectId": n.SubjectID, "subjectType": runai.SubjectServiceAccount,

@@ -59,7 +59,7 @@ func TestAccessContract(t *testing.T) {
 		}
 	}
 
-	created, err := c.CreateAccessRule(ctx, tok, apiclient.NewAccessRule{SubjectID: a.ClientID, RoleID: 3,
+	created, err := c.CreateAccessRule(ctx, tok, runai.NewAccessRule{SubjectID: a.ClientID, RoleID: 3,
 		ScopeType: runai.ScopeProject, ScopeID: projects[5].ID, ClusterID: projects[5].ClusterID})
 	if err != nil || created.ID == 0 || created.RoleName != "Viewer" || created.ScopeName != projects[5].Name {
 		t.Fatalf("create = %+v, %v", created, err)
@@ -68,7 +68,7 @@ func TestAccessContract(t *testing.T) {
 	if err != nil || got.ScopePath == "" || got.RoleID != 3 {
 		t.Fatalf("get = %+v, %v", got, err)
 	}
-	if _, err := c.CreateAccessRule(ctx, tok, apiclient.NewAccessRule{SubjectID: a.ClientID, RoleID: 3,
+	if _, err := c.CreateAccessRule(ctx, tok, runai.NewAccessRule{SubjectID: a.ClientID, RoleID: 3,
 		ScopeType: runai.ScopeProject, ScopeID: projects[5].ID, ClusterID: projects[5].ClusterID}); !apiclient.IsConflict(err) {
 		t.Errorf("duplicate: %v, want 409", err)
 	}
@@ -92,7 +92,7 @@ func TestAccessContract(t *testing.T) {
 		stub.OpRuleGet:     {func() error { _, err := c.GetAccessRule(ctx, tok, all[0].ID); return err }, []int{401, 403, 404, 500, 503}},
 		stub.OpRuleDelete:  {func() error { return c.DeleteAccessRule(ctx, tok, all[0].ID) }, []int{401, 403, 404, 500, 503}},
 		stub.OpRuleCreate: {func() error {
-			_, err := c.CreateAccessRule(ctx, tok, apiclient.NewAccessRule{SubjectID: "x", RoleID: 3, ScopeType: runai.ScopeTenant, ScopeID: "1001"})
+			_, err := c.CreateAccessRule(ctx, tok, runai.NewAccessRule{SubjectID: "x", RoleID: 3, ScopeType: runai.ScopeTenant, ScopeID: "1001"})
 			return err
 		}, []int{400, 401, 403, 404, 500, 503}},
 	}
@@ -106,7 +106,7 @@ func TestAccessContract(t *testing.T) {
 		}
 	}
 	// Real refusals: an unknown role, and a role broader than the caller's.
-	if _, err := c.CreateAccessRule(ctx, tok, apiclient.NewAccessRule{SubjectID: a.ClientID, RoleID: 999, ScopeType: runai.ScopeTenant, ScopeID: "1001"}); !apiclient.IsNotFound(err) {
+	if _, err := c.CreateAccessRule(ctx, tok, runai.NewAccessRule{SubjectID: a.ClientID, RoleID: 999, ScopeType: runai.ScopeTenant, ScopeID: "1001"}); !apiclient.IsNotFound(err) {
 		t.Errorf("unknown role: %v", err)
 	}
 }

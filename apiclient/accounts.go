@@ -49,18 +49,18 @@ func (c *Client) GetServiceAccount(ctx context.Context, token, id string) (runai
 // clientId is optional in the API's create answer; when it is absent the
 // client reads it with a GET. Should that GET fail, the credentials are
 // still returned (without ClientID) so the one-time secret is not lost.
-func (c *Client) CreateServiceAccount(ctx context.Context, token, name string) (Credentials, error) {
+func (c *Client) CreateServiceAccount(ctx context.Context, token, name string) (runai.Credentials, error) {
 	op := fmt.Sprintf("create service account %q", name)
 	body, err := json.Marshal(struct {
 		Name string `json:"name"`
 	}{name})
 	if err != nil {
-		return Credentials{}, err
+		return runai.Credentials{}, err
 	}
 	resp, err := c.do(ctx, request{op: op, metric: "create", method: http.MethodPost, path: accountsPath, token: token,
 		body: body, contentType: "application/json"})
 	if err != nil {
-		return Credentials{}, err
+		return runai.Credentials{}, err
 	}
 	var w struct {
 		ID           *string `json:"id"`
@@ -69,14 +69,14 @@ func (c *Client) CreateServiceAccount(ctx context.Context, token, name string) (
 		ClientSecret *string `json:"clientSecret"`
 	}
 	if err := decode(op, resp.body, &w); err != nil {
-		return Credentials{}, err
+		return runai.Credentials{}, err
 	}
 	for field, v := range map[string]*string{"id": w.ID, "name": w.Name, "clientSecret": w.ClientSecret} {
 		if v == nil {
-			return Credentials{}, fmt.Errorf("apiclient: %s: decode response: %w", op, missingField(field))
+			return runai.Credentials{}, fmt.Errorf("apiclient: %s: decode response: %w", op, missingField(field))
 		}
 	}
-	cr := Credentials{ID: *w.ID, Name: *w.Name, ClientID: w.ClientID, ClientSecret: Secret(*w.ClientSecret)}
+	cr := runai.Credentials{ID: *w.ID, Name: *w.Name, ClientID: w.ClientID, ClientSecret: runai.Secret(*w.ClientSecret)}
 	if cr.ClientID == "" && cr.ID != "" {
 		if a, err := c.GetServiceAccount(ctx, token, cr.ID); err == nil {
 			cr.ClientID = a.ClientID
@@ -119,7 +119,7 @@ func (c *Client) DeleteServiceAccount(ctx context.Context, token, id string) err
 
 // RegenerateSecret replaces an account's secret and returns the new one.
 // The old secret stops working at once.
-func (c *Client) RegenerateSecret(ctx context.Context, token, id string) (Secret, error) {
+func (c *Client) RegenerateSecret(ctx context.Context, token, id string) (runai.Secret, error) {
 	op := fmt.Sprintf("regenerate secret of service account %q", id)
 	if id == "" {
 		return "", fmt.Errorf("apiclient: %s: %w", op, errEmptyID)
@@ -137,7 +137,7 @@ func (c *Client) RegenerateSecret(ctx context.Context, token, id string) (Secret
 	if w.ClientSecret == nil || *w.ClientSecret == "" {
 		return "", fmt.Errorf("apiclient: %s: decode response: %w", op, missingField("clientSecret"))
 	}
-	return Secret(*w.ClientSecret), nil
+	return runai.Secret(*w.ClientSecret), nil
 }
 
 // Ping checks that the control plane answers: one unauthenticated GET of

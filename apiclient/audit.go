@@ -16,28 +16,13 @@ import (
 
 const auditPath = "/api/v1/audit/log"
 
-// AuditQuery selects a page of the audit log. Start and End are required
-// by the API; Limit is at most runai.MaxAuditPage (0 means the API's
-// default, 20).
-type AuditQuery struct {
-	Start, End time.Time
-	Offset     int
-	Limit      int
-	// NewestFirst sorts by time, newest first (the API's default is
-	// oldest first).
-	NewestFirst bool
-	// Filters are filterBy terms, "field==value" and the like; the API
-	// joins them with "and".
-	Filters []string
-}
-
 // errAuditRange guards a query the API would refuse.
 var errAuditRange = errors.New("the audit-log query needs a start before its end")
 
 // ListAuditLog returns one page of the tenant's audit log. Only admins
 // with tenant-wide rights may read it: others get an *Error with status
 // 403 (see IsForbidden).
-func (c *Client) ListAuditLog(ctx context.Context, token string, q AuditQuery) (runai.AuditPage, error) {
+func (c *Client) ListAuditLog(ctx context.Context, token string, q runai.AuditQuery) (runai.AuditPage, error) {
 	const op = "read the audit log"
 	if q.Start.IsZero() || q.End.IsZero() || !q.Start.Before(q.End) {
 		return runai.AuditPage{}, fmt.Errorf("apiclient: %s: %w", op, errAuditRange)

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/runai-tools/sa-dashboard/apiclient"
+	"github.com/runai-tools/sa-dashboard/internal/reqid"
 	"github.com/runai-tools/sa-dashboard/internal/runai"
 	"github.com/runai-tools/sa-dashboard/internal/stub"
 )
@@ -22,7 +23,7 @@ func TestContractAuditLog(t *testing.T) {
 	ctx := context.Background()
 	token := adminToken(t, s, c)
 	const reqID = "0b8e5b4c-5a57-4a54-9d4c-3b1b1c7e6f01"
-	rctx := apiclient.ContextWithRequestID(ctx, reqID)
+	rctx := reqid.With(ctx, reqID)
 	cr, err := c.CreateServiceAccount(rctx, token, "audited")
 	if err != nil {
 		t.Fatal(err)
@@ -31,7 +32,7 @@ func TestContractAuditLog(t *testing.T) {
 		t.Fatal(err)
 	}
 	now := time.Now()
-	q := apiclient.AuditQuery{Start: now.Add(-91 * 24 * time.Hour), End: now.Add(time.Minute), Limit: 2, NewestFirst: true}
+	q := runai.AuditQuery{Start: now.Add(-91 * 24 * time.Hour), End: now.Add(time.Minute), Limit: 2, NewestFirst: true}
 	page, err := c.ListAuditLog(ctx, token, q)
 	if err != nil {
 		t.Fatal(err)
@@ -71,7 +72,7 @@ func TestContractAuditLog(t *testing.T) {
 		t.Errorf("paged through %d events, total %d", len(seen), page.Total)
 	}
 
-	failed, err := c.ListAuditLog(ctx, token, apiclient.AuditQuery{Start: q.Start, End: q.End, Limit: 100, Filters: []string{"result==Failed"}})
+	failed, err := c.ListAuditLog(ctx, token, runai.AuditQuery{Start: q.Start, End: q.End, Limit: 100, Filters: []string{"result==Failed"}})
 	if err != nil || len(failed.Events) == 0 {
 		t.Fatalf("failed events: %d, %v", len(failed.Events), err)
 	}
@@ -112,7 +113,7 @@ func TestContractAuditLog(t *testing.T) {
 			t.Errorf("injected %d: %v", st, err)
 		}
 	}
-	if _, err := c.ListAuditLog(ctx, token, apiclient.AuditQuery{}); err == nil {
+	if _, err := c.ListAuditLog(ctx, token, runai.AuditQuery{}); err == nil {
 		t.Error("a query without a range was sent")
 	}
 }
@@ -147,7 +148,7 @@ func TestAuditDecodeTolerance(t *testing.T) {
 			defer srv.Close()
 			c, _ := apiclient.New(srv.URL)
 			now := time.Now()
-			p, err := c.ListAuditLog(context.Background(), "t", apiclient.AuditQuery{Start: now.Add(-time.Hour), End: now})
+			p, err := c.ListAuditLog(context.Background(), "t", runai.AuditQuery{Start: now.Add(-time.Hour), End: now})
 			if (err != nil) != tc.wantErr {
 				t.Fatalf("err = %v", err)
 			}

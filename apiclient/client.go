@@ -22,6 +22,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/runai-tools/sa-dashboard/internal/reqid"
 	"github.com/runai-tools/sa-dashboard/internal/version"
 )
 
@@ -148,14 +149,6 @@ func defaultTransport() *http.Transport {
 	return t
 }
 
-type requestIDKey struct{}
-
-// ContextWithRequestID returns a context whose API calls carry id as
-// X-Request-ID, so upstream logs can be joined with the dashboard's.
-func ContextWithRequestID(ctx context.Context, id string) context.Context {
-	return context.WithValue(ctx, requestIDKey{}, id)
-}
-
 // request describes one API call.
 type request struct {
 	op          string // for messages: `get service account "x"`
@@ -225,7 +218,7 @@ func (c *Client) send(ctx context.Context, r request) (*response, error) {
 	if r.token != "" {
 		req.Header.Set("Authorization", "Bearer "+r.token)
 	}
-	if id, ok := ctx.Value(requestIDKey{}).(string); ok && id != "" {
+	if id := reqid.From(ctx); id != "" { // see internal/reqid
 		req.Header.Set("X-Request-ID", id)
 	}
 	start := time.Now()

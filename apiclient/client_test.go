@@ -14,6 +14,9 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/runai-tools/sa-dashboard/internal/reqid"
+	"github.com/runai-tools/sa-dashboard/internal/runai"
 )
 
 const validAccount = `{"name":"a-b","createdBy":"x@example.com","createdAt":"2026-01-02T03:04:05Z","updatedAt":"2026-01-02T03:04:05.123Z","enabled":true,"tenantId":"7","lastLogin":null,"id":"id-1","clientId":"cid"}`
@@ -68,7 +71,7 @@ func TestRequestShape(t *testing.T) {
 			w.WriteHeader(204)
 		}
 	})
-	ctx := ContextWithRequestID(context.Background(), "req-42")
+	ctx := reqid.With(context.Background(), "req-42")
 	id := "a b/c?d#e%f"
 	esc := "a%20b%2Fc%3Fd%23e%25f"
 	_, _ = c.ListServiceAccounts(ctx, "tok-A")
@@ -569,9 +572,9 @@ func TestTokenExchange(t *testing.T) {
 }
 
 func TestSecretRedaction(t *testing.T) {
-	s := Secret("hunter2")
-	cr := Credentials{ClientSecret: s}
-	tok := Token{AccessToken: s}
+	s := runai.Secret("hunter2")
+	cr := runai.Credentials{ClientSecret: s}
+	tok := runai.Token{AccessToken: s}
 	b, _ := json.Marshal(cr)
 	for _, out := range []string{fmt.Sprint(s), fmt.Sprintf("%v %+v %#v", cr, tok, tok), string(b)} {
 		if strings.Contains(out, "hunter2") {

@@ -12,6 +12,7 @@ import (
 
 	"github.com/runai-tools/sa-dashboard/apiclient"
 	"github.com/runai-tools/sa-dashboard/internal/openapi"
+	"github.com/runai-tools/sa-dashboard/internal/runai"
 	"github.com/runai-tools/sa-dashboard/internal/stub"
 )
 
@@ -47,7 +48,7 @@ func contractEnv(t *testing.T, prefix string, cfg stub.Config) (*stub.Server, *a
 func adminToken(t *testing.T, s *stub.Server, c *apiclient.Client) string {
 	t.Helper()
 	id, secret := s.AdminCredentials()
-	tok, err := c.ExchangeToken(context.Background(), id, apiclient.Secret(secret))
+	tok, err := c.ExchangeToken(context.Background(), id, runai.Secret(secret))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -182,7 +183,7 @@ func TestTokenV1Fallback(t *testing.T) {
 	s, c := contractEnv(t, "", stub.Config{DisableTokenV2: true})
 	id, secret := s.AdminCredentials()
 	for i := range 2 {
-		tok, err := c.ExchangeToken(context.Background(), id, apiclient.Secret(secret))
+		tok, err := c.ExchangeToken(context.Background(), id, runai.Secret(secret))
 		if err != nil || tok.AccessToken == "" || tok.TokenType != "Bearer" {
 			t.Fatalf("exchange %d: %+v %v", i, tok, err)
 		}

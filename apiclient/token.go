@@ -7,6 +7,8 @@ import (
 	"net/http"
 	"net/url"
 	"time"
+
+	"github.com/runai-tools/sa-dashboard/internal/runai"
 )
 
 // ExchangeToken trades a client ID and secret for an access token.
@@ -15,7 +17,7 @@ import (
 // style answer), and falls back to the older POST /api/v1/token (JSON) when
 // v2 answers 404 or 405; the client then remembers to use v1. The exchange
 // is a POST and is never retried.
-func (c *Client) ExchangeToken(ctx context.Context, clientID string, clientSecret Secret) (Token, error) {
+func (c *Client) ExchangeToken(ctx context.Context, clientID string, clientSecret runai.Secret) (runai.Token, error) {
 	if !c.tokenV1.Load() {
 		tok, err := c.exchangeV2(ctx, clientID, clientSecret)
 		if s := StatusCode(err); s != http.StatusNotFound && s != http.StatusMethodNotAllowed {
@@ -26,7 +28,7 @@ func (c *Client) ExchangeToken(ctx context.Context, clientID string, clientSecre
 	return c.exchangeV1(ctx, clientID, clientSecret)
 }
 
-func (c *Client) exchangeV2(ctx context.Context, clientID string, secret Secret) (Token, error) {
+func (c *Client) exchangeV2(ctx context.Context, clientID string, secret runai.Secret) (runai.Token, error) {
 	const op = "exchange token (v2)"
 	form := url.Values{
 		"grant_type":    {"client_credentials"},
@@ -36,7 +38,7 @@ func (c *Client) exchangeV2(ctx context.Context, clientID string, secret Secret)
 	resp, err := c.do(ctx, request{op: op, metric: "token_v2", method: http.MethodPost, path: "/api/v2/token",
 		body: []byte(form.Encode()), contentType: "application/x-www-form-urlencoded"})
 	if err != nil {
-		return Token{}, err
+		return runai.Token{}, err
 	}
 	var w struct {
 		AccessToken string          `json:"access_token"`
@@ -44,15 +46,15 @@ func (c *Client) exchangeV2(ctx context.Context, clientID string, secret Secret)
 		ExpiresIn   json.RawMessage `json:"expires_in"`
 	}
 	if err := decode(op, resp.body, &w); err != nil {
-		return Token{}, err
+		return runai.Token{}, err
 	}
 	if w.AccessToken == "" {
-		return Token{}, fmt.Errorf("apiclient: %s: decode response: %w", op, missingField("access_token"))
+		return runai.Token{}, fmt.Errorf("apiclient: %s: decode response: %w", op, missingField("access_token"))
 	}
-	return Token{AccessToken: Secret(w.AccessToken), TokenType: w.TokenType, ExpiresAt: c.expiry(w.ExpiresIn)}, nil
+	return runai.Token{AccessToken: runai.Secret(w.AccessToken), TokenType: w.TokenType, ExpiresAt: c.expiry(w.ExpiresIn)}, nil
 }
 
-func (c *Client) exchangeV1(ctx context.Context, clientID string, secret Secret) (Token, error) {
+func (c *Client) exchangeV1(ctx context.Context, clientID string, secret runai.Secret) (runai.Token, error) {
 	const op = "exchange token (v1)"
 	body, err := json.Marshal(map[string]string{
 		"grantType":    "client_credentials",
@@ -60,24 +62,24 @@ func (c *Client) exchangeV1(ctx context.Context, clientID string, secret Secret)
 		"clientSecret": secret.Reveal(),
 	})
 	if err != nil {
-		return Token{}, err
+		return runai.Token{}, err
 	}
 	resp, err := c.do(ctx, request{op: op, metric: "token_v1", method: http.MethodPost, path: "/api/v1/token",
 		body: body, contentType: "application/json"})
 	if err != nil {
-		return Token{}, err
+		return runai.Token{}, err
 	}
 	var w struct {
 		AccessToken string          `json:"accessToken"`
 		ExpiresIn   json.RawMessage `json:"expiresIn"`
 	}
 	if err := decode(op, resp.body, &w); err != nil {
-		return Token{}, err
+		return runai.Token{}, err
 	}
 	if w.AccessToken == "" {
-		return Token{}, fmt.Errorf("apiclient: %s: decode response: %w", op, missingField("accessToken"))
+		return runai.Token{}, fmt.Errorf("apiclient: %s: decode response: %w", op, missingField("accessToken"))
 	}
-	return Token{AccessToken: Secret(w.AccessToken), TokenType: "Bearer", ExpiresAt: c.expiry(w.ExpiresIn)}, nil
+	return runai.Token{AccessToken: runai.Secret(w.AccessToken), TokenType: "Bearer", ExpiresAt: c.expiry(w.ExpiresIn)}, nil
 }
 
 // expiry turns an expires_in of seconds (number or numeric string) into a

@@ -19,6 +19,7 @@ import (
 
 	"github.com/runai-tools/sa-dashboard/apiclient"
 	"github.com/runai-tools/sa-dashboard/handlers"
+	"github.com/runai-tools/sa-dashboard/internal/runai"
 	"github.com/runai-tools/sa-dashboard/internal/session"
 	"github.com/runai-tools/sa-dashboard/internal/stub"
 )
@@ -245,7 +246,7 @@ func row(p playwright.Page, name string) playwright.Locator {
 
 // exchange tries the given credentials at the stub's token endpoint.
 func (en *env) exchange(clientID, secret string) error {
-	_, err := en.api.ExchangeToken(context.Background(), clientID, apiclient.Secret(secret))
+	_, err := en.api.ExchangeToken(context.Background(), clientID, runai.Secret(secret))
 	return err
 }
 

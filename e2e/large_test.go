@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/playwright-community/playwright-go"
+
 	"github.com/runai-tools/sa-dashboard/internal/listview"
 )
 

@@ -5,8 +5,8 @@ import (
 
 	"github.com/labstack/echo/v4"
 
-	"github.com/runai-tools/sa-dashboard/apiclient"
 	"github.com/runai-tools/sa-dashboard/internal/form"
+	"github.com/runai-tools/sa-dashboard/internal/runai"
 	"github.com/runai-tools/sa-dashboard/views"
 )
 
@@ -33,7 +33,7 @@ func (h *handler) verifyCredentials(c echo.Context) error {
 	if errs := f.Validate(); errs != nil {
 		return &failure{act: act, err: errs, show: show}
 	}
-	tok, err := h.API.ExchangeToken(c.Request().Context(), f.ClientID, apiclient.Secret(f.ClientSecret))
+	tok, err := h.API.ExchangeToken(c.Request().Context(), f.ClientID, runai.Secret(f.ClientSecret))
 	h.Logger.Info("credentials verified", "client_id", f.ClientID, "ok", err == nil, "request_id", requestIDOf(c))
 	if err != nil {
 		return &failure{act: act, err: err, show: show}

@@ -15,7 +15,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/runai-tools/sa-dashboard/apiclient"
 	"github.com/runai-tools/sa-dashboard/handlers"
 	"github.com/runai-tools/sa-dashboard/internal/runai"
 	"github.com/runai-tools/sa-dashboard/internal/session"
@@ -79,8 +78,8 @@ func benchApp(b *testing.B, n int) (http.Handler, string) {
 	}
 	api := &fakeAPI{
 		ListFn: func(context.Context, string) ([]runai.ServiceAccount, error) { return list, nil },
-		ExchangeFn: func(context.Context, string, apiclient.Secret) (apiclient.Token, error) {
-			return apiclient.Token{AccessToken: "tok"}, nil
+		ExchangeFn: func(context.Context, string, runai.Secret) (runai.Token, error) {
+			return runai.Token{AccessToken: "tok"}, nil
 		},
 		RulesFn: func(context.Context, string, ...string) ([]runai.AccessRule, error) { return slices.Clone(rules), nil },
 	}

@@ -10,9 +10,9 @@ import (
 	"github.com/labstack/echo/v4"
 	"golang.org/x/sync/errgroup"
 
-	"github.com/runai-tools/sa-dashboard/apiclient"
 	"github.com/runai-tools/sa-dashboard/internal/form"
 	"github.com/runai-tools/sa-dashboard/internal/paths"
+	"github.com/runai-tools/sa-dashboard/internal/reqid"
 	"github.com/runai-tools/sa-dashboard/views"
 )
 
@@ -69,7 +69,7 @@ func (h *handler) startJob(c echo.Context, rec *jobRecord, job bulkJob) error {
 // done; calls already sent finish (cancelling them would leave their
 // outcome unknown).
 func (h *handler) runJob(sid string, rec *jobRecord, job bulkJob) {
-	ctx := apiclient.ContextWithRequestID(context.Background(), job.who.requestID)
+	ctx := reqid.With(context.Background(), job.who.requestID)
 	var (
 		mu       sync.Mutex
 		stop     = make(chan struct{})

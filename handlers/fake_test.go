@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 
-	"github.com/runai-tools/sa-dashboard/apiclient"
 	"github.com/runai-tools/sa-dashboard/handlers"
 	"github.com/runai-tools/sa-dashboard/internal/runai"
 )
@@ -13,7 +12,7 @@ import (
 // fails the call.
 type fakeAPI struct {
 	ListFn     func(ctx context.Context, token string) ([]runai.ServiceAccount, error)
-	ExchangeFn func(ctx context.Context, clientID string, secret apiclient.Secret) (apiclient.Token, error)
+	ExchangeFn func(ctx context.Context, clientID string, secret runai.Secret) (runai.Token, error)
 	RulesFn    func(ctx context.Context, token string, subjectIDs ...string) ([]runai.AccessRule, error)
 	// Catalog answers the role and scope listings.
 	Catalog struct {
@@ -39,8 +38,8 @@ func (f *fakeAPI) GetServiceAccount(context.Context, string, string) (runai.Serv
 	return runai.ServiceAccount{}, errNotFaked
 }
 
-func (f *fakeAPI) CreateServiceAccount(context.Context, string, string) (apiclient.Credentials, error) {
-	return apiclient.Credentials{}, errNotFaked
+func (f *fakeAPI) CreateServiceAccount(context.Context, string, string) (runai.Credentials, error) {
+	return runai.Credentials{}, errNotFaked
 }
 
 func (f *fakeAPI) SetServiceAccountEnabled(context.Context, string, string, bool) error {
@@ -49,15 +48,15 @@ func (f *fakeAPI) SetServiceAccountEnabled(context.Context, string, string, bool
 
 func (f *fakeAPI) DeleteServiceAccount(context.Context, string, string) error { return errNotFaked }
 
-func (f *fakeAPI) RegenerateSecret(context.Context, string, string) (apiclient.Secret, error) {
+func (f *fakeAPI) RegenerateSecret(context.Context, string, string) (runai.Secret, error) {
 	return "", errNotFaked
 }
 
 func (f *fakeAPI) TokenURL() string { return "http://fake/api/v2/token" }
 
-func (f *fakeAPI) ExchangeToken(ctx context.Context, clientID string, secret apiclient.Secret) (apiclient.Token, error) {
+func (f *fakeAPI) ExchangeToken(ctx context.Context, clientID string, secret runai.Secret) (runai.Token, error) {
 	if f.ExchangeFn == nil {
-		return apiclient.Token{}, errNotFaked
+		return runai.Token{}, errNotFaked
 	}
 	return f.ExchangeFn(ctx, clientID, secret)
 }
@@ -73,7 +72,7 @@ func (f *fakeAPI) GetAccessRule(context.Context, string, int) (runai.AccessRule,
 	return runai.AccessRule{}, errNotFaked
 }
 
-func (f *fakeAPI) CreateAccessRule(context.Context, string, apiclient.NewAccessRule) (runai.AccessRule, error) {
+func (f *fakeAPI) CreateAccessRule(context.Context, string, runai.NewAccessRule) (runai.AccessRule, error) {
 	return runai.AccessRule{}, errNotFaked
 }
 
@@ -95,6 +94,6 @@ func (f *fakeAPI) ListProjects(context.Context, string) ([]runai.Project, error)
 	return f.Catalog.Scopes.Projects, f.Catalog.ScopesErr
 }
 
-func (f *fakeAPI) ListAuditLog(context.Context, string, apiclient.AuditQuery) (runai.AuditPage, error) {
+func (f *fakeAPI) ListAuditLog(context.Context, string, runai.AuditQuery) (runai.AuditPage, error) {
 	return runai.AuditPage{}, errNotFaked
 }

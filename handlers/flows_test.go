@@ -11,8 +11,8 @@ import (
 
 	"github.com/PuerkitoBio/goquery"
 
-	"github.com/runai-tools/sa-dashboard/apiclient"
 	"github.com/runai-tools/sa-dashboard/handlers"
+	"github.com/runai-tools/sa-dashboard/internal/runai"
 	"github.com/runai-tools/sa-dashboard/internal/stub"
 )
 
@@ -87,7 +87,7 @@ func TestCreate(t *testing.T) {
 			if secret == "" || clientID == "" || doc.Find(`[hx-history="false"]`).Length() == 0 {
 				t.Fatal("no once-only secret panel")
 			}
-			if _, err := h.api.ExchangeToken(t.Context(), clientID, apiclient.Secret(secret)); err != nil {
+			if _, err := h.api.ExchangeToken(t.Context(), clientID, runai.Secret(secret)); err != nil {
 				t.Fatalf("the shown secret does not work: %v", err)
 			}
 			if v.htmx {

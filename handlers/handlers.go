@@ -23,7 +23,6 @@ import (
 
 	"github.com/labstack/echo/v4"
 
-	"github.com/runai-tools/sa-dashboard/apiclient"
 	"github.com/runai-tools/sa-dashboard/internal/listview"
 	"github.com/runai-tools/sa-dashboard/internal/metrics"
 	"github.com/runai-tools/sa-dashboard/internal/record"
@@ -37,16 +36,16 @@ import (
 type API interface {
 	ListServiceAccounts(ctx context.Context, token string) ([]runai.ServiceAccount, error)
 	GetServiceAccount(ctx context.Context, token, id string) (runai.ServiceAccount, error)
-	CreateServiceAccount(ctx context.Context, token, name string) (apiclient.Credentials, error)
+	CreateServiceAccount(ctx context.Context, token, name string) (runai.Credentials, error)
 	SetServiceAccountEnabled(ctx context.Context, token, id string, enabled bool) error
 	DeleteServiceAccount(ctx context.Context, token, id string) error
-	RegenerateSecret(ctx context.Context, token, id string) (apiclient.Secret, error)
-	ExchangeToken(ctx context.Context, clientID string, clientSecret apiclient.Secret) (apiclient.Token, error)
+	RegenerateSecret(ctx context.Context, token, id string) (runai.Secret, error)
+	ExchangeToken(ctx context.Context, clientID string, clientSecret runai.Secret) (runai.Token, error)
 
 	// Access rules, and what they can name.
 	ListServiceAccountRules(ctx context.Context, token string, subjectIDs ...string) ([]runai.AccessRule, error)
 	GetAccessRule(ctx context.Context, token string, id int) (runai.AccessRule, error)
-	CreateAccessRule(ctx context.Context, token string, n apiclient.NewAccessRule) (runai.AccessRule, error)
+	CreateAccessRule(ctx context.Context, token string, n runai.NewAccessRule) (runai.AccessRule, error)
 	DeleteAccessRule(ctx context.Context, token string, id int) error
 	ListRoles(ctx context.Context, token string) ([]runai.Role, error)
 	ListClusters(ctx context.Context, token string) ([]runai.Cluster, error)
@@ -55,7 +54,7 @@ type API interface {
 
 	// ListAuditLog reads a page of the tenant's audit log (tenant-wide
 	// admins only).
-	ListAuditLog(ctx context.Context, token string, q apiclient.AuditQuery) (runai.AuditPage, error)
+	ListAuditLog(ctx context.Context, token string, q runai.AuditQuery) (runai.AuditPage, error)
 
 	// TokenURL is the control plane's token endpoint, for handing new
 	// credentials over.

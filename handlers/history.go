@@ -49,7 +49,7 @@ type scan struct {
 // the service-account and access-rule events keep accepts (attributed to
 // the person behind them first), until it has want of them, the log ends
 // or maxScan events were read.
-func (h *handler) scanAudit(ctx context.Context, token string, q apiclient.AuditQuery, want, maxScan int, who *attributor, keep func(history.Item) bool) (scan, error) {
+func (h *handler) scanAudit(ctx context.Context, token string, q runai.AuditQuery, want, maxScan int, who *attributor, keep func(history.Item) bool) (scan, error) {
 	var out scan
 	q.NewestFirst = true
 	for read := 0; ; {
@@ -214,7 +214,7 @@ func (h *handler) accountHistory(c echo.Context, a runai.ServiceAccount, ruleIDs
 	var own, rules scan
 	g, ctx := errgroup.WithContext(c.Request().Context())
 	g.Go(func() (err error) {
-		q := apiclient.AuditQuery{Start: start, End: end, Offset: from.account}
+		q := runai.AuditQuery{Start: start, End: end, Offset: from.account}
 		if !strings.ContainsRune(a.Name, ',') { // filterBy terms are comma-joined
 			q.Filters = []string{"entity_name==" + a.Name}
 		}
@@ -222,7 +222,7 @@ func (h *handler) accountHistory(c echo.Context, a runai.ServiceAccount, ruleIDs
 		return err
 	})
 	g.Go(func() (err error) {
-		q := apiclient.AuditQuery{Start: start, End: end, Offset: from.rules, Filters: []string{"url=@" + rulesURL}}
+		q := runai.AuditQuery{Start: start, End: end, Offset: from.rules, Filters: []string{"url=@" + rulesURL}}
 		rules, err = h.scanAudit(ctx, token, q, historyPage, maxAuditScan, who, aboutRule)
 		return err
 	})
@@ -349,7 +349,7 @@ func worded(items []history.Item, onAccount bool, ix accountIndex) []views.Histo
 func (h *handler) activity(c echo.Context, f form.Activity, want, maxScan int) (views.ActivityPage, error) {
 	start, end := f.Window(h.Now())
 	p := views.ActivityPage{Filter: f, Start: start, End: end}
-	q := apiclient.AuditQuery{Start: start, End: end, Offset: f.Offset, Filters: f.Filters()}
+	q := runai.AuditQuery{Start: start, End: end, Offset: f.Offset, Filters: f.Filters()}
 	who := h.attributorFor(c)
 	s, err := h.scanAudit(c.Request().Context(), h.tokenOf(c), q, want, maxScan, who, f.Keep)
 	p.RecordUnavailable = !who.ok()

@@ -11,8 +11,8 @@ import (
 	"github.com/google/uuid"
 	"github.com/labstack/echo/v4"
 
-	"github.com/runai-tools/sa-dashboard/apiclient"
 	"github.com/runai-tools/sa-dashboard/internal/listview"
+	"github.com/runai-tools/sa-dashboard/internal/reqid"
 	"github.com/runai-tools/sa-dashboard/internal/session"
 	"github.com/runai-tools/sa-dashboard/views"
 )
@@ -66,7 +66,7 @@ func (h *handler) requestID(next echo.HandlerFunc) echo.HandlerFunc {
 		}
 		c.Response().Header().Set("X-Request-ID", id)
 		c.Set(requestIDKey, id)
-		c.SetRequest(r.WithContext(apiclient.ContextWithRequestID(r.Context(), id)))
+		c.SetRequest(r.WithContext(reqid.With(r.Context(), id)))
 		return next(c)
 	}
 }

@@ -7,7 +7,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/runai-tools/sa-dashboard/apiclient"
 	"github.com/runai-tools/sa-dashboard/internal/runai"
 	"github.com/runai-tools/sa-dashboard/internal/stub"
 )
@@ -50,7 +49,7 @@ func TestRotationEndToEnd(t *testing.T) {
 	if _, err := h.api.ExchangeToken(t.Context(), etl.ClientID, "old-secret"); err != nil {
 		t.Errorf("during the rotation the old secret must work: %v", err)
 	}
-	if _, err := h.api.ExchangeToken(t.Context(), clientID, apiclient.Secret(secret)); err != nil {
+	if _, err := h.api.ExchangeToken(t.Context(), clientID, runai.Secret(secret)); err != nil {
 		t.Errorf("the successor's secret must work: %v", err)
 	}
 

@@ -1,11 +1,12 @@
 package handlers_test
 
 import (
-	"github.com/PuerkitoBio/goquery"
 	"net/http"
 	"net/url"
 	"strings"
 	"testing"
+
+	"github.com/PuerkitoBio/goquery"
 
 	"github.com/runai-tools/sa-dashboard/internal/stub"
 )

@@ -8,6 +8,7 @@ import (
 	"github.com/runai-tools/sa-dashboard/apiclient"
 	"github.com/runai-tools/sa-dashboard/internal/form"
 	"github.com/runai-tools/sa-dashboard/internal/paths"
+	"github.com/runai-tools/sa-dashboard/internal/runai"
 	"github.com/runai-tools/sa-dashboard/internal/session"
 	"github.com/runai-tools/sa-dashboard/views"
 )
@@ -66,7 +67,7 @@ func (h *handler) signInWithKey(c echo.Context) error {
 	if errs := f.Validate(); len(errs) > 0 {
 		return &failure{act: act, err: errs, show: show}
 	}
-	tok, err := h.API.ExchangeToken(c.Request().Context(), f.ClientID, apiclient.Secret(f.ClientSecret))
+	tok, err := h.API.ExchangeToken(c.Request().Context(), f.ClientID, runai.Secret(f.ClientSecret))
 	if err != nil {
 		return &failure{act: act, err: err, show: show}
 	}

@@ -192,3 +192,12 @@ func RulesByAccount(accounts []ServiceAccount, rules []AccessRule) map[string][]
 	}
 	return out
 }
+
+// NewAccessRule is what creating a rule sends.
+type NewAccessRule struct {
+	SubjectID string
+	RoleID    int
+	ScopeType ScopeType
+	ScopeID   string
+	ClusterID string // for cluster, department and project scopes
+}

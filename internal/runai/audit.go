@@ -45,3 +45,18 @@ type AuditPage struct {
 
 // MaxAuditPage is the most events one audit-log call may ask for.
 const MaxAuditPage = 1000
+
+// AuditQuery selects a page of the audit log. Start and End are required
+// by the API; Limit is at most MaxAuditPage (0 means the API's default,
+// 20).
+type AuditQuery struct {
+	Start, End time.Time
+	Offset     int
+	Limit      int
+	// NewestFirst sorts by time, newest first (the API's default is
+	// oldest first).
+	NewestFirst bool
+	// Filters are filterBy terms, "field==value" and the like; the API
+	// joins them with "and".
+	Filters []string
+}
