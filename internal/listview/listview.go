@@ -13,6 +13,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unsafe"
 
 	"github.com/runai-tools/sa-dashboard/internal/paths"
 	"github.com/runai-tools/sa-dashboard/internal/rotation"
@@ -328,6 +329,32 @@ func (in Accounts) related(id string, pairs []rotation.Pair) Related {
 	rel.To, rel.From = rotation.Of(pairs, id)
 	return rel
 }
+
+// ApproxBytes estimates the memory the list holds, with what Prepare
+// worked out, for the caches that keep it (internal/cache).
+func (in Accounts) ApproxBytes() int64 {
+	n := int64(unsafe.Sizeof(in)) + int64(len(in.RulesProblem))
+	for _, a := range in.All {
+		n += a.ApproxBytes()
+	}
+	for id, rs := range in.Rules {
+		n += int64(len(id)) + int64(unsafe.Sizeof(rs)) + mapEntryOverhead
+		for _, r := range rs {
+			n += r.ApproxBytes()
+		}
+	}
+	if p := in.prep; p != nil {
+		n += int64(len(p.related))*int64(unsafe.Sizeof(Related{})) + int64(len(p.pairs))*int64(unsafe.Sizeof(rotation.Pair{}))
+		for _, c := range p.creators {
+			n += int64(len(c)) + int64(unsafe.Sizeof(c))
+		}
+	}
+	return n
+}
+
+// mapEntryOverhead is roughly what a map spends per entry beyond its key
+// and value.
+const mapEntryOverhead = 16
 
 // Summary counts accounts by hygiene category.
 type Summary struct {

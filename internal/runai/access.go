@@ -201,3 +201,35 @@ type NewAccessRule struct {
 	ScopeID   string
 	ClusterID string // for cluster, department and project scopes
 }
+
+// Catalog is what an access rule can name: the roles and the scopes a
+// token may see. A part that could not be read carries its error; the
+// rest is still used.
+type Catalog struct {
+	Roles     []Role
+	RolesErr  error
+	Scopes    Scopes
+	ScopesErr error
+}
+
+// Role looks a role up by id.
+func (c Catalog) Role(id int) (Role, bool) {
+	for _, r := range c.Roles {
+		if r.ID == id {
+			return r, true
+		}
+	}
+	return Role{}, false
+}
+
+// Complete reports whether every part was read.
+func (c Catalog) Complete() bool { return c.RolesErr == nil && c.ScopesErr == nil }
+
+// ApproxBytes estimates the memory c holds.
+func (c Catalog) ApproxBytes() int64 {
+	n := c.Scopes.ApproxBytes()
+	for _, r := range c.Roles {
+		n += r.ApproxBytes()
+	}
+	return n
+}
