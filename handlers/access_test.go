@@ -10,6 +10,9 @@ import (
 	"github.com/PuerkitoBio/goquery"
 
 	"github.com/runai-tools/sa-dashboard/handlers"
+	"github.com/runai-tools/sa-dashboard/internal/form"
+	"github.com/runai-tools/sa-dashboard/internal/htmx"
+	"github.com/runai-tools/sa-dashboard/internal/paths"
 	"github.com/runai-tools/sa-dashboard/internal/runai"
 	"github.com/runai-tools/sa-dashboard/internal/stub"
 )
@@ -38,7 +41,7 @@ func accessFixture(t *testing.T, adjust func(*handlers.Deps)) (*harness, map[str
 
 func TestAccessColumnAndBadges(t *testing.T) {
 	h, _ := accessFixture(t, nil)
-	doc := h.get("/accounts").doc(t)
+	doc := h.get(paths.Accounts.Link()).doc(t)
 	cell := func(name string) string {
 		return strings.Join(strings.Fields(rowOf(doc, name).Find(`td.access`).Text()), " ")
 	}
@@ -62,11 +65,11 @@ func TestAccessColumnAndBadges(t *testing.T) {
 		}
 	}
 	for q, want := range map[string]string{"access=none": "gamma", "access=disabled": "beta", "q=ml+engineer": "alpha", "q=team-a": "alpha", "sort=access&dir=desc": "alpha,beta,gamma"} {
-		if got := rowNames(t, h.get("/accounts?"+q)); got != want {
+		if got := rowNames(t, h.get(paths.Accounts.Link().RawQuery(q))); got != want {
 			t.Errorf("%s: %s, want %s", q, got, want)
 		}
 	}
-	recs := h.get("/accounts/export.csv?sort=name").body
+	recs := h.get(paths.AccountsExport.Link().RawQuery("sort=name")).body
 	if !strings.Contains(recs, "ML engineer · prod / ml / team-a; Viewer · acme") {
 		t.Errorf("CSV lacks the rules:\n%s", recs)
 	}
@@ -90,7 +93,7 @@ func TestListCallsAreBounded(t *testing.T) {
 	}
 	h.clock.Advance(2 * 60e9) // past the catalog's lifetime
 	h.stub.ResetCalls()
-	if r := h.get("/accounts"); r.StatusCode != 200 {
+	if r := h.get(paths.Accounts.Link()); r.StatusCode != 200 {
 		t.Fatal(r.StatusCode)
 	}
 	cold := count()
@@ -105,20 +108,20 @@ func TestListCallsAreBounded(t *testing.T) {
 	}
 	t.Logf("list page at 1000 accounts and %d rules: %d upstream calls cold (%v)", sa, total, cold)
 	h.stub.ResetCalls()
-	h.reload("/accounts?q=mlflow")
+	h.reload(paths.Accounts.Link().RawQuery("q=mlflow"))
 	if warm := count(); len(warm) != 2 || warm[stub.OpList] != 1 || warm[stub.OpRules] != 3 {
 		t.Errorf("reload with the catalog warm: %v, want the accounts and the rule pages only", warm)
 	}
 	// Within the list's short lifetime a page or an interaction on it
 	// reads nothing; past it, the list is read again.
 	h.stub.ResetCalls()
-	h.get("/accounts?sort=lastLogin")
-	h.do("GET", "/accounts?q=ml", nil, map[string]string{"HX-Request": "true", "HX-Target": "list"})
+	h.get(paths.Accounts.Link().RawQuery("sort=lastLogin"))
+	h.do("GET", paths.Accounts.Link().RawQuery("q=ml"), nil, map[string]string{htmx.HeaderRequest: "true", htmx.HeaderTarget: "list"})
 	if calls := count(); len(calls) != 0 {
 		t.Errorf("within the list's lifetime: %v, want no call", calls)
 	}
 	h.clock.Advance(11e9)
-	h.get("/accounts")
+	h.get(paths.Accounts.Link())
 	if calls := count(); len(calls) != 2 || calls[stub.OpList] != 1 || calls[stub.OpRules] != 3 {
 		t.Errorf("past the list's lifetime: %v, want the accounts and the rule pages", calls)
 	}
@@ -127,7 +130,7 @@ func TestListCallsAreBounded(t *testing.T) {
 func TestUnreadableRules(t *testing.T) {
 	h, accts := accessFixture(t, nil)
 	h.stub.FailNext(stub.OpRules, 2, 403)
-	doc := h.reload("/accounts").doc(t)
+	doc := h.reload(paths.Accounts.Link()).doc(t)
 	if got := doc.Find(`[data-testid="rules-problem"]`).Text(); !strings.Contains(got, "may not read access rules") {
 		t.Errorf("no explanation: %q", got)
 	}
@@ -137,7 +140,7 @@ func TestUnreadableRules(t *testing.T) {
 	if got := rowOf(doc, "alpha").Find(`td.access`).Text(); !strings.Contains(got, "unknown") {
 		t.Errorf("cell %q", got)
 	}
-	page := h.get(accountPath(accts["alpha"].ID, "")).doc(t)
+	page := h.get(paths.Account.ID(accts["alpha"].ID)).doc(t)
 	if got := page.Find(`[data-testid="access-problem"]`).Text(); !strings.Contains(got, "may not read access rules") || !strings.Contains(got, "Ask a Run:ai administrator") {
 		t.Errorf("section: %q", got)
 	}
@@ -145,7 +148,7 @@ func TestUnreadableRules(t *testing.T) {
 
 func TestAccountPageRules(t *testing.T) {
 	h, accts := accessFixture(t, nil)
-	doc := h.get(accountPath(accts["alpha"].ID, "")).doc(t)
+	doc := h.get(paths.Account.ID(accts["alpha"].ID)).doc(t)
 	var rows []string
 	doc.Find(`[data-testid="rule-row"]`).Each(func(_ int, s *goquery.Selection) { rows = append(rows, s.AttrOr("data-rule", "")) })
 	if strings.Join(rows, "|") != "ML engineer · prod / ml / team-a|Viewer · acme" {
@@ -157,7 +160,7 @@ func TestAccountPageRules(t *testing.T) {
 	if doc.Find(`#copy-from option`).Length() != 3 { // the placeholder and the two others
 		t.Errorf("copy offers %d options", doc.Find(`#copy-from option`).Length())
 	}
-	if got := h.get(accountPath(accts["gamma"].ID, "")).doc(t).Find(`[data-testid="no-access"]`).Text(); !strings.Contains(got, "can obtain tokens but do nothing") {
+	if got := h.get(paths.Account.ID(accts["gamma"].ID)).doc(t).Find(`[data-testid="no-access"]`).Text(); !strings.Contains(got, "can obtain tokens but do nothing") {
 		t.Errorf("gamma: %q", got)
 	}
 }
@@ -168,9 +171,9 @@ func TestAddRule(t *testing.T) {
 			h, accts := accessFixture(t, nil)
 			g := accts["gamma"]
 			proj := h.stub.Scopes().Projects[7]
-			h.get(accountPath(g.ID, ""))
+			h.get(paths.Account.ID(g.ID))
 			form := url.Values{"role": {"28"}, "scope_type": {"project"}, "scope": {"project:" + proj.ID}}
-			r := h.post(accountPath(g.ID, "/rules"), form, v.htmx)
+			r := h.post(paths.AccountRules.ID(g.ID), form, v.htmx)
 			var have []stub.Rule
 			for _, rule := range h.stub.Rules() {
 				if rule.SubjectID == g.ClientID {
@@ -193,7 +196,7 @@ func TestAddRule(t *testing.T) {
 
 			// The same rule again is refused before any change is sent.
 			h.stub.ResetCalls()
-			r = h.post(accountPath(g.ID, "/rules"), form, v.htmx)
+			r = h.post(paths.AccountRules.ID(g.ID), form, v.htmx)
 			if r.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(r.doc(t).Find(`#add-access-scope-error`).Text(), "already has") {
 				t.Errorf("duplicate: %d %q", r.StatusCode, r.doc(t).Find(`#add-access-scope-error`).Text())
 			}
@@ -203,7 +206,7 @@ func TestAddRule(t *testing.T) {
 				}
 			}
 			// Invalid choices keep the input.
-			r = h.post(accountPath(g.ID, "/rules"), url.Values{"role": {"28"}, "scope_type": {"cluster"}, "scope": {"project:" + proj.ID}}, v.htmx)
+			r = h.post(paths.AccountRules.ID(g.ID), url.Values{"role": {"28"}, "scope_type": {"cluster"}, "scope": {"project:" + proj.ID}}, v.htmx)
 			doc := r.doc(t)
 			if r.StatusCode != http.StatusUnprocessableEntity || doc.Find(`#add-access-role option[selected]`).AttrOr("value", "") != "28" {
 				t.Errorf("mismatched type: %d, role kept %q", r.StatusCode, doc.Find(`#add-access-role option[selected]`).AttrOr("value", ""))
@@ -220,9 +223,9 @@ func TestAddRuleRefusedByTheAPI(t *testing.T) {
 		t.Run(fmt.Sprint(tt.status), func(t *testing.T) {
 			h, accts := accessFixture(t, nil)
 			g := accts["gamma"]
-			h.get(accountPath(g.ID, ""))
+			h.get(paths.Account.ID(g.ID))
 			h.stub.FailNext(stub.OpRuleCreate, 1, tt.status)
-			r := h.post(accountPath(g.ID, "/rules"), url.Values{"role": {"3"}, "scope": {"tenant:1001"}}, true)
+			r := h.post(paths.AccountRules.ID(g.ID), url.Values{"role": {"3"}, "scope": {"tenant:1001"}}, true)
 			doc := r.doc(t)
 			if !strings.Contains(doc.Text(), tt.want) {
 				t.Errorf("answer lacks %q: %s", tt.want, doc.Find(`[data-testid="access-rules"]`).Text())
@@ -245,16 +248,15 @@ func TestRemoveRule(t *testing.T) {
 					rule = r
 				}
 			}
-			path := fmt.Sprintf("/rules/%d/delete", rule.ID)
-			confirm := h.get(accountPath(a.ID, path)).doc(t)
+			confirm := h.get(paths.AccountRuleDelete.Rule(a.ID, rule.ID)).doc(t)
 			if got := confirm.Find("h2").Text(); !strings.Contains(got, "ML engineer") || !strings.Contains(got, "prod / ml / team-a") || !strings.Contains(got, "alpha") {
 				t.Errorf("confirmation %q does not name role, scope and account", got)
 			}
 			// A rule of another account cannot be removed through this one.
-			if r := h.get(accountPath(accts["gamma"].ID, path)); r.StatusCode != http.StatusNotFound {
+			if r := h.get(paths.AccountRuleDelete.Rule(accts["gamma"].ID, rule.ID)); r.StatusCode != http.StatusNotFound {
 				t.Errorf("another account's rule: %d", r.StatusCode)
 			}
-			r := h.post(accountPath(a.ID, path), nil, v.htmx)
+			r := h.post(paths.AccountRuleDelete.Rule(a.ID, rule.ID), nil, v.htmx)
 			for _, left := range h.stub.Rules() {
 				if left.ID == rule.ID {
 					t.Fatal("not removed at the stub")
@@ -273,20 +275,20 @@ func TestRemoveRule(t *testing.T) {
 func TestCopyAccess(t *testing.T) {
 	h, accts := accessFixture(t, nil)
 	g := accts["gamma"]
-	h.get(accountPath(g.ID, ""))
+	h.get(paths.Account.ID(g.ID))
 	h.stub.FailNext(stub.OpRuleCreate, 1, 403)
-	r := h.post(accountPath(g.ID, "/rules/copy"), url.Values{"from": {accts["alpha"].ID}}, true)
+	r := h.post(paths.AccountRulesCopy.ID(g.ID), url.Values{"from": {accts["alpha"].ID}}, true)
 	doc := r.doc(t)
 	if doc.Find(`[data-testid="rule-ok"]`).Length() != 1 || doc.Find(`[data-testid="rule-failed"]`).Length() != 1 {
 		t.Fatalf("outcomes: %s", doc.Find(`[data-testid="rule-outcomes"]`).Text())
 	}
 	// Again: the copied rule is there, the refused one is added now.
-	r = h.post(accountPath(g.ID, "/rules/copy"), url.Values{"from": {accts["alpha"].ID}}, true)
+	r = h.post(paths.AccountRulesCopy.ID(g.ID), url.Values{"from": {accts["alpha"].ID}}, true)
 	doc = r.doc(t)
 	if doc.Find(`[data-testid="rule-already"]`).Length() != 1 || doc.Find(`[data-testid="rule-ok"]`).Length() != 1 {
 		t.Fatalf("second copy: %s", doc.Find(`[data-testid="rule-outcomes"]`).Text())
 	}
-	if r := h.post(accountPath(g.ID, "/rules/copy"), url.Values{}, false); r.StatusCode != http.StatusUnprocessableEntity {
+	if r := h.post(paths.AccountRulesCopy.ID(g.ID), url.Values{}, false); r.StatusCode != http.StatusUnprocessableEntity {
 		t.Errorf("no source: %d", r.StatusCode)
 	}
 }
@@ -296,7 +298,7 @@ func TestCreateWithAccess(t *testing.T) {
 		t.Run(v.name, func(t *testing.T) {
 			h, _ := accessFixture(t, nil)
 			proj := h.stub.Scopes().Projects[3]
-			r := h.post("/accounts", url.Values{"name": {"ready-bot"}, "role": {"28"}, "scope": {"project:" + proj.ID}}, v.htmx)
+			r := h.post(paths.Accounts.Link(), url.Values{"name": {"ready-bot"}, "role": {"28"}, "scope": {"project:" + proj.ID}}, v.htmx)
 			doc := r.doc(t)
 			if doc.Find(`[data-testid="secret-value"]`).Text() == "" || !strings.Contains(doc.Find(`[data-testid="initial-access"]`).Text(), "was added") {
 				t.Fatalf("%d: %s", r.StatusCode, doc.Find(`[data-testid="secret-panel"]`).Text())
@@ -316,7 +318,7 @@ func TestCreateWithAccess(t *testing.T) {
 			// The rule fails: the secret is still shown once, with a way to
 			// add the rule now.
 			h.stub.FailNext(stub.OpRuleCreate, 1, 403)
-			r = h.post("/accounts", url.Values{"name": {"half-bot"}, "role": {"28"}, "scope": {"project:" + proj.ID}}, v.htmx)
+			r = h.post(paths.Accounts.Link(), url.Values{"name": {"half-bot"}, "role": {"28"}, "scope": {"project:" + proj.ID}}, v.htmx)
 			doc = r.doc(t)
 			if doc.Find(`[data-testid="secret-value"]`).Text() == "" {
 				t.Fatal("the secret was lost with the rule")
@@ -326,13 +328,13 @@ func TestCreateWithAccess(t *testing.T) {
 			}
 			retry := doc.Find(`[data-testid="initial-access"] form`)
 			action, _ := retry.Attr("action")
-			form := url.Values{}
+			values := url.Values{}
 			retry.Find("input[type=hidden]").Each(func(_ int, s *goquery.Selection) {
-				if n := s.AttrOr("name", ""); n != "_csrf" {
-					form.Set(n, s.AttrOr("value", ""))
+				if n := s.AttrOr("name", ""); n != form.FieldCSRF {
+					values.Set(n, s.AttrOr("value", ""))
 				}
 			})
-			if r := h.post(strings.TrimPrefix(action, h.base), form, false); r.StatusCode != http.StatusSeeOther {
+			if r := h.post(paths.Path(strings.TrimPrefix(action, h.base)), values, false); r.StatusCode != http.StatusSeeOther {
 				t.Errorf("retry: %d", r.StatusCode)
 			}
 			half, _ := h.stub.AccountByName("half-bot")
@@ -349,7 +351,7 @@ func TestCreateWithAccess(t *testing.T) {
 
 func TestCreateWithAccessKeepsChoices(t *testing.T) {
 	h, _ := accessFixture(t, nil)
-	r := h.post("/accounts", url.Values{"name": {"Bad Name"}, "role": {"28"}, "scope_type": {"tenant"}}, true)
+	r := h.post(paths.Accounts.Link(), url.Values{"name": {"Bad Name"}, "role": {"28"}, "scope_type": {"tenant"}}, true)
 	doc := r.doc(t)
 	if r.StatusCode != http.StatusUnprocessableEntity || doc.Find(`#create-access-role option[selected]`).AttrOr("value", "") != "28" ||
 		doc.Find(`#create-access-scope-error`).Length() != 1 {
@@ -365,8 +367,8 @@ func TestRuleSubjectSetting(t *testing.T) {
 		t.Run(string(key), func(t *testing.T) {
 			h, accts := accessFixture(t, func(d *handlers.Deps) { d.RuleSubject = key })
 			g := accts["gamma"]
-			h.get(accountPath(g.ID, ""))
-			h.post(accountPath(g.ID, "/rules"), url.Values{"role": {"3"}, "scope": {"tenant:1001"}}, true)
+			h.get(paths.Account.ID(g.ID))
+			h.post(paths.AccountRules.ID(g.ID), url.Values{"role": {"3"}, "scope": {"tenant:1001"}}, true)
 			want := key.Of(g)
 			for _, r := range h.stub.Rules() {
 				if r.RoleID == 3 && r.SubjectType == runai.SubjectServiceAccount && r.SubjectID == want {
@@ -381,19 +383,19 @@ func TestRuleSubjectSetting(t *testing.T) {
 func TestBulkAccess(t *testing.T) {
 	h, accts := accessFixture(t, nil)
 	ids := []string{accts["alpha"].ID, accts["gamma"].ID}
-	conf := h.post("/accounts/bulk/confirm", url.Values{"action": {"add-access-rule"}, "ids": ids}, false)
+	conf := h.post(paths.BulkConfirm.Link(), url.Values{"action": {"add-access-rule"}, "ids": ids}, false)
 	if conf.doc(t).Find(`#bulk-access-role`).Length() != 1 {
 		t.Fatal("the confirmation asks for no rule")
 	}
 	// Without a rule the confirmation comes back with the error.
-	if r := h.post("/accounts/bulk", url.Values{"action": {"add-access-rule"}, "ids": ids}, false); r.StatusCode != http.StatusUnprocessableEntity {
+	if r := h.post(paths.Bulk.Link(), url.Values{"action": {"add-access-rule"}, "ids": ids}, false); r.StatusCode != http.StatusUnprocessableEntity {
 		t.Errorf("no rule: %d", r.StatusCode)
 	}
-	doc := h.jobResult(h.post("/accounts/bulk", url.Values{"action": {"add-access-rule"}, "ids": ids, "role": {"3"}, "scope": {"tenant:1001"}}, false))
+	doc := h.jobResult(h.post(paths.Bulk.Link(), url.Values{"action": {"add-access-rule"}, "ids": ids, "role": {"3"}, "scope": {"tenant:1001"}}, false))
 	if doc.Find(`[data-testid="bulk-ok"]`).Length() != 2 || !strings.Contains(doc.Find(`[data-testid="bulk-ok"]`).Text(), "already had") {
 		t.Errorf("add result: %s", doc.Find(`[data-testid="bulk-result"]`).Text())
 	}
-	doc = h.jobResult(h.post("/accounts/bulk", url.Values{"action": {"remove-access-rules"}, "ids": ids}, false))
+	doc = h.jobResult(h.post(paths.Bulk.Link(), url.Values{"action": {"remove-access-rules"}, "ids": ids}, false))
 	if doc.Find(`[data-testid="bulk-ok"]`).Length() != 2 || !strings.Contains(doc.Text(), "2 rules removed") {
 		t.Errorf("remove result: %s", doc.Find(`[data-testid="bulk-result"]`).Text())
 	}
@@ -409,12 +411,12 @@ func TestBulkAccess(t *testing.T) {
 
 func TestScopePicker(t *testing.T) {
 	h, _ := accessFixture(t, nil)
-	r := h.do("GET", "/scopes?prefix=add-access&scope_type=department", nil, map[string]string{"HX-Request": "true"})
+	r := h.do("GET", paths.ScopePicker.Link().RawQuery("prefix=add-access&scope_type=department"), nil, map[string]string{htmx.HeaderRequest: "true"})
 	doc := r.doc(t)
 	if doc.Find("optgroup").Length() != 1 || doc.Find("optgroup").AttrOr("label", "") != "Department" || doc.Find("#add-access-scope-field").Length() != 1 {
 		t.Errorf("picker: %s", r.body)
 	}
-	if r := h.get("/scopes?prefix=evil"); r.StatusCode != http.StatusNotFound {
+	if r := h.get(paths.ScopePicker.Link().RawQuery("prefix=evil")); r.StatusCode != http.StatusNotFound {
 		t.Errorf("unknown prefix: %d", r.StatusCode)
 	}
 }

@@ -25,5 +25,5 @@ func (h *handler) saveColumns(c echo.Context) error {
 		Name: columnsCookie, Value: f.Set.Encode(), Path: h.link(c, paths.Home.Link()), MaxAge: 365 * 24 * 3600,
 		HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: h.isHTTPS(c.Request()),
 	})
-	return c.Redirect(http.StatusSeeOther, h.link(c, h.formView(f.View).Path()))
+	return c.Redirect(http.StatusSeeOther, h.link(c, h.view(c).Path()))
 }

@@ -3,6 +3,7 @@ package handlers
 import (
 	"net/http"
 
+	"github.com/a-h/templ"
 	"github.com/labstack/echo/v4"
 
 	"github.com/runai-tools/sa-dashboard/internal/form"
@@ -20,24 +21,26 @@ func (h *handler) createAccount(c echo.Context) error {
 		return err
 	}
 	f := form.ParseCreate(values)
-	v := h.originView(c)
+	v := h.view(c)
 	act := action{verb: verbCreate, name: f.Name}
-	show := func(p problem) error { return h.showCreateForm(c, v, f, p) }
+	failed := func(err error) error {
+		return h.fail(c, act, err, func(p problem) (string, templ.Component) { return h.createForm(c, v, f, p) })
+	}
 	errs := f.Validate()
-	var cat catalog
+	var cat runai.Catalog
 	var cluster, label string
 	if errs == nil && !f.Access.Empty() {
 		cat = h.catalogOf(c)
-		cluster, label, errs = checkGrant(f.Access, cat, h.scopesFor(cat, nil, nil), nil)
+		cluster, label, errs = checkGrant(f.Access, cat, scopesFor(cat, nil, nil), nil)
 	}
 	if errs != nil {
-		return &failure{act: act, err: errs, show: show}
+		return failed(errs)
 	}
 	cr, err := h.API.CreateServiceAccount(c.Request().Context(), h.tokenOf(c), f.Name)
 	act.id = cr.ID
 	h.audit(c, act, err)
 	if err != nil {
-		return &failure{act: act, err: err, show: show}
+		return failed(err)
 	}
 
 	acct, err := h.API.GetServiceAccount(c.Request().Context(), h.tokenOf(c), cr.ID)
@@ -50,14 +53,16 @@ func (h *handler) createAccount(c echo.Context) error {
 	if !f.Access.Empty() {
 		// The account exists whatever becomes of its rule: the secret is
 		// shown either way, and a failed rule can be added again at once.
-		out, err := h.grant(c, action{verb: verbAddRule, id: acct.ID, name: acct.Name, detail: label}, acct, f.Access.Grant(), cluster)
+		grant := action{verb: verbAddRule, id: acct.ID, name: acct.Name, detail: label}
+		out, err := h.grant(c, grant, acct, f.Access.Grant(), cluster)
 		if err != nil {
-			p := h.problemOf(c, err, action{verb: verbAddRule, id: acct.ID, name: acct.Name, detail: label})
+			p := h.problemOf(c, err, grant)
+			h.logFailure(c, err, p)
 			out.Reason = p.Detail + " " + p.Next
 		}
 		secret.Access = &out
 	}
-	row := v.Row(acct, h.related(c, acct), h.Now())
+	row := h.rowOf(c, v, acct)
 	secret.OutOfView = !v.Shows(row)
 	if hxOf(c).Partial() {
 		return h.render(c, http.StatusOK, "Service accounts", views.CreateResult(secret, views.CreateForm{Picker: h.createPicker(c, acct.TenantID)}, v, row))
@@ -65,7 +70,7 @@ func (h *handler) createAccount(c echo.Context) error {
 	// Without JavaScript the secret is rendered into this response: it may
 	// not travel through a redirect (no secret in the session or a URL).
 	// Nothing may keep it from being shown, a rejected list included.
-	page, _, err := h.accountsPage(c, v, views.AccountsPage{Secret: &secret})
+	page, _, err := h.listPage(c, v, views.AccountsPage{Secret: &secret}, true)
 	if err != nil {
 		p := h.problemOf(c, err, action{verb: verbList})
 		page.LoadError = &p.Problem
@@ -73,20 +78,22 @@ func (h *handler) createAccount(c echo.Context) error {
 	return h.render(c, http.StatusOK, "Service accounts", views.AccountsView(page))
 }
 
-// showCreateForm answers a failed create with the form, input kept: the
-// form alone for HTMX, the whole page otherwise.
-func (h *handler) showCreateForm(c echo.Context, v listview.View, f form.Create, p problem) error {
+// createForm is the answer to a failed create: the form with the input
+// kept and the problem next to its field; the form alone for HTMX, the
+// whole page (the list read as usual) otherwise.
+func (h *handler) createForm(c echo.Context, v listview.View, f form.Create, p problem) (string, templ.Component) {
 	cf := views.CreateForm{Input: f, Errors: p.fields}
 	if len(p.fields) == 0 {
 		cf.Problem = &p.Problem
 	}
 	if hxOf(c).Partial() {
 		cf.Picker = h.createPicker(c, "")
-		return h.render(c, p.status, "Service accounts", views.CreateSection(cf, v))
+		return "Service accounts", views.CreateSection(cf, v)
 	}
-	page, _, err := h.accountsPage(c, v, views.AccountsPage{Create: cf})
-	if err != nil {
-		return err
+	page, _, err := h.listPage(c, v, views.AccountsPage{Create: cf}, false)
+	if err != nil { // only a refused token, which the responder handles
+		p := h.problemOf(c, err, action{verb: verbList})
+		page.LoadError = &p.Problem
 	}
-	return h.render(c, p.status, "Service accounts", views.AccountsView(page))
+	return "Service accounts", views.AccountsView(page)
 }

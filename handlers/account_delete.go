@@ -21,13 +21,12 @@ func (h *handler) deleteAccount(c echo.Context) error {
 		return &failure{act: act, err: err}
 	}
 	msg := act.subject() + " was deleted. Its credentials no longer work."
-	hx := hxOf(c)
-	if !hx.Partial() {
-		return h.redirectWithFlash(c, "success", msg, h.link(c, h.originView(c).Path()))
+	if !hxOf(c).Partial() {
+		return h.redirectWithFlash(c, "success", msg, h.link(c, h.view(c).Path()))
 	}
-	if _, onList := h.viewAt(c, hx.CurrentURL); !onList { // its own page is gone: back to the list
+	if !h.fromList(c) { // its own page is gone: back to the list
 		stateOf(c).addFlash("success", msg)
-		htmx.Response{Redirect: h.link(c, h.originView(c).Path())}.Apply(c.Response().Header())
+		htmx.Response{Redirect: h.link(c, h.view(c).Path())}.Apply(c.Response().Header())
 		return c.NoContent(http.StatusOK)
 	}
 	return h.render(c, http.StatusOK, "Service accounts", views.Outcome("success", msg, a.ID))

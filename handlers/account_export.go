@@ -12,13 +12,13 @@ import (
 // exportAccounts downloads the current view (same search, filters and
 // sort) as CSV. A plain link: it works without JavaScript.
 func (h *handler) exportAccounts(c echo.Context) error {
-	in, _, _, err := h.listDataFor(c, true)
+	d, err := h.list(c, false)
 	if err != nil {
 		return &failure{act: action{verb: verbExport}, err: err}
 	}
-	v, _ := h.listView(c)
+	v, _ := h.viewOf(c)
 	var buf bytes.Buffer
-	if err := listview.WriteCSV(&buf, listview.Apply(in, v, h.Now()).Rows); err != nil {
+	if err := listview.WriteCSV(&buf, listview.Apply(d.In, v, h.Now()).Rows); err != nil {
 		return err
 	}
 	name := "service-accounts-" + h.Now().UTC().Format("2006-01-02") + ".csv"

@@ -12,25 +12,22 @@ import (
 
 // listAccounts renders the accounts page for the view in the URL. The list
 // is the session's read of the last few seconds when there is one (see
-// listCacheTTL), else read anew from Run:ai; Refresh and a browser reload
+// loaders.go), else read anew from Run:ai; Refresh and a browser reload
 // always read anew. An HTMX request aimed at the list (a search, filter,
 // sort or page) gets the list region alone.
 func (h *handler) listAccounts(c echo.Context) error {
-	v, verrs := h.listView(c)
-	hx := hxOf(c)
-	if refreshRequested(c.Request()) {
-		h.lists.drop(listKey(c))
-		if c.QueryParam(listview.ParamRefresh) != "" && !hx.Enabled {
-			// Without JavaScript, back to the view's own URL, which now reads anew.
-			return c.Redirect(http.StatusSeeOther, h.link(c, v.Path()))
-		}
+	v, verrs := h.viewOf(c)
+	fresh := refreshRequested(c.Request())
+	if c.QueryParam(listview.ParamRefresh) != "" && !hxOf(c).Enabled {
+		// Without JavaScript, back to the view's own URL, which reads anew.
+		h.lists.Delete(listKey(c))
+		return c.Redirect(http.StatusSeeOther, h.link(c, v.Path()))
 	}
-	interaction := listInteraction(c)
-	page, status, err := h.accountsPageFrom(c, v, views.AccountsPage{ViewErrors: verrs}, true)
+	page, status, err := h.listPage(c, v, views.AccountsPage{ViewErrors: verrs}, fresh)
 	if err != nil {
 		return err
 	}
-	if interaction {
+	if listInteraction(c) {
 		if page.LoadError != nil {
 			retargetPanel(c)
 			return h.render(c, status, "Service accounts", views.ProblemResult(*page.LoadError, ""))

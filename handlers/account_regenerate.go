@@ -22,15 +22,15 @@ func (h *handler) regenerateSecret(c echo.Context) error {
 	}
 	a.UpdatedAt = h.Now()
 	s := views.Secret{Name: a.Name, ClientID: a.ClientID, Value: secret.Reveal(), Regenerated: true, TokenURL: h.API.TokenURL()}
-	v := h.originView(c)
-	if hx := hxOf(c); hx.Partial() {
-		if _, onList := h.viewAt(c, hx.CurrentURL); !onList { // the account's page: no row to update
+	v := h.view(c)
+	if hxOf(c).Partial() {
+		if !h.fromList(c) { // the account's page: no row to update
 			return h.render(c, http.StatusOK, "New secret", views.SecretPanel(s))
 		}
-		return h.render(c, http.StatusOK, "New secret", views.RegenerateResult(s, v.Row(a, h.related(c, a), h.Now())))
+		return h.render(c, http.StatusOK, "New secret", views.RegenerateResult(s, h.rowOf(c, v, a)))
 	}
 	// The secret is rendered into this response, never redirected.
-	page, _, err := h.accountsPage(c, v, views.AccountsPage{Secret: &s})
+	page, _, err := h.listPage(c, v, views.AccountsPage{Secret: &s}, true)
 	if err != nil {
 		p := h.problemOf(c, err, action{verb: verbList})
 		page.LoadError = &p.Problem

@@ -10,7 +10,7 @@ import (
 )
 
 // showAccount renders an account's own page: its record, its access rules
-// and the forms that change them.
+// and the forms that change them, its rotations and its history.
 func (h *handler) showAccount(c echo.Context) error {
 	a, err := h.loadAccount(c)
 	if err != nil {

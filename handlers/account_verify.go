@@ -3,6 +3,7 @@ package handlers
 import (
 	"net/http"
 
+	"github.com/a-h/templ"
 	"github.com/labstack/echo/v4"
 
 	"github.com/runai-tools/sa-dashboard/internal/form"
@@ -21,22 +22,22 @@ func (h *handler) verifyCredentials(c echo.Context) error {
 	}
 	f := form.ParseVerify(values)
 	act := action{verb: verbVerify}
-	show := func(p problem) error {
+	verdict := func(p problem) (string, templ.Component) {
 		msg := p.Title + ": " + p.Detail
 		if len(p.fields) > 0 {
 			msg = p.fields[form.FieldClientSecret]
 		} else if p.Next != "" {
 			msg += " " + p.Next
 		}
-		return h.render(c, http.StatusOK, "Verify credentials", views.VerifyResult(views.Verify{Message: msg}))
+		return "Verify credentials", views.VerifyResult(views.Verify{Message: msg})
 	}
 	if errs := f.Validate(); errs != nil {
-		return &failure{act: act, err: errs, show: show}
+		return h.fail(c, act, errs, verdict)
 	}
 	tok, err := h.API.ExchangeToken(c.Request().Context(), f.ClientID, runai.Secret(f.ClientSecret))
 	h.Logger.Info("credentials verified", "client_id", f.ClientID, "ok", err == nil, "request_id", requestIDOf(c))
 	if err != nil {
-		return &failure{act: act, err: err, show: show}
+		return h.fail(c, act, err, verdict)
 	}
 	v := views.Verify{OK: true, Message: "Verified: Run:ai issued a token for these credentials."}
 	if !tok.ExpiresAt.IsZero() {

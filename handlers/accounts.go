@@ -6,18 +6,16 @@ import (
 
 	"github.com/labstack/echo/v4"
 
-	"github.com/runai-tools/sa-dashboard/apiclient"
 	"github.com/runai-tools/sa-dashboard/internal/form"
+	"github.com/runai-tools/sa-dashboard/internal/htmx"
 	"github.com/runai-tools/sa-dashboard/internal/listview"
 	"github.com/runai-tools/sa-dashboard/internal/paths"
 	"github.com/runai-tools/sa-dashboard/internal/runai"
 	"github.com/runai-tools/sa-dashboard/views"
 )
 
-// listAll fetches every account with the request's token.
-func (h *handler) listAll(c echo.Context) ([]runai.ServiceAccount, error) {
-	return h.API.ListServiceAccounts(c.Request().Context(), h.tokenOf(c))
-}
+// What the account actions share: reading the account a request is
+// about, the list view it stands in, and the enable/disable change.
 
 // loadAccount reads the account named by the :id path parameter, for a
 // page about it.
@@ -57,32 +55,52 @@ func (h *handler) targetID(c echo.Context, id string, v verb) (runai.ServiceAcco
 	return a, act, nil
 }
 
-// listView is the view this request's own URL asks for: the list page, a
-// search, the export.
-func (h *handler) listView(c echo.Context) (listview.View, form.Errors) {
-	return form.ParseView(c.QueryParams(), h.StaleDays)
-}
-
-// originView is the view of the list the user acted from, so that a row
-// swapped in after an action, or the page answering a plain form, shows
-// what a reload of that list would. htmx names the page it was sent from
-// (the freshest: searches push their URL); forms on the list post to the
-// list's own URL; a confirmation page without JavaScript is known by its
-// Referer.
-func (h *handler) originView(c echo.Context) listview.View {
+// viewOf is the list view the request stands in, the one way to it, from
+// the first of these that applies:
+//
+//  1. the list's own URL: a page of the list, a search, the export (the
+//     errors of its query are kept, for the page to show);
+//  2. the view a form carries in its view field (bulk actions, columns);
+//  3. the page htmx says the request was sent from, when it is the list
+//     (the freshest: searches push their URL);
+//  4. the request's query: plain forms on the list post to the list's
+//     own URL;
+//  5. the Referer, when it is the list: a confirmation page without
+//     JavaScript;
+//  6. the default view.
+//
+// A row swapped in after an action, or the page answering a plain form,
+// so shows what a reload of that list would.
+func (h *handler) viewOf(c echo.Context) (listview.View, form.Errors) {
+	r := c.Request()
+	switch {
+	case r.Method == http.MethodGet && (c.Path() == h.BasePath+string(paths.Accounts) || c.Path() == h.BasePath+string(paths.AccountsExport)):
+		return form.ParseView(c.QueryParams(), h.StaleDays)
+	case r.Method == http.MethodPost && r.PostFormValue(form.FieldView) != "":
+		q, _ := url.ParseQuery(r.PostFormValue(form.FieldView))
+		v, _ := form.ParseView(q, h.StaleDays)
+		return v, nil
+	}
 	if hx := hxOf(c); hx.Enabled {
 		if v, ok := h.viewAt(c, hx.CurrentURL); ok {
-			return v
+			return v, nil
 		}
 	}
 	if q := c.QueryParams(); len(q) > 0 {
 		v, _ := form.ParseView(q, h.StaleDays)
-		return v
+		return v, nil
 	}
-	if v, ok := h.viewAt(c, c.Request().Referer()); ok {
-		return v
+	if v, ok := h.viewAt(c, r.Referer()); ok {
+		return v, nil
 	}
-	return listview.Default(h.StaleDays)
+	return listview.Default(h.StaleDays), nil
+}
+
+// view is viewOf without its errors, for the actions that answer with a
+// row or a page of the list.
+func (h *handler) view(c echo.Context) listview.View {
+	v, _ := h.viewOf(c)
+	return v
 }
 
 // viewAt is the view of the page at raw, when raw is this dashboard's
@@ -97,31 +115,61 @@ func (h *handler) viewAt(c echo.Context, raw string) (listview.View, bool) {
 	return v, true
 }
 
-// accountsPage fills page with the list under the view the URL asks for,
-// and the create form's rule picker. A list that cannot be loaded is shown
-// in the page (the create form and any new secret stay usable), except
-// 401, returned so that the user signs in again.
-func (h *handler) accountsPage(c echo.Context, v listview.View, page views.AccountsPage) (views.AccountsPage, int, error) {
-	return h.accountsPageFrom(c, v, page, false)
+// fromList reports an htmx request sent from the accounts list (rather
+// than from an account's page).
+func (h *handler) fromList(c echo.Context) bool {
+	_, ok := h.viewAt(c, hxOf(c).CurrentURL)
+	return ok
 }
 
-// accountsPageFrom is accountsPage, reusing the session's list of the last
-// few seconds when reuse is set (an interaction on the page).
-func (h *handler) accountsPageFrom(c echo.Context, v listview.View, page views.AccountsPage, reuse bool) (views.AccountsPage, int, error) {
-	page.List.View = v
-	in, cat, fetched, err := h.listDataFor(c, reuse)
+// setEnabled enables or disables an account; HTMX gets the row back, made
+// under the list's view, to swap in place; a plain form post a redirect
+// with a flash.
+func (h *handler) setEnabled(c echo.Context, id string, enabled bool) error {
+	v, state := verbDisable, "disabled"
+	if enabled {
+		v, state = verbEnable, "enabled"
+	}
+	a, act, err := h.targetID(c, id, v)
 	if err != nil {
-		if apiclient.IsUnauthorized(err) {
-			return page, 0, err
-		}
-		p := h.problemOf(c, err, action{verb: verbList})
-		page.LoadError = &p.Problem
-		return page, p.status, nil
+		return err
 	}
-	page.List = listview.Apply(in, v, h.Now())
-	page.List.Fetched = fetched
-	if !listInteraction(c) { // the list region alone has no create form
-		page.Create.Picker = h.picker(c, cat, h.scopesFor(cat, in.All, in.AllRules()))
+	err = h.API.SetServiceAccountEnabled(c.Request().Context(), h.tokenOf(c), a.ID, enabled)
+	h.audit(c, act, err)
+	if err != nil {
+		return &failure{act: act, err: err}
 	}
-	return page, http.StatusOK, nil
+	if a.Enabled != enabled {
+		a.Enabled, a.UpdatedAt = enabled, h.Now()
+	}
+	msg := act.subject() + " is now " + state + "."
+	if !hxOf(c).Partial() {
+		return h.redirectWithFlash(c, "success", msg, h.returnPath(c))
+	}
+	announce(c, msg)
+	htmx.Response{Retarget: views.Sel(views.RowID(a.ID)), Reswap: htmx.SwapOuterHTML}.Apply(c.Response().Header())
+	return h.render(c, http.StatusOK, "Service accounts", views.AccountRow(h.rowOf(c, h.view(c), a), true))
+}
+
+// confirm asks before a destructive action: a page of its own without
+// JavaScript, a panel with it. It reads the account so that the question
+// names it, and carries the list view the user came from to the action
+// and back.
+func (h *handler) confirm(c echo.Context, action string) error {
+	a, err := h.loadAccount(c)
+	if err != nil {
+		return err
+	}
+	return h.render(c, http.StatusOK, "Confirm", views.ConfirmView(views.Confirm{
+		Account: a, Action: action, Page: !hxOf(c).Partial(), View: h.view(c),
+	}))
+}
+
+// accountsByID maps account ids to accounts.
+func accountsByID(all []runai.ServiceAccount) map[string]runai.ServiceAccount {
+	m := make(map[string]runai.ServiceAccount, len(all))
+	for _, a := range all {
+		m[a.ID] = a
+	}
+	return m
 }

@@ -19,13 +19,14 @@ type actor struct {
 	sso       string // the SSO identity, for display
 	sub       string // the token's subject
 	requestID string
+	session   string // the session's id, whose generation a change moves on
 }
 
 // actorOf is the request's actor.
 func (h *handler) actorOf(c echo.Context) actor {
 	tok := h.tokenOf(c)
 	_, sub, _ := tokenClaims(tok)
-	return actor{token: tok, sso: identityOf(c).display(), sub: sub, requestID: requestIDOf(c)}
+	return actor{token: tok, sso: identityOf(c).display(), sub: sub, requestID: requestIDOf(c), session: stateOf(c).id()}
 }
 
 // audit records one attempted change of the request: see auditAs.
@@ -35,7 +36,8 @@ func (h *handler) audit(c echo.Context, a action, err error) {
 
 // auditAs records one attempted change: who, what, on which account (named
 // as the API names it, never as a form did), and the outcome. Never a
-// secret or token.
+// secret or token. A change sent starts a new generation of the session's
+// list (see loaders.go), whatever its outcome.
 func (h *handler) auditAs(ctx context.Context, who actor, a action, err error) {
 	outcome, status := "success", 0
 	if err != nil {
@@ -58,6 +60,7 @@ func (h *handler) auditAs(ctx context.Context, who actor, a action, err error) {
 	if !a.mutates() || a.before {
 		return // nothing was sent
 	}
+	h.changed(ctx, who.session)
 	e := record.Entry{
 		Time: h.Now().UTC(), SSO: who.sso, Subject: who.sub, Action: a.auditName(), AccountID: a.id, AccountName: a.name,
 		Detail: a.detail, Outcome: outcome, Status: status, RequestID: who.requestID,

@@ -177,9 +177,7 @@ func (h *handler) endSession(c echo.Context) error {
 	if st.sess == nil {
 		return nil
 	}
-	if h.lists != nil {
-		h.lists.drop(st.id())
-	}
+	h.lists.Delete(st.id())
 	st.sess.Options.MaxAge = -1
 	err := h.Sessions.Save(c.Request(), c.Response(), st.sess)
 	st.sess, st.dirty = nil, false

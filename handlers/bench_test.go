@@ -16,6 +16,9 @@ import (
 	"time"
 
 	"github.com/runai-tools/sa-dashboard/handlers"
+	"github.com/runai-tools/sa-dashboard/internal/form"
+	"github.com/runai-tools/sa-dashboard/internal/htmx"
+	"github.com/runai-tools/sa-dashboard/internal/paths"
 	"github.com/runai-tools/sa-dashboard/internal/runai"
 	"github.com/runai-tools/sa-dashboard/internal/session"
 	"github.com/runai-tools/sa-dashboard/internal/stub"
@@ -44,7 +47,7 @@ func BenchmarkAccountsPage(b *testing.B) {
 	for _, n := range []int{100, 1000} {
 		b.Run(fmt.Sprintf("accounts=%d", n), func(b *testing.B) {
 			e, cookie := benchApp(b, n)
-			req := httptest.NewRequest("GET", "/accounts", nil)
+			req := httptest.NewRequest("GET", paths.Accounts.Link().String(), nil)
 			req.Header.Set("Cookie", cookie)
 			var size int
 			b.ReportAllocs()
@@ -95,10 +98,10 @@ func benchApp(b *testing.B, n int) (http.Handler, string) {
 func benchSignIn(b *testing.B, e http.Handler) string {
 	b.Helper()
 	rec := httptest.NewRecorder()
-	e.ServeHTTP(rec, httptest.NewRequest("GET", "/signin", nil))
+	e.ServeHTTP(rec, httptest.NewRequest("GET", paths.SignIn.Link().String(), nil))
 	cookie := strings.Split(rec.Header().Get("Set-Cookie"), ";")[0]
 	csrf := regexp.MustCompile(`name="_csrf" value="([^"]+)"`).FindStringSubmatch(rec.Body.String())[1]
-	req := httptest.NewRequest("POST", "/signin/key", strings.NewReader(url.Values{"_csrf": {csrf}, "client_id": {"x"}, "client_secret": {"y"}}.Encode()))
+	req := httptest.NewRequest("POST", paths.SignInKey.Link().String(), strings.NewReader(url.Values{form.FieldCSRF: {csrf}, "client_id": {"x"}, "client_secret": {"y"}}.Encode()))
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	req.Header.Set("Cookie", cookie)
 	rec = httptest.NewRecorder()
@@ -126,10 +129,10 @@ func BenchmarkListInteractions(b *testing.B) {
 		{"page-3", "page=3"},
 	} {
 		b.Run(q.name, func(b *testing.B) {
-			req := httptest.NewRequest("GET", "/accounts?"+q.query, nil)
+			req := httptest.NewRequest("GET", paths.Accounts.Link().RawQuery("").String()+q.query, nil)
 			req.Header.Set("Cookie", cookie)
-			req.Header.Set("HX-Request", "true")
-			req.Header.Set("HX-Target", "list")
+			req.Header.Set(htmx.HeaderRequest, "true")
+			req.Header.Set(htmx.HeaderTarget, "list")
 			b.ReportAllocs()
 			for b.Loop() {
 				rec := httptest.NewRecorder()
@@ -148,7 +151,7 @@ func BenchmarkListInteractions(b *testing.B) {
 func BenchmarkGzipLevel(b *testing.B) {
 	e, cookie := benchApp(b, 1000)
 	for _, view := range []string{"", "?per=all"} {
-		req := httptest.NewRequest("GET", "/accounts"+view, nil)
+		req := httptest.NewRequest("GET", paths.Accounts.Link().String()+view, nil)
 		req.Header.Set("Cookie", cookie)
 		rec := httptest.NewRecorder()
 		e.ServeHTTP(rec, req)

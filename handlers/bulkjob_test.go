@@ -7,6 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/runai-tools/sa-dashboard/internal/htmx"
+	"github.com/runai-tools/sa-dashboard/internal/paths"
 	"github.com/runai-tools/sa-dashboard/internal/redistest"
 )
 
@@ -14,7 +16,7 @@ import (
 // starts a bulk action on ids.
 func startBulk(h *harness, action string, ids []string) resp {
 	h.t.Helper()
-	return h.post("/accounts/bulk", url.Values{"action": {action}, "ids": ids}, false)
+	return h.post(paths.Bulk.Link(), url.Values{"action": {action}, "ids": ids}, false)
 }
 
 // TestBulkJobAtTheLimit: 1000 accounts against an upstream that takes
@@ -47,7 +49,7 @@ func TestBulkJobAtTheLimit(t *testing.T) {
 	start := time.Now()
 	started := startBulk(h, "disable", ids)
 	t.Logf("the job's request answered in %v", time.Since(start).Round(time.Millisecond))
-	page := h.get(started.Header.Get("Location"))
+	page := h.get(h.jobPage(started))
 	doc := page.doc(t)
 	// (The parser reads noscript as text, as a browser with scripts does.)
 	if doc.Find(`[data-testid="bulk-job"][hx-trigger="every 1s"]`).Length() != 1 || !strings.Contains(page.body, `<noscript><meta http-equiv="refresh" content="2">`) {
@@ -55,7 +57,7 @@ func TestBulkJobAtTheLimit(t *testing.T) {
 	}
 	// A reload, and a poll, in the middle.
 	time.Sleep(2 * time.Second)
-	poll := h.do("GET", started.Header.Get("Location"), nil, map[string]string{"HX-Request": "true", "HX-Target": "bulk-job"})
+	poll := h.do("GET", h.jobPage(started), nil, map[string]string{htmx.HeaderRequest: "true", htmx.HeaderTarget: "bulk-job"})
 	if counts := poll.doc(t).Find(`[data-testid="bulk-counts"]`).Text(); !strings.Contains(counts, "to go") {
 		t.Errorf("progress while running: %q", counts)
 	}
@@ -87,7 +89,7 @@ func TestBulkJobCancel(t *testing.T) {
 	h.stub.SetLatency(150 * time.Millisecond)
 	started := startBulk(h, "delete", ids)
 	time.Sleep(400 * time.Millisecond)
-	if r := h.post(started.Header.Get("Location")+"/cancel", nil, false); r.StatusCode != http.StatusSeeOther {
+	if r := h.post(paths.BulkJobCancel.ID(jobID(h.jobPage(started))), nil, false); r.StatusCode != http.StatusSeeOther {
 		t.Fatalf("stop: %d", r.StatusCode)
 	}
 	result := h.jobResult(started)
@@ -119,10 +121,10 @@ func TestBulkJobOnAnotherReplica(t *testing.T) {
 	started := startBulk(a, "disable", ids)
 	b := a.twin()
 	time.Sleep(300 * time.Millisecond)
-	if r := b.get(started.Header.Get("Location")); r.StatusCode != http.StatusOK || r.doc(t).Find(`[data-testid="bulk-job"]`).Length() != 1 {
+	if r := b.get(a.jobPage(started)); r.StatusCode != http.StatusOK || r.doc(t).Find(`[data-testid="bulk-job"]`).Length() != 1 {
 		t.Fatalf("B does not show A's job: %d", r.StatusCode)
 	}
-	if r := b.post(started.Header.Get("Location")+"/cancel", nil, false); r.StatusCode != http.StatusSeeOther {
+	if r := b.post(paths.BulkJobCancel.ID(jobID(a.jobPage(started))), nil, false); r.StatusCode != http.StatusSeeOther {
 		t.Fatalf("stop on B: %d", r.StatusCode)
 	}
 	result := b.jobResult(started)
@@ -144,7 +146,7 @@ func TestBulkJobIsTheSessions(t *testing.T) {
 	started := startBulk(h, "disable", ids)
 	h.jobResult(started)
 	other := newUserOf(t, h)
-	for _, r := range []resp{other.get(started.Header.Get("Location")), h.get("/accounts/bulk/jobs/AAAAAAAAAAAAAAAAAAAAAAAAAA"), h.get("/accounts/bulk/jobs/..%2Fx")} {
+	for _, r := range []resp{other.get(h.jobPage(started)), h.get(paths.BulkJob.ID("AAAAAAAAAAAAAAAAAAAAAAAAAA")), h.get(paths.BulkJob.ID("../x"))} {
 		if r.StatusCode != http.StatusNotFound || !strings.Contains(r.body, "result is gone") {
 			t.Errorf("%d: %.200s", r.StatusCode, r.doc(t).Find("main").Text())
 		}

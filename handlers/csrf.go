@@ -12,15 +12,6 @@ import (
 	"github.com/runai-tools/sa-dashboard/internal/form"
 )
 
-// headerCSRF carries the token on htmx requests (set once on <body> with
-// hx-headers); plain forms send the form.FieldCSRF field.
-const headerCSRF = "X-CSRF-Token"
-
-// errCSRF is returned when a state-changing request fails the CSRF check.
-type errCSRF struct{ reason string }
-
-func (e *errCSRF) Error() string { return "csrf check failed: " + e.reason }
-
 // checkCSRF guards every unsafe method: the request must come from this
 // site (Sec-Fetch-Site, Origin against the public origin) and carry the
 // session's synchronizer token in a header or form field.
@@ -38,7 +29,7 @@ func (h *handler) checkCSRF(next echo.HandlerFunc) echo.HandlerFunc {
 			return &errCSRF{reason: "Origin " + o + " is not " + h.origin(r)}
 		}
 		want := stateOf(c).csrf()
-		got := r.Header.Get(headerCSRF)
+		got := r.Header.Get(form.HeaderCSRF)
 		if got == "" {
 			// The form body only, never the query string (a URL is logged,
 			// kept in history and sent as Referer).

@@ -12,6 +12,9 @@ import (
 	"github.com/PuerkitoBio/goquery"
 
 	"github.com/runai-tools/sa-dashboard/handlers"
+	"github.com/runai-tools/sa-dashboard/internal/form"
+	"github.com/runai-tools/sa-dashboard/internal/htmx"
+	"github.com/runai-tools/sa-dashboard/internal/paths"
 	"github.com/runai-tools/sa-dashboard/internal/runai"
 	"github.com/runai-tools/sa-dashboard/internal/stub"
 )
@@ -29,28 +32,28 @@ func variants() []struct {
 func TestListAndDetails(t *testing.T) {
 	h := newHarness(t, options{seed: 12})
 	h.signIn()
-	r := h.get("/accounts")
+	r := h.get(paths.Accounts.Link())
 	doc := r.doc(t)
 	if n := doc.Find(`tr[id^="r-"]`).Length(); n != 12 {
 		t.Fatalf("%d rows, want 12", n)
 	}
-	if vary := strings.Join(r.Header.Values("Vary"), ","); !strings.Contains(vary, "HX-Request") {
+	if vary := strings.Join(r.Header.Values("Vary"), ","); !strings.Contains(vary, htmx.HeaderRequest) {
 		t.Errorf("Vary = %q", vary)
 	}
 	// The HTMX variant is the same component without the layout.
-	hx := h.do("GET", "/accounts", nil, map[string]string{"HX-Request": "true"})
+	hx := h.do("GET", paths.Accounts.Link(), nil, map[string]string{htmx.HeaderRequest: "true"})
 	if strings.Contains(hx.body, "<html") || !strings.Contains(hx.body, `data-testid="accounts-table"`) {
 		t.Error("HTMX list is not the bare fragment")
 	}
 	a := h.stub.Accounts()[3]
-	d := h.get(accountPath(a.ID, "")).doc(t)
+	d := h.get(paths.Account.ID(a.ID)).doc(t)
 	if got := d.Find(`[data-testid="detail-id"]`).Text(); got != a.ID {
 		t.Errorf("detail id %q", got)
 	}
 	if got := d.Find(`[data-testid="detail-tenant"]`).Text(); got != a.TenantID {
 		t.Errorf("tenant %q", got)
 	}
-	if r := h.get(accountPath("does-not-exist", "")); r.StatusCode != http.StatusNotFound || !strings.Contains(r.body, "no longer exists") {
+	if r := h.get(paths.Account.ID("does-not-exist")); r.StatusCode != http.StatusNotFound || !strings.Contains(r.body, "no longer exists") {
 		t.Errorf("missing account: %d", r.StatusCode)
 	}
 }
@@ -60,10 +63,10 @@ func TestOpaqueIDsRoute(t *testing.T) {
 	h.signIn()
 	for _, id := range []string{"with/slash", "sp ace", "per%cent", "q?x#y"} {
 		a := h.stub.Insert(stub.Account{ID: id, Name: "n-" + strings.NewReplacer("/", "", " ", "", "%", "", "?", "", "#", "").Replace(id), Enabled: true}, "s")
-		if r := h.get(accountPath(id, "")); r.StatusCode != 200 || !strings.Contains(r.body, a.Name) {
+		if r := h.get(paths.Account.ID(id)); r.StatusCode != 200 || !strings.Contains(r.body, a.Name) {
 			t.Errorf("details of %q: %d", id, r.StatusCode)
 		}
-		if r := h.post(accountPath(id, "/disable"), nil, false); r.StatusCode != http.StatusSeeOther {
+		if r := h.post(paths.AccountDisable.ID(id), nil, false); r.StatusCode != http.StatusSeeOther {
 			t.Errorf("disable %q: %d", id, r.StatusCode)
 		}
 		if got, _ := h.stub.Account(id); got.Enabled {
@@ -77,7 +80,7 @@ func TestCreate(t *testing.T) {
 		t.Run(v.name, func(t *testing.T) {
 			h := newHarness(t, options{seed: 2})
 			h.signIn()
-			r := h.post("/accounts", url.Values{"name": {"new-bot"}}, v.htmx)
+			r := h.post(paths.Accounts.Link(), url.Values{"name": {"new-bot"}}, v.htmx)
 			if r.StatusCode != http.StatusOK || r.Header.Get("Cache-Control") != "no-store" {
 				t.Fatalf("create: %d, Cache-Control %q", r.StatusCode, r.Header.Get("Cache-Control"))
 			}
@@ -99,7 +102,7 @@ func TestCreate(t *testing.T) {
 				}
 			}
 			// Never again: not on the next page, not in the session's flash.
-			if strings.Contains(h.get("/accounts").body, secret) {
+			if strings.Contains(h.get(paths.Accounts.Link()).body, secret) {
 				t.Error("secret shown again")
 			}
 			if strings.Contains(h.logs.String(), secret) {
@@ -145,7 +148,7 @@ func TestCreateErrors(t *testing.T) {
 					h.stub.SetLatency(time.Second)
 					defer h.stub.SetLatency(0)
 				}
-				r := h.post("/accounts", url.Values{"name": {tt.input}}, v.htmx)
+				r := h.post(paths.Accounts.Link(), url.Values{"name": {tt.input}}, v.htmx)
 				if tt.latency {
 					h.stub.SetLatency(0)
 				}
@@ -171,14 +174,15 @@ func TestCreateErrors(t *testing.T) {
 // variants, successful and failing with each mapped status.
 func TestRowActions(t *testing.T) {
 	type action struct {
-		name, suffix string
-		op           stub.Op
+		name  string
+		route paths.Route
+		op    stub.Op
 	}
 	actions := []action{
-		{"disable", "/disable", stub.OpUpdate},
-		{"enable", "/enable", stub.OpUpdate},
-		{"delete", "/delete", stub.OpDelete},
-		{"regenerate", "/regenerate", stub.OpRegenerate},
+		{"disable", paths.AccountDisable, stub.OpUpdate},
+		{"enable", paths.AccountEnable, stub.OpUpdate},
+		{"delete", paths.AccountDelete, stub.OpDelete},
+		{"regenerate", paths.AccountRegenerate, stub.OpRegenerate},
 	}
 	failures := []struct {
 		status   int
@@ -197,7 +201,7 @@ func TestRowActions(t *testing.T) {
 				h := newHarness(t, options{seed: 3})
 				h.signIn()
 				acct := h.stub.Accounts()[1]
-				r := h.post(accountPath(acct.ID, a.suffix), url.Values{"name": {acct.Name}}, v.htmx)
+				r := h.post(a.route.ID(acct.ID), url.Values{"name": {acct.Name}}, v.htmx)
 				after, exists := h.stub.Account(acct.ID)
 				switch a.name {
 				case "disable", "enable":
@@ -219,7 +223,7 @@ func TestRowActions(t *testing.T) {
 					if r.StatusCode != http.StatusSeeOther {
 						t.Fatalf("status %d, want 303", r.StatusCode)
 					}
-					next := h.get(strings.TrimPrefix(r.Header.Get("Location"), h.srv.URL))
+					next := h.get(h.location(r))
 					if next.doc(t).Find(`[data-testid="flash"]`).Length() != 1 {
 						t.Error("no flash after redirect")
 					}
@@ -237,7 +241,7 @@ func TestRowActions(t *testing.T) {
 					if got := row.Find(`tr td.st`).Text(); !strings.HasPrefix(got, want) {
 						t.Errorf("row status %q, want %q", got, want)
 					}
-					if !strings.Contains(r.Header.Get("HX-Trigger-After-Settle"), "announce") {
+					if !strings.Contains(r.Header.Get(htmx.HeaderTriggerAfterSettle), "announce") {
 						t.Error("outcome not announced")
 					}
 				case "delete":
@@ -256,11 +260,11 @@ func TestRowActions(t *testing.T) {
 					h.signIn()
 					acct := h.stub.Accounts()[1]
 					h.stub.FailNext(a.op, 1, f.status)
-					r := h.post(accountPath(acct.ID, a.suffix), url.Values{"name": {acct.Name}}, v.htmx)
+					r := h.post(a.route.ID(acct.ID), url.Values{"name": {acct.Name}}, v.htmx)
 					var text string
 					if v.htmx {
-						if r.Header.Get("HX-Retarget") != "#panel" {
-							t.Errorf("HX-Retarget %q", r.Header.Get("HX-Retarget"))
+						if r.Header.Get(htmx.HeaderRetarget) != "#panel" {
+							t.Errorf("HX-Retarget %q", r.Header.Get(htmx.HeaderRetarget))
 						}
 						text = r.doc(t).Find(`[data-testid="problem"]`).Text()
 						removes := strings.Contains(r.body, `hx-swap-oob="delete"`)
@@ -271,7 +275,7 @@ func TestRowActions(t *testing.T) {
 						if r.StatusCode != http.StatusSeeOther {
 							t.Fatalf("status %d", r.StatusCode)
 						}
-						text = h.get("/accounts").doc(t).Find(`[data-testid="flash"]`).Text()
+						text = h.get(paths.Accounts.Link()).doc(t).Find(`[data-testid="flash"]`).Text()
 					}
 					if !strings.Contains(text, f.contains) || !strings.Contains(text, acct.Name) {
 						t.Errorf("message %q lacks %q or the account name", text, f.contains)
@@ -299,7 +303,7 @@ func TestMutationTimeoutIsUnknown(t *testing.T) {
 				h.signIn()
 				acct := h.stub.Accounts()[0]
 				tt.hang(h.stub)
-				r := h.post(accountPath(acct.ID, "/delete"), nil, v.htmx)
+				r := h.post(paths.AccountDelete.ID(acct.ID), nil, v.htmx)
 				text := r.body
 				if !v.htmx && r.StatusCode == http.StatusSeeOther {
 					t.Error("a timed-out change redirects to a page that would wait for the upstream again")
@@ -316,7 +320,7 @@ func TestListUnavailable(t *testing.T) {
 	h := newHarness(t, options{seed: 2})
 	h.signIn()
 	h.stub.FailNext(stub.OpList, 1, 503)
-	r := h.reload("/accounts")
+	r := h.reload(paths.Accounts.Link())
 	doc := r.doc(t)
 	if r.StatusCode != http.StatusBadGateway || !strings.Contains(doc.Find(`[data-testid="problem"]`).Text(), "unavailable") {
 		t.Fatalf("%d: %s", r.StatusCode, doc.Find("main").Text())
@@ -340,24 +344,24 @@ func TestUnauthorizedUpstream(t *testing.T) {
 			h.stub.RevokeTokens()
 			var r resp
 			if v.htmx {
-				r = h.do("POST", accountPath(acct.ID, "/disable"), url.Values{}, map[string]string{
-					"HX-Request": "true", "X-CSRF-Token": h.csrf, "HX-Current-URL": h.srv.URL + accountPath(acct.ID, ""),
+				r = h.do("POST", paths.AccountDisable.ID(acct.ID), url.Values{}, map[string]string{
+					htmx.HeaderRequest: "true", form.HeaderCSRF: h.csrf, htmx.HeaderCurrentURL: h.url(paths.Account.ID(acct.ID)),
 				})
-				if loc := r.Header.Get("HX-Redirect"); loc != "/signin?next="+url.QueryEscape(accountPath(acct.ID, "")) {
+				if loc := r.Header.Get(htmx.HeaderRedirect); loc != paths.SignIn.Link().Query(url.Values{"next": {string(paths.Account.ID(acct.ID))}}).String() {
 					t.Fatalf("HX-Redirect %q", loc)
 				}
 			} else {
-				r = h.get(accountPath(acct.ID, ""))
-				if loc := r.Header.Get("Location"); r.StatusCode != http.StatusSeeOther || loc != "/signin?next="+url.QueryEscape(accountPath(acct.ID, "")) {
+				r = h.get(paths.Account.ID(acct.ID))
+				if loc := r.Header.Get("Location"); r.StatusCode != http.StatusSeeOther || loc != paths.SignIn.Link().Query(url.Values{"next": {string(paths.Account.ID(acct.ID))}}).String() {
 					t.Fatalf("%d Location %q", r.StatusCode, loc)
 				}
 			}
-			page := h.get("/signin?next=" + url.QueryEscape(accountPath(acct.ID, "")))
+			page := h.get(paths.SignIn.Link().Query(url.Values{"next": {string(paths.Account.ID(acct.ID))}}))
 			if !strings.Contains(page.body, "expired or was revoked") {
 				t.Error("no explanation on the sign-in page")
 			}
-			back := h.post("/signin/key", url.Values{"client_id": {h.clientID}, "client_secret": {h.secret}, "next": {accountPath(acct.ID, "")}}, false)
-			if back.Header.Get("Location") != accountPath(acct.ID, "") {
+			back := h.post(paths.SignInKey.Link(), url.Values{"client_id": {h.clientID}, "client_secret": {h.secret}, "next": {string(paths.Account.ID(acct.ID))}}, false)
+			if back.Header.Get("Location") != paths.Account.ID(acct.ID).String() {
 				t.Errorf("after sign-in: %q", back.Header.Get("Location"))
 			}
 		})
@@ -369,7 +373,7 @@ func TestUnauthorizedUpstream(t *testing.T) {
 func TestListTooLarge(t *testing.T) {
 	h := newHarness(t, options{seed: 60, maxBody: 8 << 10})
 	h.signIn()
-	r := h.reload("/accounts")
+	r := h.reload(paths.Accounts.Link())
 	text := r.doc(t).Find(`[data-testid="problem"]`).Text()
 	if r.StatusCode != http.StatusBadGateway || !strings.Contains(text, "larger than this dashboard accepts (8.0 KiB)") ||
 		!strings.Contains(text, "UPSTREAM_MAX_BODY") || strings.Contains(text, "in a moment") {
@@ -383,7 +387,7 @@ func TestUpstreamSlowGivesClearError(t *testing.T) {
 	h.stub.SetLatency(2 * time.Second)
 	defer h.stub.SetLatency(0)
 	start := time.Now()
-	r := h.reload("/accounts")
+	r := h.reload(paths.Accounts.Link())
 	if d := time.Since(start); d > 1500*time.Millisecond {
 		t.Errorf("took %v with a 200ms budget", d)
 	}
@@ -395,7 +399,7 @@ func TestUpstreamSlowGivesClearError(t *testing.T) {
 func TestBasePath(t *testing.T) {
 	h := newHarness(t, options{seed: 2, basePath: "/runai-sa"})
 	h.signIn()
-	r := h.get("/accounts")
+	r := h.get(paths.Accounts.Link())
 	doc := r.doc(t)
 	doc.Find("[href], [action], [src], [hx-get], [hx-post]").Each(func(_ int, s *goquery.Selection) {
 		for _, a := range []string{"href", "action", "src", "hx-get", "hx-post"} {
@@ -404,7 +408,7 @@ func TestBasePath(t *testing.T) {
 			}
 		}
 	})
-	if st := h.get(strings.TrimPrefix(doc.Find(`link[rel=stylesheet]`).AttrOr("href", ""), "/runai-sa")); st.StatusCode != 200 {
+	if st := h.get(paths.Path(strings.TrimPrefix(doc.Find(`link[rel=stylesheet]`).AttrOr("href", ""), "/runai-sa"))); st.StatusCode != 200 {
 		t.Errorf("stylesheet under the base path: %d", st.StatusCode)
 	}
 }
@@ -416,13 +420,13 @@ func TestRequestTooLarge(t *testing.T) {
 	for _, chunked := range []bool{false, true} {
 		t.Run(fmt.Sprintf("chunked=%v", chunked), func(t *testing.T) {
 			h := newHarness(t, options{})
-			h.get("/signin")
+			h.get(paths.SignIn.Link())
 			body := "_csrf=" + url.QueryEscape(h.csrf) + "&token=" + strings.Repeat("x", 10<<20)
 			var rd io.Reader = strings.NewReader(body)
 			if chunked {
 				rd = io.MultiReader(rd) // no length known: sent chunked
 			}
-			req, _ := http.NewRequest("POST", h.srv.URL+"/signin/token", rd)
+			req, _ := http.NewRequest("POST", h.url(paths.SignInToken.Link()), rd)
 			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 			res, err := h.client.Do(req)
 			if err != nil {
@@ -451,9 +455,9 @@ func TestHangingUpstreamOneTimeout(t *testing.T) {
 		do   func(h *harness, id string) resp
 	}{
 		{"create", func(h *harness, _ string) resp {
-			return h.post("/accounts", url.Values{"name": {"during-outage"}}, false)
+			return h.post(paths.Accounts.Link(), url.Values{"name": {"during-outage"}}, false)
 		}},
-		{"delete", func(h *harness, id string) resp { return h.post(accountPath(id, "/delete"), nil, false) }},
+		{"delete", func(h *harness, id string) resp { return h.post(paths.AccountDelete.ID(id), nil, false) }},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			h := newHarnessWith(t, options{seed: 2, clientTimeout: 300 * time.Millisecond}, func(d *handlers.Deps) {
@@ -467,7 +471,7 @@ func TestHangingUpstreamOneTimeout(t *testing.T) {
 			r := tt.do(h, id)
 			took := time.Since(start)
 			if r.StatusCode == http.StatusSeeOther {
-				r = h.get(r.Header.Get("Location")) // what the browser shows next
+				r = h.get(h.location(r)) // what the browser shows next
 			}
 			took2 := time.Since(start)
 			h.stub.SetLatency(0)

@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/runai-tools/sa-dashboard/internal/htmx"
+	"github.com/runai-tools/sa-dashboard/internal/paths"
 	"github.com/runai-tools/sa-dashboard/internal/session"
 	"github.com/runai-tools/sa-dashboard/static"
 )
@@ -28,8 +30,8 @@ func TestNoStateChangeOnGET(t *testing.T) {
 		seen++
 		path := strings.NewReplacer(":id", url.PathEscape(id), "*", strings.TrimPrefix(static.URL(static.CSS), static.Prefix)).Replace(r.Path)
 		for _, q := range queries {
-			for _, hdr := range []map[string]string{nil, {"HX-Request": "true", "HX-Current-URL": h.srv.URL + "/accounts"}} {
-				res := h.do("GET", path+q, nil, hdr)
+			for _, hdr := range []map[string]string{nil, {htmx.HeaderRequest: "true", htmx.HeaderCurrentURL: h.url(paths.Accounts.Link())}} {
+				res := h.do("GET", paths.Path(path+q), nil, hdr)
 				for _, c := range res.Cookies() {
 					if c.Name != session.CookieName(false) {
 						t.Errorf("GET %s%s sets cookie %s", path, q, c.Name)

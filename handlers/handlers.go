@@ -2,13 +2,17 @@
 // and one handler per resource action. Handlers call the Run:ai API through
 // the small API interface declared here, with the signed-in admin's own
 // token, and render views components: bare for HTMX requests, inside the
-// layout otherwise.
+// layout otherwise. Work that outlives a request lives below, in the
+// engines of internal/ (bulk jobs, the caches, the history scanner):
+// handlers only start and ask them.
 //
-// Where things are: routes.go lists every route; middleware.go, csrf.go,
-// proxy.go and auth.go hold the request pipeline; respond.go and
-// problem.go are the one road from a result or an error to the page;
-// accounts.go has what the account actions share, and account_*.go one
-// action each.
+// Where things are: routes.go lists every route, each served by the file
+// named for it (account_create.go, rule_add.go, bulk_start.go…, one action
+// per file); middleware.go, csrf.go, proxy.go and auth.go hold the request
+// pipeline; loaders.go says what each page reads from Run:ai; respond.go
+// and problem.go are the one road from a result or an error to the page;
+// accounts.go, rules.go, rotation.go, bulk.go and history.go hold what the
+// actions of one kind share.
 package handlers
 
 import (
@@ -23,6 +27,9 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/runai-tools/sa-dashboard/internal/bulk"
+	"github.com/runai-tools/sa-dashboard/internal/cache"
+	"github.com/runai-tools/sa-dashboard/internal/history"
 	"github.com/runai-tools/sa-dashboard/internal/listview"
 	"github.com/runai-tools/sa-dashboard/internal/metrics"
 	"github.com/runai-tools/sa-dashboard/internal/record"
@@ -99,6 +106,9 @@ type Deps struct {
 	UpstreamTimeout time.Duration
 	// Metrics, when set, records requests and is served at /metrics.
 	Metrics *metrics.Metrics
+	// Jobs runs bulk actions in the background; cmd/web shuts it down
+	// with the server. nil: an engine of the handlers' own (tests).
+	Jobs *bulk.Engine
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
 }
@@ -107,10 +117,11 @@ type Deps struct {
 // route handlers.
 type handler struct {
 	Deps
-	ready    *readiness // nil without Deps.Ready
-	catalogs *catalogCache
-	lists    *listCache
-	buffers  bufferPool
+	ready     *readiness // nil without Deps.Ready
+	catalogs  *cache.Catalogs
+	lists     *cache.Cache[listData] // per session, see loaders.go
+	histories *history.Scanner
+	buffers   bufferPool
 }
 
 // New returns the dashboard's HTTP handler.
@@ -144,7 +155,15 @@ func New(d Deps) (*echo.Echo, error) {
 	// Session values are gob-encoded (in Redis, in the visitor cookie):
 	// every type stored as a value is registered.
 	gob.Register([]views.Flash(nil))
-	h := &handler{Deps: d, catalogs: newCatalogCache(catalogTTL, d.Now), lists: newListCache(listCacheTTL, d.Now)}
+	if d.Jobs == nil {
+		d.Jobs = bulk.New(bulk.Config{Store: d.Sessions, Logger: d.Logger, Now: d.Now})
+	}
+	h := &handler{
+		Deps:      d,
+		catalogs:  cache.NewCatalogs(d.API, cache.Config{TTL: cache.CatalogTTL, MaxBytes: cache.CatalogBytes, Now: d.Now}),
+		lists:     cache.New[listData](cache.Config{TTL: cache.ListTTL, MaxBytes: cache.ListBytes, Now: d.Now}),
+		histories: &history.Scanner{Log: d.API, Record: d.Record, Logger: d.Logger},
+	}
 	if d.Ready != nil {
 		h.ready = &readiness{check: d.Ready}
 	}

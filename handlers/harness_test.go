@@ -20,7 +20,10 @@ import (
 
 	"github.com/runai-tools/sa-dashboard/apiclient"
 	"github.com/runai-tools/sa-dashboard/handlers"
+	"github.com/runai-tools/sa-dashboard/internal/form"
+	"github.com/runai-tools/sa-dashboard/internal/htmx"
 	"github.com/runai-tools/sa-dashboard/internal/metrics"
+	"github.com/runai-tools/sa-dashboard/internal/paths"
 	"github.com/runai-tools/sa-dashboard/internal/record"
 	"github.com/runai-tools/sa-dashboard/internal/session"
 	"github.com/runai-tools/sa-dashboard/internal/stub"
@@ -227,14 +230,14 @@ func (r resp) doc(t testing.TB) *goquery.Document {
 
 var csrfRe = regexp.MustCompile(`name="_csrf" value="([^"]+)"`)
 
-// do sends a request; hdr adds headers ("HX-Request": "true" for htmx).
-func (h *harness) do(method, path string, form url.Values, hdr map[string]string) resp {
+// do sends a request; hdr adds headers (htmx.HeaderRequest: "true" for htmx).
+func (h *harness) do(method string, path paths.Path, form url.Values, hdr map[string]string) resp {
 	h.t.Helper()
 	var body io.Reader
 	if form != nil {
 		body = strings.NewReader(form.Encode())
 	}
-	req, err := http.NewRequest(method, h.srv.URL+h.base+path, body)
+	req, err := http.NewRequest(method, h.srv.URL+path.Under(h.base), body)
 	if err != nil {
 		h.t.Fatal(err)
 	}
@@ -256,40 +259,49 @@ func (h *harness) do(method, path string, form url.Values, hdr map[string]string
 	return resp{res, string(b)}
 }
 
-func (h *harness) get(path string) resp { return h.do("GET", path, nil, nil) }
+func (h *harness) get(path paths.Path) resp { return h.do("GET", path, nil, nil) }
 
 // reload GETs path as a browser reload does, asking for a fresh read
 // rather than the session's list of the last few seconds.
-func (h *harness) reload(path string) resp {
+func (h *harness) reload(path paths.Path) resp {
 	return h.do("GET", path, nil, map[string]string{"Cache-Control": "max-age=0"})
 }
 
 // post submits a form with the page's CSRF token, as a plain form or as
 // htmx would (token in the header).
-func (h *harness) post(path string, form url.Values, htmx bool) resp {
+func (h *harness) post(path paths.Path, values url.Values, hx bool) resp {
 	h.t.Helper()
-	if form == nil {
-		form = url.Values{}
+	if values == nil {
+		values = url.Values{}
 	}
 	hdr := map[string]string{"Origin": h.srv.URL, "Sec-Fetch-Site": "same-origin"}
-	if htmx {
-		hdr["HX-Request"] = "true"
-		hdr["HX-Current-URL"] = h.srv.URL + h.base + "/accounts"
-		hdr["X-CSRF-Token"] = h.csrf
+	if hx {
+		hdr[htmx.HeaderRequest] = "true"
+		hdr[htmx.HeaderCurrentURL] = h.url(paths.Accounts.Link())
+		hdr[form.HeaderCSRF] = h.csrf
 	} else {
-		form.Set("_csrf", h.csrf)
+		values.Set(form.FieldCSRF, h.csrf)
 	}
-	return h.do("POST", path, form, hdr)
+	return h.do("POST", path, values, hdr)
+}
+
+// url is p's absolute URL on this instance, as a browser writes it in
+// Origin, Referer and HX-Current-URL.
+func (h *harness) url(p paths.Path) string { return h.srv.URL + p.Under(h.base) }
+
+// location is where a redirect points, as a path of the dashboard.
+func (h *harness) location(r resp) paths.Path {
+	return paths.Path(strings.TrimPrefix(strings.TrimPrefix(r.Header.Get("Location"), h.srv.URL), h.base))
 }
 
 func (h *harness) signIn() {
 	h.t.Helper()
-	h.get("/signin")
-	r := h.post("/signin/key", url.Values{"client_id": {h.clientID}, "client_secret": {h.secret}}, false)
+	h.get(paths.SignIn.Link())
+	r := h.post(paths.SignInKey.Link(), url.Values{"client_id": {h.clientID}, "client_secret": {h.secret}}, false)
 	if r.StatusCode != http.StatusSeeOther {
 		h.t.Fatalf("sign-in: %d %s", r.StatusCode, r.body)
 	}
-	h.get("/accounts") // pick up the new CSRF token
+	h.get(paths.Accounts.Link()) // pick up the new CSRF token
 }
 
 func (h *harness) cookies() []*http.Cookie {
@@ -297,11 +309,25 @@ func (h *harness) cookies() []*http.Cookie {
 	return h.client.Jar.Cookies(u)
 }
 
-func accountPath(id, suffix string) string { return "/accounts/" + url.PathEscape(id) + suffix }
-
 func newJar() http.CookieJar {
 	j, _ := cookiejar.New(nil)
 	return j
+}
+
+// jobPage is the page of the job a bulk action's POST started, read from
+// its redirect.
+func (h *harness) jobPage(started resp) paths.Path {
+	h.t.Helper()
+	page := h.location(started)
+	if started.StatusCode != http.StatusSeeOther || page != paths.BulkJob.ID(jobID(page)) {
+		h.t.Fatalf("no job started: %d %s %.300s", started.StatusCode, page, started.body)
+	}
+	return page
+}
+
+// jobID is the id in a job page's path.
+func jobID(page paths.Path) string {
+	return strings.TrimPrefix(string(page), strings.TrimSuffix(string(paths.BulkJob), ":id"))
 }
 
 // jobResult follows a started bulk job (the 303 that answered its POST)
@@ -309,13 +335,10 @@ func newJar() http.CookieJar {
 // polling would, and returns the result page.
 func (h *harness) jobResult(started resp) *goquery.Document {
 	h.t.Helper()
-	if started.StatusCode != http.StatusSeeOther || !strings.Contains(started.Header.Get("Location"), "/accounts/bulk/jobs/") {
-		h.t.Fatalf("no job started: %d %s %.300s", started.StatusCode, started.Header.Get("Location"), started.body)
-	}
-	page := started.Header.Get("Location")
+	page := h.jobPage(started)
 	deadline := time.Now().Add(2 * time.Minute)
 	for {
-		r := h.get(strings.TrimPrefix(page, h.base))
+		r := h.get(page)
 		doc := r.doc(h.t)
 		if r.StatusCode != http.StatusOK {
 			h.t.Fatalf("job page: %d %s", r.StatusCode, doc.Find("main").Text())

@@ -12,24 +12,25 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/runai-tools/sa-dashboard/internal/paths"
 	"github.com/runai-tools/sa-dashboard/internal/stub"
 )
 
 func TestProbes(t *testing.T) {
 	h := newHarness(t, options{})
-	if r := h.get("/healthz"); r.StatusCode != 200 {
+	if r := h.get(paths.Healthz.Link()); r.StatusCode != 200 {
 		t.Errorf("healthz %d", r.StatusCode)
 	}
-	if r := h.get("/readyz"); r.StatusCode != 200 {
+	if r := h.get(paths.Readyz.Link()); r.StatusCode != 200 {
 		t.Errorf("readyz with the control plane up: %d %s", r.StatusCode, r.body)
 	}
 	// The result is cached briefly: a failure now shows after the TTL.
 	h.stub.FailNext(stub.OpList, 5, 503)
-	if r := h.get("/readyz"); r.StatusCode != 200 {
+	if r := h.get(paths.Readyz.Link()); r.StatusCode != 200 {
 		t.Errorf("readyz not cached: %d", r.StatusCode)
 	}
 	h.clock.Advance(6 * time.Second)
-	if r := h.get("/readyz"); r.StatusCode != http.StatusServiceUnavailable || !strings.Contains(r.body, "does not answer") {
+	if r := h.get(paths.Readyz.Link()); r.StatusCode != http.StatusServiceUnavailable || !strings.Contains(r.body, "does not answer") {
 		t.Errorf("readyz with the control plane down: %d %s", r.StatusCode, r.body)
 	}
 }
@@ -37,16 +38,16 @@ func TestProbes(t *testing.T) {
 func TestMetrics(t *testing.T) {
 	h := newHarness(t, options{seed: 2})
 	h.signIn()
-	h.get("/accounts")
-	h.get("/accounts/missing")
+	h.get(paths.Accounts.Link())
+	h.get(paths.Account.ID("missing"))
 	h.get("/no-such-page")
-	body := h.get("/metrics").body
+	body := h.get(paths.Metrics.Link()).body
 	for _, want := range []string{
-		`dashboard_http_requests_total{method="GET",route="/accounts",status="200"}`,
-		`dashboard_http_requests_total{method="GET",route="/accounts/:id",status="404"}`,
-		`dashboard_http_requests_total{method="POST",route="/signin/key",status="303"}`,
+		`dashboard_http_requests_total{method="GET",route="` + string(paths.Accounts) + `",status="200"}`,
+		`dashboard_http_requests_total{method="GET",route="` + string(paths.Account) + `",status="404"}`,
+		`dashboard_http_requests_total{method="POST",route="` + string(paths.SignInKey) + `",status="303"}`,
 		`dashboard_http_requests_total{method="GET",route="unmatched",status="404"}`,
-		`dashboard_http_request_duration_seconds_bucket{method="GET",route="/accounts",le="0.1"}`,
+		`dashboard_http_request_duration_seconds_bucket{method="GET",route="` + string(paths.Accounts) + `",le="0.1"}`,
 		`dashboard_runai_api_requests_total{operation="list",status="200"}`,
 		`dashboard_runai_api_requests_total{operation="get",status="404"}`,
 		`dashboard_runai_api_requests_total{operation="token_v2",status="200"}`,
@@ -69,7 +70,7 @@ func TestMetricLabelsAreBounded(t *testing.T) {
 	// series counts the distinct label sets of the request metrics.
 	labels := regexp.MustCompile(`^dashboard_http_request\w*\{method="([^"]*)",route="([^"]*)"`)
 	series := func() int {
-		r := h.get("/metrics")
+		r := h.get(paths.Metrics.Link())
 		if r.StatusCode != http.StatusOK {
 			t.Fatalf("/metrics: %d, %d bytes", r.StatusCode, len(r.body))
 		}
@@ -84,7 +85,7 @@ func TestMetricLabelsAreBounded(t *testing.T) {
 	before := series()
 	for i := range 10000 {
 		method := fmt.Sprintf("M%08X", rand.Uint32())
-		path := []string{"/healthz", fmt.Sprintf("/x%d", i), fmt.Sprintf("/accounts/%d/nope", i)}[i%3]
+		path := []string{paths.Healthz.Link().String(), fmt.Sprintf("/x%d", i), paths.Account.ID(fmt.Sprint(i)).String() + "/nope"}[i%3]
 		req := httptest.NewRequest(method, path, nil)
 		h.e.ServeHTTP(httptest.NewRecorder(), req)
 	}
@@ -93,7 +94,7 @@ func TestMetricLabelsAreBounded(t *testing.T) {
 	if after-before > 5 {
 		t.Errorf("%d new series from random methods and paths, want a handful", after-before)
 	}
-	if body := h.get("/metrics").body; !strings.Contains(body, `method="other"`) || strings.Contains(body, `method="M`) {
+	if body := h.get(paths.Metrics.Link()).body; !strings.Contains(body, `method="other"`) || strings.Contains(body, `method="M`) {
 		t.Error("unknown methods are not folded into one label value")
 	}
 }
@@ -106,7 +107,7 @@ func TestRequestIDTravels(t *testing.T) {
 	h := newHarness(t, options{seed: 1})
 	h.signIn()
 	h.stub.ResetCalls()
-	r := h.do("GET", "/accounts/missing", nil, map[string]string{"X-Request-ID": "req-abc.123"})
+	r := h.do("GET", paths.Account.ID("missing"), nil, map[string]string{"X-Request-ID": "req-abc.123"})
 	id := r.Header.Get("X-Request-ID")
 	if _, err := uuid.Parse(id); err != nil || !strings.Contains(r.body, id) {
 		t.Errorf("request id %q not a UUID or not on the error page", id)
@@ -118,13 +119,13 @@ func TestRequestIDTravels(t *testing.T) {
 		t.Error("the caller's id is not logged beside the dashboard's")
 	}
 	// A malformed one (log injection) is not even logged.
-	h.do("GET", "/accounts", nil, map[string]string{"X-Request-ID": "x\" injected=1"})
+	h.do("GET", paths.Accounts.Link(), nil, map[string]string{"X-Request-ID": "x\" injected=1"})
 	if strings.Contains(h.logs.String(), "injected") {
 		t.Error("a hostile request id reached the log")
 	}
 	// Two requests never share an id, whatever the caller sends.
-	a := h.do("GET", "/accounts", nil, map[string]string{"X-Request-ID": "same"})
-	b := h.do("GET", "/accounts", nil, map[string]string{"X-Request-ID": "same"})
+	a := h.do("GET", paths.Accounts.Link(), nil, map[string]string{"X-Request-ID": "same"})
+	b := h.do("GET", paths.Accounts.Link(), nil, map[string]string{"X-Request-ID": "same"})
 	if a.Header.Get("X-Request-ID") == b.Header.Get("X-Request-ID") {
 		t.Error("a caller's id was reused")
 	}

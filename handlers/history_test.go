@@ -15,6 +15,9 @@ import (
 	"github.com/PuerkitoBio/goquery"
 
 	"github.com/runai-tools/sa-dashboard/handlers"
+	"github.com/runai-tools/sa-dashboard/internal/form"
+	"github.com/runai-tools/sa-dashboard/internal/htmx"
+	"github.com/runai-tools/sa-dashboard/internal/paths"
 	"github.com/runai-tools/sa-dashboard/internal/record"
 	"github.com/runai-tools/sa-dashboard/internal/runai"
 	"github.com/runai-tools/sa-dashboard/internal/stub"
@@ -22,14 +25,14 @@ import (
 
 // asSSO sends a form as a browser behind the SSO proxy does: the proxy's
 // headers, the page's CSRF token, same origin.
-func (h *harness) asSSO(hdr map[string]string, path string, form url.Values) resp {
+func (h *harness) asSSO(hdr map[string]string, path paths.Path, values url.Values) resp {
 	h.t.Helper()
 	all := map[string]string{"Origin": h.srv.URL, "Sec-Fetch-Site": "same-origin"}
 	for k, v := range hdr {
 		all[k] = v
 	}
-	form.Set("_csrf", h.csrf)
-	return h.do("POST", path, form, all)
+	values.Set(form.FieldCSRF, h.csrf)
+	return h.do("POST", path, values, all)
 }
 
 // ssoAdminWith signs ada in through the SSO proxy and creates the account
@@ -40,15 +43,15 @@ func ssoAdminWith(t *testing.T, o options, name string) (*harness, map[string]st
 	h := newHarness(t, o)
 	ada := ssoHeaders("ada@corp.example")
 	h.signInAs(ada)
-	h.do("GET", "/accounts", nil, ada)
-	if r := h.asSSO(ada, "/accounts", url.Values{"name": {name}}); r.StatusCode != http.StatusOK {
+	h.do("GET", paths.Accounts.Link(), nil, ada)
+	if r := h.asSSO(ada, paths.Accounts.Link(), url.Values{"name": {name}}); r.StatusCode != http.StatusOK {
 		t.Fatalf("create %s: %d", name, r.StatusCode)
 	}
 	a, ok := h.stub.AccountByName(name)
 	if !ok {
 		t.Fatalf("%s not created", name)
 	}
-	h.do("GET", accountPath(a.ID, ""), nil, ada)
+	h.do("GET", paths.Account.ID(a.ID), nil, ada)
 	return h, ada, a
 }
 
@@ -70,13 +73,13 @@ func TestAccountHistory(t *testing.T) {
 	h, ada, a := ssoAdminWith(t, options{seed: 8}, "hist-bot")
 	proj := h.stub.Scopes().Projects[0]
 	h.clock.Advance(time.Second) // the changes a second apart, as a person makes them
-	h.asSSO(ada, accountPath(a.ID, "/disable"), url.Values{})
+	h.asSSO(ada, paths.AccountDisable.ID(a.ID), url.Values{})
 	h.clock.Advance(time.Second)
-	h.asSSO(ada, accountPath(a.ID, "/regenerate"), url.Values{})
+	h.asSSO(ada, paths.AccountRegenerate.ID(a.ID), url.Values{})
 	h.clock.Advance(time.Second)
-	h.asSSO(ada, accountPath(a.ID, "/rules"), url.Values{"role": {"28"}, "scope_type": {"project"}, "scope": {"project:" + proj.ID}})
+	h.asSSO(ada, paths.AccountRules.ID(a.ID), url.Values{"role": {"28"}, "scope_type": {"project"}, "scope": {"project:" + proj.ID}})
 
-	doc := h.do("GET", accountPath(a.ID, ""), nil, ada).doc(t)
+	doc := h.do("GET", paths.Account.ID(a.ID), nil, ada).doc(t)
 	got := historyOf(doc)
 	want := []string{
 		"rule ML engineer · acme/",
@@ -107,7 +110,7 @@ func TestAccountHistory(t *testing.T) {
 	}
 	// A refused change, made outside the dashboard (seeded: three days ago).
 	first := h.stub.Accounts()[0]
-	got = historyOf(h.do("GET", accountPath(first.ID, ""), nil, ada).doc(t))
+	got = historyOf(h.do("GET", paths.Account.ID(first.ID), nil, ada).doc(t))
 	found := false
 	for _, s := range got {
 		found = found || strings.Contains(s, "bob.schmidt@example.com tried to disable this account failed (403)")
@@ -123,7 +126,7 @@ func TestAccountHistory(t *testing.T) {
 	if _, err := h.api.ExchangeToken(t.Context(), cr.ClientID, "pipeline-secret-0123456789"); err != nil {
 		t.Fatal(err)
 	}
-	got = historyOf(h.do("GET", accountPath(cr.ID, ""), nil, ada).doc(t))
+	got = historyOf(h.do("GET", paths.Account.ID(cr.ID), nil, ada).doc(t))
 	if len(got) != 1 || !strings.Contains(got[0], "this account obtained a token") {
 		t.Errorf("pipeline's history = %q", got)
 	}
@@ -134,24 +137,24 @@ func TestAccountHistory(t *testing.T) {
 func TestHistoryOlderPages(t *testing.T) {
 	h := newHarness(t, options{seed: 2})
 	h.signIn()
-	h.post("/accounts", url.Values{"name": {"busy-bot"}}, false)
+	h.post(paths.Accounts.Link(), url.Values{"name": {"busy-bot"}}, false)
 	a, _ := h.stub.AccountByName("busy-bot")
 	for i := range 12 {
-		verb := "/disable"
+		route := paths.AccountDisable
 		if i%2 == 1 {
-			verb = "/enable"
+			route = paths.AccountEnable
 		}
-		h.post(accountPath(a.ID, verb), url.Values{}, true)
+		h.post(route.ID(a.ID), url.Values{}, true)
 	}
 	// 1 create + 12 toggles + 12 more = 25 events.
 	for i := range 12 {
-		verb := "/disable"
+		route := paths.AccountDisable
 		if i%2 == 1 {
-			verb = "/enable"
+			route = paths.AccountEnable
 		}
-		h.post(accountPath(a.ID, verb), url.Values{}, true)
+		h.post(route.ID(a.ID), url.Values{}, true)
 	}
-	doc := h.get(accountPath(a.ID, "")).doc(t)
+	doc := h.get(paths.Account.ID(a.ID)).doc(t)
 	if n := len(historyOf(doc)); n != 20 {
 		t.Fatalf("first page: %d items", n)
 	}
@@ -161,7 +164,7 @@ func TestHistoryOlderPages(t *testing.T) {
 	if hxURL == "" || plain == "" {
 		t.Fatal("no Load older link")
 	}
-	frag := h.do("GET", hxURL, nil, map[string]string{"HX-Request": "true"})
+	frag := h.do("GET", paths.Path(hxURL), nil, map[string]string{htmx.HeaderRequest: "true"})
 	fdoc := frag.doc(t)
 	items := historyOf(fdoc)
 	if len(items) != 5 || !strings.Contains(items[4], "created this account") || fdoc.Find(`[data-testid="history-older"]`).Length() != 0 {
@@ -170,11 +173,11 @@ func TestHistoryOlderPages(t *testing.T) {
 	if strings.Contains(frag.body, "<html") {
 		t.Error("the htmx answer is a whole page")
 	}
-	page := h.get(strings.TrimSuffix(plain, "#history-heading")).doc(t)
+	page := h.get(paths.Path(strings.TrimSuffix(plain, "#history-heading"))).doc(t)
 	if items := historyOf(page); len(items) != 5 || page.Find("h1").Text() != "busy-bot" {
 		t.Errorf("older page (plain) = %q", items)
 	}
-	if href, _ := page.Find(`[data-testid="history-newest"]`).Attr("href"); href != accountPath(a.ID, "#history-heading") {
+	if href, _ := page.Find(`[data-testid="history-newest"]`).Attr("href"); href != paths.Account.ID(a.ID).String()+"#history-heading" {
 		t.Errorf("no way back to the newest: %q", href)
 	}
 	if doc.Find(`[data-testid="history-newest"]`).Length() != 0 {
@@ -200,10 +203,10 @@ func TestHistoryRefusals(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			h, ada, a := ssoAdminWith(t, options{seed: 2}, "rec-bot")
-			h.asSSO(ada, accountPath(a.ID, "/disable"), url.Values{})
+			h.asSSO(ada, paths.AccountDisable.ID(a.ID), url.Values{})
 
 			h.stub.FailNext(stub.OpAudit, 1, tc.status)
-			r := h.do("GET", accountPath(a.ID, ""), nil, ada)
+			r := h.do("GET", paths.Account.ID(a.ID), nil, ada)
 			if r.StatusCode != http.StatusOK {
 				t.Fatalf("page: %d", r.StatusCode)
 			}
@@ -218,7 +221,7 @@ func TestHistoryRefusals(t *testing.T) {
 				t.Errorf("record shown = %q", got)
 			}
 			h.stub.FailNext(stub.OpAudit, 1, tc.status)
-			act := h.do("GET", "/activity", nil, ada)
+			act := h.do("GET", paths.Activity.Link(), nil, ada)
 			adoc := act.doc(t)
 			if act.StatusCode != http.StatusOK || !strings.Contains(adoc.Find(`[data-testid="history-problem"]`).Text(), tc.want) ||
 				adoc.Find(`[data-testid="activity-row"]`).Length() != 2 {
@@ -236,13 +239,13 @@ func TestHistoryForServiceAccountSignIn(t *testing.T) {
 	sa := h.stub.Insert(runai.ServiceAccount{Name: "project-admin", Enabled: true}, "project-admin-secret-0123456789")
 	h.clientID, h.secret = sa.ClientID, "project-admin-secret-0123456789"
 	h.signIn()
-	doc := h.get(accountPath(sa.ID, "")).doc(t)
+	doc := h.get(paths.Account.ID(sa.ID)).doc(t)
 	if !strings.Contains(doc.Find(`[data-testid="history-problem"]`).Text(), "tenant-wide rights") {
 		t.Errorf("no refusal line: %q", doc.Find(`[data-testid="history"]`).Text())
 	}
 	// With the System administrator role on the tenant, it may.
 	h.stub.AddRule(runai.AccessRule{SubjectType: runai.SubjectServiceAccount, SubjectID: sa.ClientID, RoleID: 1, ScopeType: runai.ScopeTenant, ScopeID: "1001"})
-	doc = h.get(accountPath(sa.ID, "")).doc(t)
+	doc = h.get(paths.Account.ID(sa.ID)).doc(t)
 	if doc.Find(`[data-testid="history-problem"]`).Length() != 0 {
 		t.Errorf("refused with tenant-wide rights: %q", doc.Find(`[data-testid="history-problem"]`).Text())
 	}
@@ -254,9 +257,9 @@ func TestHistoryForServiceAccountSignIn(t *testing.T) {
 // and a CSV of it all.
 func TestActivityPage(t *testing.T) {
 	h, ada, a := ssoAdminWith(t, options{seed: 30}, "act-bot")
-	h.asSSO(ada, accountPath(a.ID, "/disable"), url.Values{})
+	h.asSSO(ada, paths.AccountDisable.ID(a.ID), url.Values{})
 
-	rows := func(path string) (*goquery.Document, []string) {
+	rows := func(path paths.Path) (*goquery.Document, []string) {
 		t.Helper()
 		r := h.do("GET", path, nil, ada)
 		if r.StatusCode != http.StatusOK {
@@ -269,29 +272,29 @@ func TestActivityPage(t *testing.T) {
 		})
 		return doc, out
 	}
-	_, day := rows("/activity?range=24h")
+	_, day := rows(paths.Activity.Link().RawQuery("range=24h"))
 	if len(day) < 2 || !strings.Contains(day[0], "ada@example.com disabled act-bot via this dashboard by ada@corp.example") {
 		t.Errorf("last 24 h = %q", day)
 	}
-	_, quarter := rows("/activity?range=90d")
+	_, quarter := rows(paths.Activity.Link().RawQuery("range=90d"))
 	if len(quarter) <= len(day) {
 		t.Errorf("90 days (%d) no more than 24 h (%d)", len(quarter), len(day))
 	}
-	doc, gone := rows("/activity?range=90d&action=deleted")
+	doc, gone := rows(paths.Activity.Link().RawQuery("range=90d&action=deleted"))
 	if len(gone) != 1 || !strings.Contains(gone[0], "carol.okafor@example.com deleted legacy-exporter") || doc.Find(`[data-testid="activity-gone"]`).Length() != 1 {
 		t.Errorf("deleted = %q", gone)
 	}
-	doc, dis := rows("/activity?range=24h&action=disabled")
+	doc, dis := rows(paths.Activity.Link().RawQuery("range=24h&action=disabled"))
 	if len(dis) != 1 {
 		t.Fatalf("disabled = %q", dis)
 	}
-	if href, _ := doc.Find(`[data-testid="activity-row"] a`).Attr("href"); href != accountPath(a.ID, "") {
+	if href, _ := doc.Find(`[data-testid="activity-row"] a`).Attr("href"); href != paths.Account.ID(a.ID).String() {
 		t.Errorf("account link = %q", href)
 	}
 	if sel, _ := doc.Find(`#a-action option[selected]`).Attr("value"); sel != "disabled" {
 		t.Errorf("the filter does not show the view: %q", sel)
 	}
-	_, failed := rows("/activity?range=30d&result=failed")
+	_, failed := rows(paths.Activity.Link().RawQuery("range=30d&result=failed"))
 	if len(failed) == 0 {
 		t.Error("no failed events in 30 days")
 	}
@@ -300,33 +303,33 @@ func TestActivityPage(t *testing.T) {
 			t.Errorf("result=failed shows %q", r)
 		}
 	}
-	_, who := rows("/activity?range=90d&who=CORP.example")
+	_, who := rows(paths.Activity.Link().RawQuery("range=90d&who=CORP.example"))
 	if len(who) != 2 {
 		t.Errorf("who=corp.example (the SSO identity) = %q", who)
 	}
-	_, bob := rows("/activity?range=90d&who=bob.schmidt")
+	_, bob := rows(paths.Activity.Link().RawQuery("range=90d&who=bob.schmidt"))
 	for _, r := range bob {
 		if !strings.Contains(r, "bob.schmidt") {
 			t.Errorf("who=bob.schmidt shows %q", r)
 		}
 	}
 	// A bad value is ignored, said next to its field.
-	doc, _ = rows("/activity?range=forever&action=explode")
+	doc, _ = rows(paths.Activity.Link().RawQuery("range=forever&action=explode"))
 	if !strings.Contains(doc.Find(`#a-range-error`).Text(), "not one of the choices") || doc.Find(`#a-action-error`).Length() != 1 {
 		t.Error("bad filter values not explained")
 	}
-	doc, _ = rows("/activity?range=dates&from=2026-01-05&to=2026-01-01")
+	doc, _ = rows(paths.Activity.Link().RawQuery("range=dates&from=2026-01-05&to=2026-01-01"))
 	if !strings.Contains(doc.Find(`#a-to-error`).Text(), "before the first") {
 		t.Error("reversed dates not explained")
 	}
 	// HTMX: the results alone.
-	r := h.do("GET", "/activity?range=24h", nil, map[string]string{"HX-Request": "true", "HX-Target": "activity-results",
+	r := h.do("GET", paths.Activity.Link().RawQuery("range=24h"), nil, map[string]string{htmx.HeaderRequest: "true", htmx.HeaderTarget: "activity-results",
 		"X-Forwarded-Email": "ada@corp.example", "X-Forwarded-User": "ada"})
 	if strings.Contains(r.body, "<html") || !strings.Contains(r.body, `id="activity-results"`) || strings.Contains(r.body, `data-testid="activity-filter"`) {
 		t.Errorf("htmx answer: %.200s", r.body)
 	}
 	// CSV: a header and one row per event, formula cells neutralised.
-	exp := h.do("GET", "/activity/export.csv?range=90d", nil, ada)
+	exp := h.do("GET", paths.ActivityExport.Link().RawQuery("range=90d"), nil, ada)
 	if ct := exp.Header.Get("Content-Type"); !strings.HasPrefix(ct, "text/csv") || !strings.Contains(exp.Header.Get("Content-Disposition"), "attachment") {
 		t.Errorf("export headers: %q", ct)
 	}
@@ -344,7 +347,7 @@ func TestActivityPage(t *testing.T) {
 func TestActivityPaging(t *testing.T) {
 	h := newHarness(t, options{seed: 200})
 	h.signIn()
-	doc := h.get("/activity?range=90d").doc(t)
+	doc := h.get(paths.Activity.Link().RawQuery("range=90d")).doc(t)
 	first := doc.Find(`[data-testid="activity-row"]`).Length()
 	href, ok := doc.Find(`[data-testid="activity-older"]`).Attr("href")
 	if first != 50 || !ok {
@@ -352,7 +355,7 @@ func TestActivityPaging(t *testing.T) {
 	}
 	seen := map[string]bool{}
 	doc.Find(`[data-testid="activity-row"] time`).Each(func(_ int, s *goquery.Selection) { v, _ := s.Attr("datetime"); seen[v] = true })
-	next := h.get(href).doc(t)
+	next := h.get(paths.Path(href)).doc(t)
 	if next.Find(`[data-testid="activity-row"]`).Length() == 0 {
 		t.Fatal("empty second page")
 	}
@@ -376,12 +379,12 @@ func TestRecordKeepsNoSecret(t *testing.T) {
 	})
 	ada := ssoHeaders("ada@corp.example")
 	h.signInAs(ada)
-	h.do("GET", "/accounts", nil, ada)
-	r := h.asSSO(ada, "/accounts", url.Values{"name": {"secret-bot"}})
+	h.do("GET", paths.Accounts.Link(), nil, ada)
+	r := h.asSSO(ada, paths.Accounts.Link(), url.Values{"name": {"secret-bot"}})
 	secret := r.doc(t).Find(`[data-testid="secret-value"]`).Text()
 	a, _ := h.stub.AccountByName("secret-bot")
-	h.do("GET", accountPath(a.ID, ""), nil, ada)
-	r = h.asSSO(ada, accountPath(a.ID, "/regenerate"), url.Values{})
+	h.do("GET", paths.Account.ID(a.ID), nil, ada)
+	r = h.asSSO(ada, paths.AccountRegenerate.ID(a.ID), url.Values{})
 	secret2 := r.doc(t).Find(`[data-testid="secret-value"]`).Text()
 	if secret == "" || secret2 == "" {
 		t.Fatal("no secrets shown")
@@ -437,7 +440,7 @@ func (brokenRecord) Close() error    { return nil }
 func TestRecordUnavailable(t *testing.T) {
 	h := newHarnessWith(t, options{seed: 2}, func(d *handlers.Deps) { d.Record = brokenRecord{} })
 	h.signIn()
-	r := h.post("/accounts", url.Values{"name": {"norec-bot"}}, false)
+	r := h.post(paths.Accounts.Link(), url.Values{"name": {"norec-bot"}}, false)
 	a, ok := h.stub.AccountByName("norec-bot")
 	if r.StatusCode != http.StatusOK || !ok {
 		t.Fatalf("create with the record down: %d", r.StatusCode)
@@ -445,7 +448,7 @@ func TestRecordUnavailable(t *testing.T) {
 	if !strings.Contains(h.logs.String(), "the dashboard's record did not keep a change") {
 		t.Error("the lost record entry is not logged")
 	}
-	doc := h.get(accountPath(a.ID, "")).doc(t)
+	doc := h.get(paths.Account.ID(a.ID)).doc(t)
 	got := historyOf(doc)
 	if len(got) != 1 || !strings.Contains(got[0], "created this account") || strings.Contains(got[0], "via this dashboard") {
 		t.Errorf("history = %q", got)

@@ -10,6 +10,8 @@ import (
 
 	"github.com/PuerkitoBio/goquery"
 
+	"github.com/runai-tools/sa-dashboard/internal/htmx"
+	"github.com/runai-tools/sa-dashboard/internal/paths"
 	"github.com/runai-tools/sa-dashboard/internal/stub"
 )
 
@@ -61,7 +63,7 @@ func TestListViews(t *testing.T) {
 		{"sort=%3Cscript%3E&dir=up&status=x&usage=%00&staleDays=-1&q=%ff", "=cmd|calc,alpha-etl,beta-ci,gamma-old"},
 	}
 	for _, tt := range tests {
-		r := h.get("/accounts?" + tt.query)
+		r := h.get(paths.Accounts.Link().RawQuery(tt.query))
 		if r.StatusCode != 200 {
 			t.Errorf("%s: status %d", tt.query, r.StatusCode)
 			continue
@@ -71,12 +73,12 @@ func TestListViews(t *testing.T) {
 		}
 	}
 	// The HTMX variant targeting the list answers with the list region only.
-	r := h.do("GET", "/accounts?q=gamma", nil, map[string]string{"HX-Request": "true", "HX-Target": "list"})
+	r := h.do("GET", paths.Accounts.Link().RawQuery("q=gamma"), nil, map[string]string{htmx.HeaderRequest: "true", htmx.HeaderTarget: "list"})
 	if strings.Contains(r.body, `data-testid="create-form"`) || !strings.Contains(r.body, `id="list"`) || rowNames(t, r) != "gamma-old" {
 		t.Errorf("list fragment wrong: %s", rowNames(t, r))
 	}
-	if !strings.Contains(r.Header.Get("HX-Trigger-After-Settle"), "Showing 1 of 4 service accounts") {
-		t.Errorf("no announcement: %q", r.Header.Get("HX-Trigger-After-Settle"))
+	if !strings.Contains(r.Header.Get(htmx.HeaderTriggerAfterSettle), "Showing 1 of 4 service accounts") {
+		t.Errorf("no announcement: %q", r.Header.Get(htmx.HeaderTriggerAfterSettle))
 	}
 }
 
@@ -84,7 +86,7 @@ func TestSummaryLinksAndBadges(t *testing.T) {
 	h := newHarness(t, options{})
 	seedKnown(h)
 	h.signIn()
-	doc := h.get("/accounts").doc(t)
+	doc := h.get(paths.Accounts.Link()).doc(t)
 	want := map[string]string{"total": "4 total", "enabled": "3 enabled", "disabled": "1 disabled", "never used": "1 never used", "stale": "1 stale"}
 	for k, text := range want {
 		s := doc.Find(`[data-testid="summary-` + k + `"]`)
@@ -93,7 +95,7 @@ func TestSummaryLinksAndBadges(t *testing.T) {
 		}
 	}
 	href, _ := doc.Find(`[data-testid="summary-stale"]`).Attr("href")
-	if got := rowNames(t, h.get(strings.TrimPrefix(href, h.base))); got != "gamma-old" {
+	if got := rowNames(t, h.get(paths.Path(strings.TrimPrefix(href, h.base)))); got != "gamma-old" {
 		t.Errorf("the stale link (%s) shows %s", href, got)
 	}
 	if rowOf(doc, "beta-ci").Find(`td.st[data-flags~=never]`).Length() != 1 || rowOf(doc, "gamma-old").Find(`td.st[data-flags~=stale]`).Length() != 1 {
@@ -105,7 +107,7 @@ func TestExportCSV(t *testing.T) {
 	h := newHarness(t, options{})
 	seedKnown(h)
 	h.signIn()
-	r := h.get("/accounts/export.csv?createdBy=ann%40x.io&sort=name&dir=desc")
+	r := h.get(paths.AccountsExport.Link().RawQuery("createdBy=ann%40x.io&sort=name&dir=desc"))
 	if r.StatusCode != 200 || !strings.HasPrefix(r.Header.Get("Content-Type"), "text/csv") || !strings.Contains(r.Header.Get("Content-Disposition"), "attachment") {
 		t.Fatalf("%d %v", r.StatusCode, r.Header)
 	}
@@ -113,7 +115,7 @@ func TestExportCSV(t *testing.T) {
 	if err != nil || len(recs) != 3 || recs[1][0] != "gamma-old" || recs[2][0] != "alpha-etl" {
 		t.Fatalf("export of the view: %v %v", recs, err)
 	}
-	all, _ := csv.NewReader(strings.NewReader(h.get("/accounts/export.csv").body)).ReadAll()
+	all, _ := csv.NewReader(strings.NewReader(h.get(paths.AccountsExport.Link()).body)).ReadAll()
 	for _, rec := range all {
 		if rec[0] == "'=cmd|calc" && rec[5] == "'@evil" {
 			return
@@ -126,17 +128,17 @@ func TestColumnsRemembered(t *testing.T) {
 	h := newHarness(t, options{seed: 2})
 	h.signIn()
 	form := url.Values{"cols": {"status", "lastLogin"}, "view": {"sort=createdAt"}}
-	if r := h.post("/accounts/columns", url.Values{"cols": {"status", "bogus"}}, false); r.StatusCode != http.StatusUnprocessableEntity {
+	if r := h.post(paths.AccountsColumns.Link(), url.Values{"cols": {"status", "bogus"}}, false); r.StatusCode != http.StatusUnprocessableEntity {
 		t.Errorf("unknown column accepted: %d", r.StatusCode)
 	}
-	r := h.post("/accounts/columns", form, false)
-	if r.StatusCode != http.StatusSeeOther || r.Header.Get("Location") != "/accounts?sort=createdAt" {
+	r := h.post(paths.AccountsColumns.Link(), form, false)
+	if r.StatusCode != http.StatusSeeOther || r.Header.Get("Location") != paths.Accounts.Link().RawQuery("sort=createdAt").String() {
 		t.Fatalf("%d %q", r.StatusCode, r.Header.Get("Location"))
 	}
-	if r := h.do("POST", "/accounts/columns", url.Values{"cols": {"status"}}, nil); r.StatusCode != http.StatusForbidden {
+	if r := h.do("POST", paths.AccountsColumns.Link(), url.Values{"cols": {"status"}}, nil); r.StatusCode != http.StatusForbidden {
 		t.Errorf("column choice saved without the CSRF token: %d", r.StatusCode)
 	}
-	doc := h.get("/accounts").doc(t)
+	doc := h.get(paths.Accounts.Link()).doc(t)
 	var heads []string
 	doc.Find("thead th").Each(func(_ int, s *goquery.Selection) { heads = append(heads, strings.Fields(s.Text() + " x")[0]) })
 	if got := strings.Join(heads, ","); got != "Name,Status,Last,Actions" {
@@ -170,7 +172,7 @@ func TestBulkActions(t *testing.T) {
 				form.Add("ids", a.ID)
 			}
 			h.stub.ResetCalls()
-			r := h.post("/accounts/bulk/confirm", form, false)
+			r := h.post(paths.BulkConfirm.Link(), form, false)
 			names := r.doc(t).Find(`[data-testid="bulk-names"] li`)
 			if r.StatusCode != 200 || names.Length() != 3 || !strings.Contains(names.Text(), picked[1].Name) {
 				t.Fatalf("confirmation: %d, %d names", r.StatusCode, names.Length())
@@ -187,12 +189,12 @@ func TestBulkActions(t *testing.T) {
 			}
 			h.stub.FailNext(op, 1, 403)
 			exec := url.Values{"action": {v.action}}
-			r.doc(t).Find(`form[action="/accounts/bulk"] input[type=hidden]`).Each(func(_ int, s *goquery.Selection) {
+			r.doc(t).Find(`form[action="` + paths.Bulk.Link().String() + `"] input[type=hidden]`).Each(func(_ int, s *goquery.Selection) {
 				if n := s.AttrOr("name", ""); n == "ids" {
 					exec.Add(n, s.AttrOr("value", ""))
 				}
 			})
-			doc := h.jobResult(h.post("/accounts/bulk", exec, false))
+			doc := h.jobResult(h.post(paths.Bulk.Link(), exec, false))
 			if doc.Find(`[data-testid="bulk-ok"]`).Length() != 2 || doc.Find(`[data-testid="bulk-failed"]`).Length() != 1 {
 				t.Fatalf("result: %s", doc.Find(`[data-testid="bulk-result"]`).Text())
 			}
@@ -220,15 +222,15 @@ func TestBulkAllInView(t *testing.T) {
 	h := newHarness(t, options{})
 	seedKnown(h)
 	h.signIn()
-	r := h.post("/accounts/bulk/confirm", url.Values{"action": {"disable"}, "all": {"1"}, "view": {"createdBy=ann%40x.io"}}, false)
+	r := h.post(paths.BulkConfirm.Link(), url.Values{"action": {"disable"}, "all": {"1"}, "view": {"createdBy=ann%40x.io"}}, false)
 	if got := r.doc(t).Find(`[data-testid="bulk-names"]`).Text(); !strings.Contains(got, "alpha-etl") || !strings.Contains(got, "gamma-old") || strings.Contains(got, "beta-ci") {
 		t.Errorf("all-in-view names: %q", got)
 	}
-	r = h.post("/accounts/bulk/confirm", url.Values{"action": {"delete"}}, false)
+	r = h.post(paths.BulkConfirm.Link(), url.Values{"action": {"delete"}}, false)
 	if r.StatusCode != http.StatusSeeOther {
 		t.Errorf("nothing selected: %d", r.StatusCode)
 	}
-	if r := h.post("/accounts/bulk", url.Values{"action": {"explode"}, "ids": {"x"}}, false); r.StatusCode != http.StatusBadRequest {
+	if r := h.post(paths.Bulk.Link(), url.Values{"action": {"explode"}, "ids": {"x"}}, false); r.StatusCode != http.StatusBadRequest {
 		t.Errorf("unknown action: %d", r.StatusCode)
 	}
 }
@@ -238,19 +240,19 @@ func TestVerifyCredentials(t *testing.T) {
 		t.Run(v.name, func(t *testing.T) {
 			h := newHarness(t, options{})
 			h.signIn()
-			r := h.post("/accounts", url.Values{"name": {"handover-bot"}}, v.htmx)
+			r := h.post(paths.Accounts.Link(), url.Values{"name": {"handover-bot"}}, v.htmx)
 			doc := r.doc(t)
 			id, secret := doc.Find(`[data-testid="secret-client-id"]`).Text(), doc.Find(`[data-testid="secret-value"]`).Text()
 			env, _ := doc.Find(`[data-testid="download-env"]`).Attr("href")
 			if dec, _ := url.PathUnescape(strings.TrimPrefix(env, "data:text/plain;charset=utf-8,")); !strings.Contains(dec, "RUNAI_CLIENT_SECRET="+secret) || !strings.Contains(dec, "RUNAI_TOKEN_URL=http") {
 				t.Errorf(".env download %q", dec)
 			}
-			ok := h.post("/accounts/verify", url.Values{"client_id": {id}, "client_secret": {secret}}, v.htmx)
+			ok := h.post(paths.Verify.Link(), url.Values{"client_id": {id}, "client_secret": {secret}}, v.htmx)
 			text := ok.doc(t).Find(`[data-testid="verify-result"]`).Text()
 			if !strings.HasPrefix(text, "Verified") || strings.Contains(ok.body, "eyJ") {
 				t.Errorf("verify: %q", text)
 			}
-			bad := h.post("/accounts/verify", url.Values{"client_id": {id}, "client_secret": {"wrong"}}, v.htmx)
+			bad := h.post(paths.Verify.Link(), url.Values{"client_id": {id}, "client_secret": {"wrong"}}, v.htmx)
 			if text := bad.doc(t).Find(`[data-testid="verify-result"]`).Text(); !strings.Contains(text, "invalid client credentials") {
 				t.Errorf("failed verify: %q", text)
 			}
@@ -264,7 +266,7 @@ func TestVerifyCredentials(t *testing.T) {
 func TestColumnsFormShowsEffectiveChoice(t *testing.T) {
 	h := newHarness(t, options{seed: 1})
 	h.signIn()
-	doc := h.get("/accounts").doc(t)
+	doc := h.get(paths.Accounts.Link()).doc(t)
 	var ticked []string
 	doc.Find(`[data-testid="columns-form"] input[name=cols]:checked`).Each(func(_ int, s *goquery.Selection) { ticked = append(ticked, s.AttrOr("value", "")) })
 	if got := strings.Join(ticked, ","); got != "clientId,status,access,lastLogin" {
@@ -276,7 +278,7 @@ func TestStaleBadgeFollowsTheView(t *testing.T) {
 	h := newHarness(t, options{})
 	seedKnown(h)
 	h.signIn()
-	doc := h.get("/accounts?staleDays=30").doc(t)
+	doc := h.get(paths.Accounts.Link().RawQuery("staleDays=30")).doc(t)
 	if rowOf(doc, "=cmd|calc").Find(`td.st[data-flags~=stale]`).Length() != 1 {
 		t.Error("an account unused for 40 days is not badged stale in a 30-day view")
 	}
@@ -291,24 +293,24 @@ func TestListReadOncePerFewSeconds(t *testing.T) {
 		fresh func(h *harness) resp
 	}{
 		{"refresh link without JavaScript", func(h *harness) resp {
-			r := h.get("/accounts?q=bot&refresh=1")
-			if loc := r.Header.Get("Location"); r.StatusCode != http.StatusSeeOther || loc != "/accounts?q=bot" {
+			r := h.get(paths.Accounts.Link().RawQuery("q=bot&refresh=1"))
+			if loc := r.Header.Get("Location"); r.StatusCode != http.StatusSeeOther || loc != paths.Accounts.Link().RawQuery("q=bot").String() {
 				t.Fatalf("refresh: %d to %q, want 303 to the view's own URL", r.StatusCode, loc)
 			}
-			return h.get("/accounts?q=bot")
+			return h.get(paths.Accounts.Link().RawQuery("q=bot"))
 		}},
 		{"refresh with htmx", func(h *harness) resp {
-			return h.do("GET", "/accounts?q=bot&refresh=1", nil, map[string]string{"HX-Request": "true", "HX-Target": "main"})
+			return h.do("GET", paths.Accounts.Link().RawQuery("q=bot&refresh=1"), nil, map[string]string{htmx.HeaderRequest: "true", htmx.HeaderTarget: "main"})
 		}},
-		{"browser reload", func(h *harness) resp { return h.reload("/accounts?q=bot") }},
-		{"past the lifetime", func(h *harness) resp { h.clock.Advance(11e9); return h.get("/accounts?q=bot") }},
+		{"browser reload", func(h *harness) resp { return h.reload(paths.Accounts.Link().RawQuery("q=bot")) }},
+		{"past the lifetime", func(h *harness) resp { h.clock.Advance(11e9); return h.get(paths.Accounts.Link().RawQuery("q=bot")) }},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			h := newHarness(t, options{seed: 3})
 			h.signIn()
 			h.stub.Insert(stub.Account{Name: "new-bot", Enabled: true}, "s") // another admin
 			h.clock.Advance(5e9)
-			doc := h.get("/accounts?q=bot").doc(t)
+			doc := h.get(paths.Accounts.Link().RawQuery("q=bot")).doc(t)
 			if rowOf(doc, "new-bot").Length() != 0 {
 				t.Fatal("a page within the list's lifetime read Run:ai again")
 			}
@@ -329,7 +331,7 @@ func TestListReadOncePerFewSeconds(t *testing.T) {
 func TestPagingWithoutJavaScript(t *testing.T) {
 	h := newHarness(t, options{seed: 60})
 	h.signIn()
-	doc := h.get("/accounts?page=2&per=25&sort=createdAt").doc(t)
+	doc := h.get(paths.Accounts.Link().RawQuery("page=2&per=25&sort=createdAt")).doc(t)
 	if n := doc.Find(`tr[id^="r-"]`).Length(); n != 25 {
 		t.Errorf("%d rows on page 2 of 25", n)
 	}
@@ -338,17 +340,17 @@ func TestPagingWithoutJavaScript(t *testing.T) {
 		t.Errorf("pager %q", got)
 	}
 	next, _ := pager.Find(`a[aria-label="Next page"]`).Attr("href")
-	if next != "/accounts?page=3&per=25&sort=createdAt" {
+	if next != paths.Accounts.Link().RawQuery("page=3&per=25&sort=createdAt").String() {
 		t.Errorf("next page link %q", next)
 	}
 	if got := doc.Find(`[data-testid="bulk-all"]`).Parent().Text(); !strings.Contains(got, "All 60 in this view") {
 		t.Errorf("all-in-view label %q", got)
 	}
-	last := h.get(next).doc(t)
+	last := h.get(paths.Path(next)).doc(t)
 	if n := last.Find(`tr[id^="r-"]`).Length(); n != 10 || last.Find(`[data-testid="pager"] a[aria-label="Next page"]`).Length() != 0 {
 		t.Errorf("last page: %d rows", n)
 	}
-	csv := h.get("/accounts/export.csv?page=2&per=25")
+	csv := h.get(paths.AccountsExport.Link().RawQuery("page=2&per=25"))
 	if lines := strings.Count(strings.TrimSpace(csv.body), "\n"); lines != 60 {
 		t.Errorf("export of a paged view: %d rows, want all 60", lines)
 	}

@@ -3,15 +3,19 @@ package handlers
 import (
 	"errors"
 	"fmt"
+	"net"
 	"net/http"
 
+	"github.com/a-h/templ"
 	"github.com/dustin/go-humanize"
 	"github.com/labstack/echo/v4"
 
 	"github.com/runai-tools/sa-dashboard/apiclient"
+	"github.com/runai-tools/sa-dashboard/internal/bulk"
 	"github.com/runai-tools/sa-dashboard/internal/form"
 	"github.com/runai-tools/sa-dashboard/internal/paths"
 	"github.com/runai-tools/sa-dashboard/internal/session"
+	"github.com/runai-tools/sa-dashboard/internal/words"
 	"github.com/runai-tools/sa-dashboard/views"
 )
 
@@ -42,6 +46,7 @@ const (
 	verbCopyAccess  verb = "copy-access"
 	verbRotate      verb = "rotate"
 	verbReadHistory verb = "read-history"
+	verbBulk        verb = "start-bulk-action"
 )
 
 // action is what a user asked for, on which account, for messages and the
@@ -134,23 +139,47 @@ func (a action) what() string {
 		return "rotate " + a.subject()
 	case verbReadHistory:
 		return "read the history from Run:ai"
+	case verbBulk:
+		return "start the bulk action"
 	}
 	return "complete the request"
 }
 
 // failure is an action that did not succeed, on its way to the responder
-// (respond). Handlers return it; none writes its own words for a failure.
+// (respond), which words it, logs it and shows it in the panel, as a
+// flash after a redirect, or as an error page. Handlers return it; none
+// writes its own words for a failure.
 type failure struct {
 	act action
 	err error
-	// show, when set, renders the problem where the user acted: inside the
-	// form that failed, with the input kept. Otherwise the responder
-	// chooses the panel, a redirect with a flash, or an error page.
-	show func(problem) error
 }
 
 func (f *failure) Error() string { return f.act.what() + ": " + f.err.Error() }
 func (f *failure) Unwrap() error { return f.err }
+
+// shown is a failure the handler has already drawn where the user acted:
+// the form that failed, re-rendered with its problem and the user's input,
+// in the handler's own (live) context. It carries its status and page, in
+// the manner of pkgsite's serrors; respond logs it and writes the page.
+type shown struct {
+	failure
+	p     problem
+	title string
+	page  templ.Component
+}
+
+// fail words err for act and lets draw put it where the user acted: draw
+// gets the problem and returns the page's title and body. A session whose
+// token Run:ai refused is not drawn (the page would be refused too):
+// respond sends it to sign in.
+func (h *handler) fail(c echo.Context, act action, err error, draw func(problem) (string, templ.Component)) error {
+	if apiclient.IsUnauthorized(err) && !act.signsIn() {
+		return &failure{act: act, err: err}
+	}
+	p := h.problemOf(c, err, act)
+	title, page := draw(p)
+	return &shown{failure: failure{act: act, err: err}, p: p, title: title, page: page}
+}
 
 // problem is an error classified for the person who caused it.
 type problem struct {
@@ -162,116 +191,38 @@ type problem struct {
 	event   string      // a security event to log, if any
 }
 
+// ownError is an error of the dashboard's own that says what it means: it
+// fills the problem (whose Title already names the action).
+type ownError interface {
+	error
+	word(p *problem, a action)
+}
+
 // classify turns an error into what the user reads: status, what failed,
 // why, and what to do next. It is pure (no request, no context), so that
-// bulk actions call it from their goroutines; the responder adds the
-// request id.
+// bulk jobs call it from their goroutines; the responder adds the request
+// id. Three kinds of error reach it, and each kind is worded in one
+// place, so no order among them matters: the dashboard's own errors word
+// themselves (ownError); the few foreign types the handlers pass on are
+// matched by type; and an answer of the Run:ai API (or its absence) is
+// sorted into exactly one upstreamKind, each kind worded by its own
+// function.
 func classify(err error, a action) problem {
 	p := problem{Problem: views.Problem{Title: "Could not " + a.what()}}
 	var (
+		w  ownError
 		fe form.Errors
-		na *errNotAllowed
-		ce *errCSRF
 		he *echo.HTTPError
-		ae *apiclient.Error
-		ru errRulesUnreadable
-		tl *apiclient.BodyTooLargeError
 		su *session.UnavailableError
 	)
-	errors.As(err, &ae)
 	switch {
+	case errors.As(err, &w):
+		w.word(&p, a)
 	case errors.As(err, &fe):
 		p.status, p.fields = http.StatusUnprocessableEntity, fe
 		p.Detail = fe.Messages()
-	case errors.As(err, &na):
-		p.status, p.event = http.StatusForbidden, "SSO identity not on the allow-list"
-		p.Title = "Access denied"
-		p.Detail = "No SSO identity came with this request, and this dashboard admits only the identities on its allow-list."
-		if na.who != "" {
-			p.Detail = "Your SSO identity " + na.who + " is not on this dashboard's allow-list."
-		}
-		p.Next = "Ask the dashboard's operators to add your email or one of your groups (ALLOWED_EMAILS, ALLOWED_GROUPS)."
-	case errors.As(err, &ce):
-		p.status, p.event = http.StatusForbidden, "csrf check failed"
-		p.Title = "Request refused"
-		p.Detail = "The form was stale or did not come from this dashboard, so nothing was changed."
-		p.Next = "Reload the page and try again."
 	case errors.As(err, &he):
-		p.status, p.Title = he.Code, http.StatusText(he.Code)
-		switch he.Code {
-		case http.StatusNotFound:
-			p.Title, p.Detail = "Page not found", "There is nothing at this address."
-		case http.StatusRequestEntityTooLarge:
-			p.Title = "Request too large"
-			p.Detail = "The form sent more data than the dashboard accepts (" + maxBody + "B)."
-			p.Next = "Check what was pasted and try again."
-		case http.StatusMethodNotAllowed:
-			p.Detail = "This address does not accept that kind of request."
-		}
-	case errors.As(err, new(errJobGone)):
-		p.status, p.Title = http.StatusNotFound, "This bulk action's result is gone"
-		p.Detail = "Results are kept for an hour after the action ends, in the session that started it; this one has ended, or the link is from another session."
-		p.Next = "The service accounts list shows every account as it is now."
-		p.Refresh = paths.Accounts.Link()
-	case errors.As(err, &ru):
-		p.status = http.StatusBadGateway
-		p.Detail = "The access rules could not be read: " + string(ru)
-	case a.signsIn() && ae != nil && ae.StatusCode >= 400 && ae.StatusCode < 500:
-		classifyRefusedCredentials(&p, a, ae)
-	case a.mutates() && !a.before && (apiclient.IsUnanswered(err) || apiclient.StatusCode(err) >= 500 || apiclient.IsMalformed(err)):
-		// A change sent and not answered, answered by a server error, or
-		// answered unreadably, may have been made: never "nothing was
-		// changed", never retried.
-		p.status, p.unknown, p.Kind = http.StatusBadGateway, true, "warning"
-		p.Title = "The outcome is unknown: " + a.what()
-		switch {
-		case apiclient.IsTimeout(err):
-			p.status = http.StatusGatewayTimeout
-			p.Detail = "The Run:ai control plane did not answer in time, so the change may or may not have been made."
-		case apiclient.IsMalformed(err):
-			p.Detail = "The Run:ai control plane answered, but its answer could not be read, so the change was probably made."
-		case apiclient.StatusCode(err) == 0:
-			p.Detail = "The connection to the Run:ai control plane broke before it answered, so the change may or may not have been made."
-		default:
-			p.Detail = fmt.Sprintf("The Run:ai control plane answered %d %s to it, so the change may or may not have been made.",
-				apiclient.StatusCode(err), http.StatusText(apiclient.StatusCode(err)))
-		}
-		p.Next = "Check the current state before trying again."
-		p.Refresh = paths.Accounts.Link()
-	case ae != nil && a.aboutAccess():
-		classifyRules(&p, a, ae)
-	case apiclient.IsBadRequest(err):
-		p.status = http.StatusBadRequest
-		p.Detail = "Run:ai refused the request: " + ae.UserMessage() + "."
-		p.Next = "Correct the input and try again."
-		if a.verb == verbCreate {
-			p.fields = form.Errors{form.FieldName: p.Detail}
-		}
-	case apiclient.IsForbidden(err) && a.verb == verbReadHistory:
-		p.status, p.Kind = http.StatusForbidden, "info"
-		p.Title = "Run:ai's history needs tenant-wide rights"
-		p.Detail = "Only administrators with rights on the whole tenant may read Run:ai's audit log; this sign-in may not. Shown instead: the changes made through this dashboard."
-	case apiclient.IsForbidden(err):
-		p.status = http.StatusForbidden
-		p.Detail = "Your Run:ai role does not allow this action."
-		p.Next = "Ask a Run:ai administrator for a role that may manage service accounts, or sign in with other credentials."
-	case apiclient.IsNotFound(err):
-		p.status, p.gone = http.StatusNotFound, a.id != ""
-		p.Detail = "The service account no longer exists; another admin or an automation may have deleted it."
-		p.Next = "It has been removed from the list."
-	case apiclient.IsConflict(err) && a.verb == verbCreate:
-		p.status = http.StatusConflict
-		p.Detail = "The name " + a.subject() + " is already taken."
-		p.Next = "Choose another name."
-		p.fields = form.Errors{form.FieldName: p.Detail + " " + p.Next}
-	case apiclient.IsConflict(err):
-		p.status = http.StatusConflict
-		p.Detail = "Run:ai reports a conflict: " + ae.UserMessage() + "."
-		p.Next = "Refresh the list and try again."
-	case apiclient.IsUnauthorized(err):
-		p.status = http.StatusUnauthorized
-		p.Detail = "Run:ai did not accept this session's token: it has expired or was revoked."
-		p.Next = "Sign in again."
+		wordHTTP(&p, he)
 	case errors.As(err, &su):
 		p.status = http.StatusServiceUnavailable
 		p.Detail = "The dashboard's session store (Redis) did not answer, so the dashboard cannot tell who you are."
@@ -280,7 +231,98 @@ func classify(err error, a action) problem {
 		p.status = http.StatusServiceUnavailable
 		p.Detail = "The dashboard holds as many signed-in sessions as it keeps in memory."
 		p.Next = "Try again later, when idle sessions have ended; the dashboard's operators can run it with Redis (REDIS_URL) to hold more."
+	case errors.Is(err, bulk.ErrStopping):
+		p.status = http.StatusServiceUnavailable
+		p.Detail = "The dashboard is restarting and starts no new bulk action."
+		p.Next = "Nothing was changed. Try again in a minute."
+	default:
+		wordUpstream(&p, a, err)
+	}
+	return p
+}
+
+// wordHTTP explains Echo's own refusals: no route, wrong method, a body
+// too large.
+func wordHTTP(p *problem, he *echo.HTTPError) {
+	p.status, p.Title = he.Code, http.StatusText(he.Code)
+	switch he.Code {
+	case http.StatusNotFound:
+		p.Title, p.Detail = "Page not found", "There is nothing at this address."
+	case http.StatusRequestEntityTooLarge:
+		p.Title = "Request too large"
+		p.Detail = "The form sent more data than the dashboard accepts (" + maxBody + "B)."
+		p.Next = "Check what was pasted and try again."
+	case http.StatusMethodNotAllowed:
+		p.Detail = "This address does not accept that kind of request."
+	}
+}
+
+// upstreamKind is what became of a call to the Run:ai API: exactly one
+// of these, whatever the error's chain holds.
+type upstreamKind int
+
+const (
+	notUpstream upstreamKind = iota // not about the API at all: a bug here
+	refused                         // a 4xx answer
+	serverError                     // a 5xx answer
+	timedOut                        // sent, and no answer in time
+	broken                          // sent, and the connection broke before an answer
+	notSent                         // no connection could be made: the request never left
+	malformed                       // an answer that could not be read
+	tooLarge                        // an answer past UPSTREAM_MAX_BODY
+)
+
+// kindOf sorts an error into its one upstreamKind; the checks are
+// disjoint (an answer's status, else how the exchange failed).
+func kindOf(err error) upstreamKind {
+	var (
+		tl *apiclient.BodyTooLargeError
+		oe *net.OpError
+	)
+	switch s := apiclient.StatusCode(err); {
 	case errors.As(err, &tl):
+		return tooLarge
+	case s >= 400 && s < 500:
+		return refused
+	case s >= 500:
+		return serverError
+	case apiclient.IsMalformed(err):
+		return malformed
+	case apiclient.IsTimeout(err):
+		return timedOut
+	case errors.As(err, &oe) && oe.Op == "dial":
+		return notSent
+	case apiclient.IsUnanswered(err):
+		return broken
+	}
+	return notUpstream
+}
+
+// wordUpstream explains what became of a call to the Run:ai API.
+func wordUpstream(p *problem, a action, err error) {
+	switch kindOf(err) {
+	case refused:
+		var ae *apiclient.Error
+		errors.As(err, &ae)
+		switch {
+		case a.signsIn():
+			wordRefusedCredentials(p, a, ae)
+		case a.aboutAccess():
+			wordRefusedRules(p, a, ae)
+		default:
+			wordRefused(p, a, ae)
+		}
+	case serverError, timedOut, broken, malformed:
+		if a.mutates() && !a.before {
+			wordUnknownOutcome(p, a, err)
+		} else {
+			wordUnavailable(p, a, err)
+		}
+	case notSent:
+		wordUnavailable(p, a, err)
+	case tooLarge:
+		var tl *apiclient.BodyTooLargeError
+		errors.As(err, &tl)
 		p.status = http.StatusBadGateway
 		p.Detail = "Run:ai's answer is larger than this dashboard accepts (" + humanize.IBytes(uint64(tl.Limit)) + "): the list is too large for its current limit, so trying again will not help."
 		p.Next = "Ask the dashboard's operators to raise UPSTREAM_MAX_BODY (--upstream-max-body)."
@@ -288,30 +330,100 @@ func classify(err error, a action) problem {
 			p.Kind, p.unknown = "warning", true
 			p.Next = "The change may have been made: check the current state. " + p.Next
 		}
-	case apiclient.IsUnavailable(err):
-		p.status = http.StatusBadGateway
-		if apiclient.IsTimeout(err) {
-			p.status = http.StatusGatewayTimeout
-		}
-		p.Detail = "The Run:ai control plane is unavailable (" + upstreamReason(err) + ")."
-		p.Next = "Try again in a moment."
-		if a.mutates() {
-			p.Next = "Nothing was changed. Try again in a moment."
-		}
-		if !a.signsIn() {
-			p.Refresh = paths.Accounts.Link()
-		}
 	default:
 		p.status = http.StatusInternalServerError
 		p.Detail = "Something went wrong in the dashboard."
 		p.Next = "Try again. If it keeps failing, report the request ID below."
 	}
-	return p
 }
 
-// classifyRefusedCredentials explains a 4xx to presented credentials: a
+// wordUnknownOutcome explains a change that was sent and not answered,
+// answered by a server error, or answered unreadably: it may have been
+// made. Never "nothing was changed", never retried.
+func wordUnknownOutcome(p *problem, a action, err error) {
+	p.status, p.unknown, p.Kind = http.StatusBadGateway, true, "warning"
+	p.Title = "The outcome is unknown: " + a.what()
+	switch kindOf(err) {
+	case timedOut:
+		p.status = http.StatusGatewayTimeout
+		p.Detail = "The Run:ai control plane did not answer in time, so the change may or may not have been made."
+	case malformed:
+		p.Detail = "The Run:ai control plane answered, but its answer could not be read, so the change was probably made."
+	case broken:
+		p.Detail = "The connection to the Run:ai control plane broke before it answered, so the change may or may not have been made."
+	default:
+		p.Detail = fmt.Sprintf("The Run:ai control plane answered %d %s to it, so the change may or may not have been made.",
+			apiclient.StatusCode(err), http.StatusText(apiclient.StatusCode(err)))
+	}
+	p.Next = "Check the current state before trying again."
+	p.Refresh = paths.Accounts.Link()
+}
+
+// wordUnavailable explains a read (or a change not sent) that got no
+// usable answer.
+func wordUnavailable(p *problem, a action, err error) {
+	p.status = http.StatusBadGateway
+	if kindOf(err) == timedOut {
+		p.status = http.StatusGatewayTimeout
+	}
+	p.Detail = "The Run:ai control plane is unavailable (" + upstreamReason(err) + ")."
+	p.Next = "Try again in a moment."
+	if a.mutates() {
+		p.Next = "Nothing was changed. Try again in a moment."
+	}
+	if !a.signsIn() {
+		p.Refresh = paths.Accounts.Link()
+	}
+}
+
+// wordRefused explains a 4xx to an action on service accounts.
+func wordRefused(p *problem, a action, ae *apiclient.Error) {
+	switch ae.StatusCode {
+	case http.StatusBadRequest:
+		p.status = http.StatusBadRequest
+		p.Detail = "Run:ai refused the request: " + ae.UserMessage() + "."
+		p.Next = "Correct the input and try again."
+		if a.verb == verbCreate {
+			p.fields = form.Errors{form.FieldName: p.Detail}
+		}
+	case http.StatusUnauthorized:
+		p.status = http.StatusUnauthorized
+		p.Detail = "Run:ai did not accept this session's token: it has expired or was revoked."
+		p.Next = "Sign in again."
+	case http.StatusForbidden:
+		p.status = http.StatusForbidden
+		if a.verb == verbReadHistory {
+			p.Kind = "info"
+			p.Title = "Run:ai's history needs tenant-wide rights"
+			p.Detail = "Only administrators with rights on the whole tenant may read Run:ai's audit log; this sign-in may not. Shown instead: the changes made through this dashboard."
+			return
+		}
+		p.Detail = "Your Run:ai role does not allow this action."
+		p.Next = "Ask a Run:ai administrator for a role that may manage service accounts, or sign in with other credentials."
+	case http.StatusNotFound:
+		p.status, p.gone = http.StatusNotFound, a.id != ""
+		p.Detail = "The service account no longer exists; another admin or an automation may have deleted it."
+		p.Next = "It has been removed from the list."
+	case http.StatusConflict:
+		p.status = http.StatusConflict
+		if a.verb == verbCreate {
+			p.Detail = "The name " + a.subject() + " is already taken."
+			p.Next = "Choose another name."
+			p.fields = form.Errors{form.FieldName: p.Detail + " " + p.Next}
+			return
+		}
+		p.Detail = "Run:ai reports a conflict: " + ae.UserMessage() + "."
+		p.Next = "Refresh the list and try again."
+	default:
+		p.status = ae.StatusCode
+		p.Detail = "Run:ai refused the request: " + ae.UserMessage() + "."
+		p.Next = "Refresh the list and try again."
+	}
+}
+
+// wordRefusedCredentials explains a 4xx to presented credentials: a
 // sign-in or a Verify.
-func classifyRefusedCredentials(p *problem, a action, ae *apiclient.Error) {
+func wordRefusedCredentials(p *problem, a action, ae *apiclient.Error) {
 	switch a.verb {
 	case verbVerify:
 		p.status = http.StatusOK // the check ran; its answer is "no"
@@ -331,17 +443,13 @@ func classifyRefusedCredentials(p *problem, a action, ae *apiclient.Error) {
 	}
 }
 
-// classifyRules explains an API answer about access rules; p.Title is
-// already set.
-func classifyRules(p *problem, a action, ae *apiclient.Error) {
+// wordRefusedRules explains a 4xx about access rules or what they name.
+func wordRefusedRules(p *problem, a action, ae *apiclient.Error) {
 	p.status = ae.StatusCode
-	if p.status >= 500 {
-		p.status = http.StatusBadGateway
-		p.Detail = "The Run:ai control plane is unavailable (" + upstreamReason(ae) + ")."
-		p.Next = "Try again in a moment."
-		return
-	}
 	switch {
+	case ae.StatusCode == http.StatusUnauthorized:
+		p.Detail = "Run:ai did not accept this session's token: it has expired or was revoked."
+		p.Next = "Sign in again."
 	case ae.StatusCode == http.StatusForbidden && a.verb == verbReadRules:
 		p.Detail = "Your Run:ai role may not read access rules."
 		p.Next = "Ask a Run:ai administrator for a role that can view access rules, such as Viewer on the tenant."
@@ -368,17 +476,67 @@ func classifyRules(p *problem, a action, ae *apiclient.Error) {
 // upstreamReason says briefly why the control plane gave no usable answer,
 // without echoing its body (which might carry anything).
 func upstreamReason(err error) string {
-	switch {
-	case apiclient.IsTimeout(err):
+	switch kindOf(err) {
+	case timedOut:
 		return "no answer in time"
-	case errors.Is(err, apiclient.ErrBodyTooLarge):
+	case tooLarge:
 		return "its answer was larger than the dashboard accepts"
-	}
-	if s := apiclient.StatusCode(err); s != 0 {
+	case malformed:
+		return "its answer was malformed"
+	case serverError, refused:
+		s := apiclient.StatusCode(err)
 		return fmt.Sprintf("it answered %d %s", s, http.StatusText(s))
 	}
-	if apiclient.IsMalformed(err) {
-		return "its answer was malformed"
-	}
 	return "it could not be reached"
+}
+
+// The dashboard's own errors, each worded where it is defined.
+
+// errNotAllowed refuses an SSO identity outside the allow-list.
+type errNotAllowed struct{ who string }
+
+func (e *errNotAllowed) Error() string { return "sso identity not allowed: " + e.who }
+
+func (e *errNotAllowed) word(p *problem, _ action) {
+	p.status, p.event = http.StatusForbidden, "SSO identity not on the allow-list"
+	p.Title = "Access denied"
+	p.Detail = "No SSO identity came with this request, and this dashboard admits only the identities on its allow-list."
+	if e.who != "" {
+		p.Detail = "Your SSO identity " + e.who + " is not on this dashboard's allow-list."
+	}
+	p.Next = "Ask the dashboard's operators to add your email or one of your groups (ALLOWED_EMAILS, ALLOWED_GROUPS)."
+}
+
+// errCSRF is returned when a state-changing request fails the CSRF check.
+type errCSRF struct{ reason string }
+
+func (e *errCSRF) Error() string { return "csrf check failed: " + e.reason }
+
+func (e *errCSRF) word(p *problem, _ action) {
+	p.status, p.event = http.StatusForbidden, "csrf check failed"
+	p.Title = "Request refused"
+	p.Detail = "The form was stale or did not come from this dashboard, so nothing was changed."
+	p.Next = "Reload the page and try again."
+}
+
+// errJobGone is a bulk job its reader does not have (any more).
+type errJobGone struct{}
+
+func (errJobGone) Error() string { return "bulk job not found for this reader" }
+
+func (errJobGone) word(p *problem, _ action) {
+	p.status, p.Title = http.StatusNotFound, "This bulk action's result is gone"
+	p.Detail = "Results are kept for " + words.Duration(bulk.Keep) + " after the action ends, for the person who started it; this one has ended, or the link is someone else's."
+	p.Next = "The service accounts list shows every account as it is now."
+	p.Refresh = paths.Accounts.Link()
+}
+
+// errRulesUnreadable carries why rules could not be read into a failure.
+type errRulesUnreadable string
+
+func (e errRulesUnreadable) Error() string { return "access rules could not be read: " + string(e) }
+
+func (e errRulesUnreadable) word(p *problem, _ action) {
+	p.status = http.StatusBadGateway
+	p.Detail = "The access rules could not be read: " + string(e)
 }

@@ -30,16 +30,24 @@ type SSO struct {
 	AllowedGroups []string
 }
 
+// The SSO headers' default names: oauth2-proxy's.
+const (
+	DefaultUserHeader   = "X-Forwarded-User"
+	DefaultEmailHeader  = "X-Forwarded-Email"
+	DefaultGroupsHeader = "X-Forwarded-Groups"
+	DefaultPrefixHeader = "X-Forwarded-Prefix"
+)
+
 func (s SSO) withDefaults() SSO {
 	def := func(v *string, d string) {
 		if *v == "" {
 			*v = d
 		}
 	}
-	def(&s.UserHeader, "X-Forwarded-User")
-	def(&s.EmailHeader, "X-Forwarded-Email")
-	def(&s.GroupsHeader, "X-Forwarded-Groups")
-	def(&s.PrefixHeader, "X-Forwarded-Prefix")
+	def(&s.UserHeader, DefaultUserHeader)
+	def(&s.EmailHeader, DefaultEmailHeader)
+	def(&s.GroupsHeader, DefaultGroupsHeader)
+	def(&s.PrefixHeader, DefaultPrefixHeader)
 	return s
 }
 
@@ -201,11 +209,6 @@ func (h *handler) readProxyHeaders(next echo.HandlerFunc) echo.HandlerFunc {
 		return next(c)
 	}
 }
-
-// errNotAllowed refuses an SSO identity outside the allow-list.
-type errNotAllowed struct{ who string }
-
-func (e *errNotAllowed) Error() string { return "sso identity not allowed: " + e.who }
 
 // checkAllowList admits only the configured emails and groups, when any
 // are configured.

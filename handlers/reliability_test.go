@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/runai-tools/sa-dashboard/internal/paths"
 	"github.com/runai-tools/sa-dashboard/internal/stub"
 )
 
@@ -110,7 +111,7 @@ func TestReliabilityReads(t *testing.T) {
 				tt.fault(h.stub, f)
 			}
 			h.stub.ResetCalls()
-			r := h.reload("/accounts")
+			r := h.reload(paths.Accounts.Link())
 			doc := r.doc(t)
 			text := doc.Find(`[data-testid="problem"]`).Text()
 			if r.StatusCode != tt.status || !strings.Contains(text, tt.says) || strings.Contains(r.body, "<script>alert") {
@@ -157,7 +158,7 @@ func TestReliabilityWrites(t *testing.T) {
 				tt.fault(h.stub, f)
 			}
 			h.stub.ResetCalls()
-			r := h.post("/accounts", url.Values{"name": {"made-in-a-storm"}}, false)
+			r := h.post(paths.Accounts.Link(), url.Values{"name": {"made-in-a-storm"}}, false)
 			text := r.doc(t).Find(`[data-testid="create-error"]`).Text()
 			if r.StatusCode != tt.status || !strings.Contains(text, tt.says) || !strings.Contains(text, "outcome is unknown") {
 				t.Errorf("%d: %q, want %d saying %q", r.StatusCode, text, tt.status, tt.says)
@@ -179,14 +180,14 @@ func TestReliabilityTokenRevoked(t *testing.T) {
 	h := newHarness(t, options{seed: 3})
 	h.signIn()
 	h.stub.RevokeTokens()
-	r := h.reload("/accounts?q=ci")
-	if loc := r.Header.Get("Location"); r.StatusCode != http.StatusSeeOther || loc != "/signin?next="+url.QueryEscape("/accounts?q=ci") {
+	r := h.reload(paths.Accounts.Link().RawQuery("q=ci"))
+	if loc := r.Header.Get("Location"); r.StatusCode != http.StatusSeeOther || loc != paths.SignIn.Link().Query(url.Values{"next": {string(paths.Accounts.Link().RawQuery("q=ci"))}}).String() {
 		t.Fatalf("%d to %q", r.StatusCode, r.Header.Get("Location"))
 	}
-	if page := h.get("/signin?next=" + url.QueryEscape("/accounts?q=ci")); !strings.Contains(page.body, "expired or was revoked") {
+	if page := h.get(paths.SignIn.Link().Query(url.Values{"next": {string(paths.Accounts.Link().RawQuery("q=ci"))}})); !strings.Contains(page.body, "expired or was revoked") {
 		t.Error("the sign-in page does not say why")
 	}
-	if r := h.post("/accounts", url.Values{"name": {"after-revoke"}}, false); r.StatusCode != http.StatusSeeOther {
+	if r := h.post(paths.Accounts.Link(), url.Values{"name": {"after-revoke"}}, false); r.StatusCode != http.StatusSeeOther {
 		t.Errorf("a change without a session: %d", r.StatusCode)
 	}
 }
@@ -231,18 +232,18 @@ func TestReliabilityManyAdmins(t *testing.T) {
 			for n := 0; time.Now().Before(deadline) || n < 8; n++ {
 				switch n % 4 {
 				case 0:
-					check(u.reload("/accounts"), "list")
+					check(u.reload(paths.Accounts.Link()), "list")
 				case 1:
 					name := fmt.Sprintf("load-%02d-%03d", i, n)
-					r := u.post("/accounts", url.Values{"name": {name}}, false)
+					r := u.post(paths.Accounts.Link(), url.Values{"name": {name}}, false)
 					check(r, "create")
 					if !strings.Contains(r.body, "Service account "+name+" created") {
 						continue
 					}
 					// Its id, as the admin would find it: a search.
-					found := u.get("/accounts?q=" + name)
+					found := u.get(paths.Accounts.Link().Query(url.Values{"q": {name}}))
 					check(found, "search")
-					m := regexp.MustCompile(`<a href="/accounts/([^"]+)">` + name + `</a>`).FindStringSubmatch(found.body)
+					m := regexp.MustCompile(`<a href="` + regexp.QuoteMeta(strings.TrimSuffix(string(paths.Account), ":id")) + `([^"]+)">` + name + `</a>`).FindStringSubmatch(found.body)
 					if m == nil {
 						t.Errorf("%s reported created, not found by a search", name)
 						continue
@@ -254,13 +255,13 @@ func TestReliabilityManyAdmins(t *testing.T) {
 					mine = append(mine, id)
 				case 2:
 					if len(mine) > 0 {
-						r := u.post("/accounts/rows", url.Values{"disable": {mine[len(mine)-1]}}, n%8 == 2)
+						r := u.post(paths.AccountsRows.Link(), url.Values{"disable": {mine[len(mine)-1]}}, n%8 == 2)
 						check(r, "toggle")
 					}
 				case 3:
 					if len(mine) > 1 {
 						id := mine[0]
-						r := u.post(accountPath(id, "/delete"), nil, false)
+						r := u.post(paths.AccountDelete.ID(id), nil, false)
 						check(r, "delete")
 						if r.StatusCode == http.StatusSeeOther {
 							mu.Lock()

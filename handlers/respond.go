@@ -70,13 +70,9 @@ func (h *handler) redirectWithFlash(c echo.Context, kind, text, to string) error
 	return c.Redirect(http.StatusSeeOther, to)
 }
 
-// eventAnnounce is the client event app.js reads out through the live
-// region once a swap has settled.
-const eventAnnounce = "announce"
-
 // announce has msg read out after an HTMX swap.
 func announce(c echo.Context, msg string) {
-	htmx.Response{TriggerAfterSettle: map[string]string{eventAnnounce: msg}}.Apply(c.Response().Header())
+	htmx.Response{TriggerAfterSettle: map[string]string{views.EventAnnounce: msg}}.Apply(c.Response().Header())
 }
 
 // retargetPanel aims an HTMX answer at the page's panel, whatever the
@@ -86,11 +82,16 @@ func retargetPanel(c echo.Context) {
 }
 
 // respond is Echo's HTTPErrorHandler and the one road from an error to the
-// page. classify words it; respond logs it and shows it where the user
-// acted: in the failed form (failure.show), in the panel for HTMX, as a
-// flash after a redirect for a plain change, or as an error page (a plain
-// change the control plane did not answer in time included: the page it
-// would redirect to would wait for it again).
+// page. classify words the error (a shown failure comes worded and drawn);
+// respond logs it once and answers where the user acted:
+//
+//   - a session whose token Run:ai refused goes to sign in again;
+//   - a shown failure is its own page: the form that failed, input kept;
+//   - an HTMX request gets the problem in the page's panel;
+//   - a plain form's change gets a flash on the page it came from, unless
+//     the control plane did not answer in time (that page would wait for
+//     it again);
+//   - anything else is an error page.
 func (h *handler) respond(err error, c echo.Context) {
 	if c.Response().Committed {
 		h.Logger.Warn("error after the response started", "err", err, "request_id", requestIDOf(c))
@@ -101,21 +102,27 @@ func (h *handler) respond(err error, c echo.Context) {
 		_ = c.NoContent(499)
 		return
 	}
-	var f *failure
-	if !errors.As(err, &f) {
+	var (
+		s *shown
+		f *failure
+		p problem
+	)
+	switch {
+	case errors.As(err, &s):
+		f, p = &s.failure, s.p
+	case errors.As(err, &f):
+		p = h.problemOf(c, err, f.act)
+	default:
 		f = &failure{act: action{verb: verbRequest}, err: err}
+		p = h.problemOf(c, err, f.act)
 	}
-	if apiclient.IsUnauthorized(err) && !f.act.signsIn() && c.Get(stateKey) != nil {
-		h.finish(c, err, h.sessionRejected(c))
-		return
-	}
-	p := h.problemOf(c, err, f.act)
+	h.logFailure(c, err, p)
 	var out error
 	switch {
-	case f.show != nil:
-		if out = f.show(p); apiclient.IsUnauthorized(out) {
-			out = h.sessionRejected(c)
-		}
+	case apiclient.IsUnauthorized(err) && !f.act.signsIn() && c.Get(stateKey) != nil:
+		out = h.sessionRejected(c)
+	case s != nil:
+		out = h.render(c, p.status, s.title, s.page)
 	case hxOf(c).Partial():
 		retargetPanel(c)
 		var removeID string
@@ -123,8 +130,7 @@ func (h *handler) respond(err error, c echo.Context) {
 			removeID = f.act.id
 		}
 		out = h.render(c, p.status, p.Title, views.ProblemResult(p.Problem, removeID))
-	case f.act.mutates() && c.Get(stateKey) != nil && !apiclient.IsTimeout(err):
-		text := p.Title + ". " + p.Detail + " " + p.Next
+	case f.act.mutates() && c.Get(stateKey) != nil && kindOf(err) != timedOut:
 		back := h.returnPath(c)
 		if p.gone {
 			back = h.link(c, paths.Accounts.Link())
@@ -133,11 +139,14 @@ func (h *handler) respond(err error, c echo.Context) {
 		if kind == "" {
 			kind = "error"
 		}
-		out = h.redirectWithFlash(c, kind, text, back)
+		out = h.redirectWithFlash(c, kind, p.Title+". "+p.Detail+" "+p.Next, back)
 	default:
 		out = h.render(c, p.status, p.Title, views.ErrorView(views.ErrorPage{Status: p.status, Problem: p.Problem}))
 	}
-	h.finish(c, err, out)
+	if out != nil {
+		h.Logger.Error("rendering the error page failed", "err", out, "cause", err, "request_id", requestIDOf(c))
+		_ = c.String(http.StatusInternalServerError, "Internal error. Request ID: "+requestIDOf(c))
+	}
 }
 
 // sessionRejected sends the user to sign in again after the API refused
@@ -147,20 +156,17 @@ func (h *handler) sessionRejected(c echo.Context) error {
 	return h.toSignIn(c, "Your Run:ai session has expired or was revoked. Sign in again to continue; you will come back to this page.")
 }
 
-// finish reports a failure to answer at all.
-func (h *handler) finish(c echo.Context, cause, err error) {
-	if err == nil {
-		return
-	}
-	h.Logger.Error("rendering the error page failed", "err", err, "cause", cause, "request_id", requestIDOf(c))
-	_ = c.String(http.StatusInternalServerError, "Internal error. Request ID: "+requestIDOf(c))
-}
-
-// problemOf classifies err for this request and logs it: 5xx as errors,
-// the rest as warnings, refusals as security events.
+// problemOf classifies err for this request: classify, plus the request
+// id the page shows.
 func (h *handler) problemOf(c echo.Context, err error, a action) problem {
 	p := classify(err, a)
 	p.RequestID = requestIDOf(c)
+	return p
+}
+
+// logFailure logs a failure once: 5xx as errors, the rest as warnings,
+// refusals also as security events.
+func (h *handler) logFailure(c echo.Context, err error, p problem) {
 	if p.event != "" {
 		h.securityEvent(c, p.event, err.Error())
 	}
@@ -171,5 +177,16 @@ func (h *handler) problemOf(c echo.Context, err error, a action) problem {
 	h.Logger.LogAttrs(c.Request().Context(), level, "request failed",
 		slog.Any("err", err), slog.Int("status", p.status),
 		slog.String("path", c.Request().URL.EscapedPath()), slog.String("request_id", p.RequestID))
-	return p
+}
+
+// note words a failure that does not fail the page (rules that could not
+// be read, a picker without roles) and logs it: what the page says
+// instead, in one sentence.
+func (h *handler) note(c echo.Context, err error, a action) string {
+	if errors.Is(err, context.Canceled) {
+		return ""
+	}
+	p := h.problemOf(c, err, a)
+	h.logFailure(c, err, p)
+	return p.Detail + " " + p.Next
 }

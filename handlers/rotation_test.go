@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/runai-tools/sa-dashboard/internal/paths"
 	"github.com/runai-tools/sa-dashboard/internal/runai"
 	"github.com/runai-tools/sa-dashboard/internal/stub"
 )
@@ -28,14 +29,14 @@ func rotationFixture(t *testing.T) (*harness, stub.Account) {
 // token; after retiring, the old one is refused.
 func TestRotationEndToEnd(t *testing.T) {
 	h, etl := rotationFixture(t)
-	confirm := h.get(accountPath(etl.ID, "/rotate")).doc(t)
+	confirm := h.get(paths.AccountRotate.ID(etl.ID)).doc(t)
 	if got := confirm.Find("#successor-name").AttrOr("value", ""); got != "etl-r2" {
 		t.Fatalf("proposed name %q", got)
 	}
 	if confirm.Find(`[data-testid="rotate-rules"] li`).Length() != 2 {
 		t.Error("the confirmation does not list the rules to copy")
 	}
-	r := h.post(accountPath(etl.ID, "/rotate"), url.Values{"name": {"etl-r2"}}, false)
+	r := h.post(paths.AccountRotate.ID(etl.ID), url.Values{"name": {"etl-r2"}}, false)
 	doc := r.doc(t)
 	secret := doc.Find(`[data-testid="secret-value"]`).Text()
 	clientID := doc.Find(`[data-testid="secret-client-id"]`).Text()
@@ -55,29 +56,29 @@ func TestRotationEndToEnd(t *testing.T) {
 
 	// Both pages show the pairing; the successor has logged in now (the
 	// exchange above), after the old one: ready to retire.
-	page := h.get(accountPath(etl.ID, "")).doc(t)
+	page := h.get(paths.Account.ID(etl.ID)).doc(t)
 	if got := page.Find(`[data-testid="rotation-next"]`).Text(); !strings.Contains(got, "Ready to retire etl") {
 		t.Errorf("next step %q", got)
 	}
-	if !strings.Contains(h.get(accountPath(succ.ID, "")).doc(t).Find(`[data-testid="rotation-panel"] h2`).Text(), "etl → etl-r2") {
+	if !strings.Contains(h.get(paths.Account.ID(succ.ID)).doc(t).Find(`[data-testid="rotation-panel"] h2`).Text(), "etl → etl-r2") {
 		t.Error("the successor's page does not show the pairing")
 	}
-	list := h.get("/accounts").doc(t)
+	list := h.get(paths.Accounts.Link()).doc(t)
 	if rowOf(list, "etl").Find(`td.st[data-flags~=rotating]`).Length() != 1 || rowOf(list, "etl-r2").Find(`td.st[data-flags~=successor]`).Length() != 1 {
 		t.Error("rows of the pair carry no badge")
 	}
 	if got := strings.Join(strings.Fields(list.Find(`[data-testid^="summary-rotation"]`).Text()), " "); got != "1 rotation" {
 		t.Errorf("summary %q", got)
 	}
-	if got := rowNames(t, h.get("/accounts?rotation=rotating")); got != "etl,etl-r2" {
+	if got := rowNames(t, h.get(paths.Accounts.Link().RawQuery("rotation=rotating"))); got != "etl,etl-r2" {
 		t.Errorf("rotating filter: %s", got)
 	}
 
 	// Retire: disabled first; finish: deleted after a second confirmation.
-	if h.get(accountPath(etl.ID, "/rotation/finish")).StatusCode != http.StatusSeeOther {
+	if h.get(paths.RotationFinish.ID(etl.ID)).StatusCode != http.StatusSeeOther {
 		t.Error("delete offered before the old account was retired")
 	}
-	if r := h.post(accountPath(etl.ID, "/rotation/retire"), nil, false); r.StatusCode != http.StatusSeeOther {
+	if r := h.post(paths.RotationRetire.ID(etl.ID), nil, false); r.StatusCode != http.StatusSeeOther {
 		t.Fatalf("retire: %d", r.StatusCode)
 	}
 	if a, _ := h.stub.Account(etl.ID); a.Enabled {
@@ -86,14 +87,14 @@ func TestRotationEndToEnd(t *testing.T) {
 	if _, err := h.api.ExchangeToken(t.Context(), etl.ClientID, "old-secret"); err == nil {
 		t.Error("after retiring, the old secret still gets a token")
 	}
-	if got := h.get(accountPath(etl.ID, "")).doc(t).Find(`[data-testid="rotation-next"]`).Text(); !strings.Contains(got, "retired") {
+	if got := h.get(paths.Account.ID(etl.ID)).doc(t).Find(`[data-testid="rotation-next"]`).Text(); !strings.Contains(got, "retired") {
 		t.Errorf("after retiring: %q", got)
 	}
-	if h.get(accountPath(etl.ID, "/rotation/finish")).StatusCode != 200 {
+	if h.get(paths.RotationFinish.ID(etl.ID)).StatusCode != 200 {
 		t.Error("no second confirmation")
 	}
-	r = h.post(accountPath(etl.ID, "/rotation/finish"), nil, false)
-	if _, ok := h.stub.Account(etl.ID); ok || r.Header.Get("Location") != accountPath(succ.ID, "") {
+	r = h.post(paths.RotationFinish.ID(etl.ID), nil, false)
+	if _, ok := h.stub.Account(etl.ID); ok || r.Header.Get("Location") != paths.Account.ID(succ.ID).String() {
 		t.Errorf("finish: old exists=%v, to %q", ok, r.Header.Get("Location"))
 	}
 	for _, l := range []string{"action=rotate", "action=disable", "action=delete"} {
@@ -117,20 +118,20 @@ func rulesOf(h *harness, a stub.Account) []stub.Rule {
 // handover (no credentials shown), and resuming adds it.
 func TestRotationStopsOnARefusedRule(t *testing.T) {
 	h, etl := rotationFixture(t)
-	h.get(accountPath(etl.ID, "/rotate"))
+	h.get(paths.AccountRotate.ID(etl.ID))
 	h.stub.FailNext(stub.OpRuleCreate, 1, 403)
-	doc := h.post(accountPath(etl.ID, "/rotate"), url.Values{"name": {"etl-r2"}}, false).doc(t)
+	doc := h.post(paths.AccountRotate.ID(etl.ID), url.Values{"name": {"etl-r2"}}, false).doc(t)
 	if doc.Find(`[data-testid="secret-value"]`).Length() != 0 {
 		t.Error("credentials shown although the successor lacks access")
 	}
 	if doc.Find(`[data-testid="rule-failed"]`).Length() != 1 || doc.Find(`[data-testid="rotation-stopped"]`).Length() != 1 {
 		t.Fatalf("stop not explained: %s", doc.Find("main").Text())
 	}
-	page := h.get(accountPath(etl.ID, "")).doc(t)
+	page := h.get(paths.Account.ID(etl.ID)).doc(t)
 	if page.Find(`[data-testid="rotation-missing"] li`).Length() != 1 {
 		t.Error("the panel does not say what is missing")
 	}
-	doc = h.post(accountPath(etl.ID, "/rotation/resume"), nil, false).doc(t)
+	doc = h.post(paths.RotationResume.ID(etl.ID), nil, false).doc(t)
 	if doc.Find(`[data-testid="rule-ok"]`).Length() != 1 || doc.Find(`[data-testid="rule-already"]`).Length() != 1 || doc.Find(`[data-testid="rotation-issue"]`).Length() != 1 {
 		t.Errorf("resume: %s", doc.Find("main").Text())
 	}
@@ -142,23 +143,23 @@ func TestRotationStopsOnARefusedRule(t *testing.T) {
 
 func TestRotationCancel(t *testing.T) {
 	h, etl := rotationFixture(t)
-	h.get(accountPath(etl.ID, "/rotate"))
-	h.post(accountPath(etl.ID, "/rotate"), url.Values{"name": {"etl-r2"}}, false)
+	h.get(paths.AccountRotate.ID(etl.ID))
+	h.post(paths.AccountRotate.ID(etl.ID), url.Values{"name": {"etl-r2"}}, false)
 	succ, _ := h.stub.AccountByName("etl-r2")
-	if h.get(accountPath(etl.ID, "/rotation/discard")).StatusCode != http.StatusSeeOther {
+	if h.get(paths.RotationDiscard.ID(etl.ID)).StatusCode != http.StatusSeeOther {
 		t.Error("delete of the successor offered before cancelling")
 	}
-	h.post(accountPath(etl.ID, "/rotation/cancel"), nil, false)
+	h.post(paths.RotationCancel.ID(etl.ID), nil, false)
 	if a, _ := h.stub.Account(succ.ID); a.Enabled {
 		t.Fatal("successor not disabled")
 	}
 	if a, _ := h.stub.Account(etl.ID); !a.Enabled {
 		t.Fatal("the old account was touched")
 	}
-	if got := h.get(accountPath(etl.ID, "")).doc(t).Find(`[data-testid="rotation-next"]`).Text(); !strings.Contains(got, "Cancelled") {
+	if got := h.get(paths.Account.ID(etl.ID)).doc(t).Find(`[data-testid="rotation-next"]`).Text(); !strings.Contains(got, "Cancelled") {
 		t.Errorf("after cancelling: %q", got)
 	}
-	h.post(accountPath(etl.ID, "/rotation/discard"), nil, false)
+	h.post(paths.RotationDiscard.ID(etl.ID), nil, false)
 	if _, ok := h.stub.Account(succ.ID); ok {
 		t.Error("successor not deleted")
 	}
@@ -169,9 +170,9 @@ func TestRotationCancel(t *testing.T) {
 
 func TestRotationName(t *testing.T) {
 	h, etl := rotationFixture(t)
-	h.get(accountPath(etl.ID, "/rotate"))
+	h.get(paths.AccountRotate.ID(etl.ID))
 	for name, want := range map[string]string{"etl-copy": "rotation can be followed", "Etl-r2": "Invalid successor name", "etl-r2": ""} {
-		r := h.post(accountPath(etl.ID, "/rotate"), url.Values{"name": {name}}, false)
+		r := h.post(paths.AccountRotate.ID(etl.ID), url.Values{"name": {name}}, false)
 		got := r.doc(t).Find("#successor-name-error").Text()
 		if want == "" {
 			if r.StatusCode != 200 {
@@ -184,11 +185,11 @@ func TestRotationName(t *testing.T) {
 		}
 	}
 	// The next proposal skips the generation now taken.
-	if got := h.get(accountPath(etl.ID, "/rotate")).doc(t).Find("#successor-name").AttrOr("value", ""); got != "etl-r3" {
+	if got := h.get(paths.AccountRotate.ID(etl.ID)).doc(t).Find("#successor-name").AttrOr("value", ""); got != "etl-r3" {
 		t.Errorf("second proposal %q", got)
 	}
 	// A taken name is refused by Run:ai and said next to the field.
-	r := h.post(accountPath(etl.ID, "/rotate"), url.Values{"name": {"etl-r2"}}, false)
+	r := h.post(paths.AccountRotate.ID(etl.ID), url.Values{"name": {"etl-r2"}}, false)
 	if r.StatusCode != http.StatusConflict || !strings.Contains(r.doc(t).Find("#successor-name-error").Text(), "already taken") {
 		t.Errorf("taken: %d %q", r.StatusCode, r.doc(t).Find("#successor-name-error").Text())
 	}

@@ -53,7 +53,7 @@ func (h *handler) routes() *echo.Echo {
 	e.POST(at(paths.SignOut), h.signOut, web...)
 
 	// Pages for signed-in admins.
-	auth := append(web, h.requireAuth, h.forgetListOnChange)
+	auth := append(web, h.requireAuth)
 	e.GET(at(paths.Home), h.home, auth...)
 	if h.BasePath != "" {
 		e.GET(h.BasePath, h.home, auth...)
@@ -64,9 +64,9 @@ func (h *handler) routes() *echo.Echo {
 	e.POST(at(paths.AccountsColumns), h.saveColumns, auth...)
 	e.POST(at(paths.AccountsRows), h.rowAction, auth...)
 	e.POST(at(paths.BulkConfirm), h.confirmBulk, auth...)
-	e.POST(at(paths.Bulk), h.runBulk, auth...)
+	e.POST(at(paths.Bulk), h.startBulk, auth...)
 	e.GET(at(paths.BulkJob), h.showBulkJob, auth...)
-	e.POST(at(paths.BulkJobCancel), h.cancelBulkJob, auth...)
+	e.POST(at(paths.BulkJobCancel), h.stopBulkJob, auth...)
 	e.POST(at(paths.Verify), h.verifyCredentials, auth...)
 	e.GET(at(paths.Account), h.showAccount, auth...)
 	e.POST(at(paths.AccountEnable), h.enableAccount, auth...)
@@ -110,9 +110,4 @@ func routeOnEscapedPath(next echo.HandlerFunc) echo.HandlerFunc {
 		u.RawPath = u.EscapedPath()
 		return next(c)
 	}
-}
-
-// home sends the site root to the accounts list.
-func (h *handler) home(c echo.Context) error {
-	return c.Redirect(http.StatusSeeOther, h.link(c, paths.Accounts.Link()))
 }

@@ -3,11 +3,15 @@ package handlers_test
 import (
 	"net/http"
 	"net/url"
+	"path"
 	"strings"
 	"testing"
 
 	"github.com/PuerkitoBio/goquery"
 
+	"github.com/runai-tools/sa-dashboard/internal/form"
+	"github.com/runai-tools/sa-dashboard/internal/htmx"
+	"github.com/runai-tools/sa-dashboard/internal/paths"
 	"github.com/runai-tools/sa-dashboard/internal/stub"
 )
 
@@ -16,37 +20,37 @@ import (
 // threshold), like the same row after a reload; with JavaScript off the
 // action returns to that view.
 func TestSwappedRowFollowsTheView(t *testing.T) {
-	const view = "/accounts?staleDays=30"
-	for _, action := range []string{"/disable", "/enable", "/regenerate"} {
+	view := paths.Accounts.Link().RawQuery("staleDays=30")
+	for _, action := range []paths.Route{paths.AccountDisable, paths.AccountEnable, paths.AccountRegenerate} {
 		for _, v := range variants() {
-			t.Run(strings.TrimPrefix(action, "/")+"/"+v.name, func(t *testing.T) {
+			t.Run(path.Base(string(action))+"/"+v.name, func(t *testing.T) {
 				h := newHarness(t, options{})
 				seedKnown(h)
 				h.signIn()
 				a, _ := h.stub.AccountByName("=cmd|calc") // last used 40 days ago
-				if action == "/enable" {
+				if action == paths.AccountEnable {
 					tok, _ := h.stub.IssueToken(nil)
 					_ = h.api.SetServiceAccountEnabled(t.Context(), tok, a.ID, false)
 				}
 				h.get(view)
 				var rowHTML string
 				if v.htmx {
-					r := h.do("POST", accountPath(a.ID, action), url.Values{}, map[string]string{
-						"HX-Request": "true", "X-CSRF-Token": h.csrf, "Origin": h.srv.URL,
-						"HX-Current-URL": h.srv.URL + view,
+					r := h.do("POST", action.ID(a.ID), url.Values{}, map[string]string{
+						htmx.HeaderRequest: "true", form.HeaderCSRF: h.csrf, "Origin": h.srv.URL,
+						htmx.HeaderCurrentURL: h.url(view),
 					})
 					if r.StatusCode != http.StatusOK {
 						t.Fatalf("status %d", r.StatusCode)
 					}
 					rowHTML = r.body
 				} else {
-					r := h.do("POST", accountPath(a.ID, action), url.Values{"_csrf": {h.csrf}}, map[string]string{
-						"Origin": h.srv.URL, "Referer": h.srv.URL + view,
+					r := h.do("POST", action.ID(a.ID), url.Values{form.FieldCSRF: {h.csrf}}, map[string]string{
+						"Origin": h.srv.URL, "Referer": h.url(view),
 					})
-					if action == "/regenerate" { // the secret is rendered into this answer
+					if action == paths.AccountRegenerate { // the secret is rendered into this answer
 						rowHTML = r.body
 					} else {
-						if loc := r.Header.Get("Location"); loc != view {
+						if loc := h.location(r); loc != view {
 							t.Fatalf("returned to %q, want %q", loc, view)
 						}
 						rowHTML = h.get(view).body
@@ -69,22 +73,22 @@ func TestSwappedRowFollowsTheView(t *testing.T) {
 // audit log, for successful and failed actions alike.
 func TestAuditNamesComeFromTheAPI(t *testing.T) {
 	actions := []struct {
-		suffix string
-		op     stub.Op
+		route paths.Route
+		op    stub.Op
 	}{
-		{"/disable", stub.OpUpdate}, {"/enable", stub.OpUpdate}, {"/delete", stub.OpDelete}, {"/regenerate", stub.OpRegenerate},
+		{paths.AccountDisable, stub.OpUpdate}, {paths.AccountEnable, stub.OpUpdate}, {paths.AccountDelete, stub.OpDelete}, {paths.AccountRegenerate, stub.OpRegenerate},
 	}
 	for _, a := range actions {
 		for _, fail := range []int{0, 403, 500} {
 			for _, v := range variants() {
-				t.Run(strings.TrimPrefix(a.suffix, "/")+"/"+http.StatusText(fail)+"/"+v.name, func(t *testing.T) {
+				t.Run(path.Base(string(a.route))+"/"+http.StatusText(fail)+"/"+v.name, func(t *testing.T) {
 					h := newHarness(t, options{seed: 3})
 					h.signIn()
 					acct := h.stub.Accounts()[1]
 					if fail != 0 {
 						h.stub.FailNext(a.op, 1, fail)
 					}
-					h.post(accountPath(acct.ID, a.suffix), url.Values{"name": {"forged-name"}}, v.htmx)
+					h.post(a.route.ID(acct.ID), url.Values{"name": {"forged-name"}}, v.htmx)
 					logs := h.logs.String()
 					if strings.Contains(logs, "forged-name") {
 						t.Error("a name from the form reached the log")
@@ -103,20 +107,20 @@ func TestAuditNamesComeFromTheAPI(t *testing.T) {
 func TestSwappedRowsFollowTheColumns(t *testing.T) {
 	h := newHarness(t, options{seed: 2})
 	h.signIn()
-	h.post("/accounts/columns", url.Values{"cols": {"status", "lastLogin"}}, false)
-	h.get("/accounts")
+	h.post(paths.AccountsColumns.Link(), url.Values{"cols": {"status", "lastLogin"}}, false)
+	h.get(paths.Accounts.Link())
 	a := h.stub.Accounts()[0]
 	cells := func(body string) int {
 		return resp{body: "<table><tbody>" + body + "</tbody></table>"}.doc(t).Find(`tr[id^="r-"]`).First().Find("td").Length()
 	}
-	want := h.get("/accounts").doc(t).Find(`tr[id^="r-"]`).First().Find("td").Length()
+	want := h.get(paths.Accounts.Link()).doc(t).Find(`tr[id^="r-"]`).First().Find("td").Length()
 	if want != 3 { // status, last login, actions (the checkbox is in the row header)
 		t.Fatalf("the list shows %d cells per row", want)
 	}
-	if got := cells(h.post(accountPath(a.ID, "/disable"), nil, true).body); got != want {
+	if got := cells(h.post(paths.AccountDisable.ID(a.ID), nil, true).body); got != want {
 		t.Errorf("toggled row has %d cells, the list %d", got, want)
 	}
-	r := h.post("/accounts", url.Values{"name": {"col-bot"}}, true)
+	r := h.post(paths.Accounts.Link(), url.Values{"name": {"col-bot"}}, true)
 	doc := r.doc(t)
 	if got := rowOf(doc, "col-bot").Find(`td`).Length(); got != want {
 		t.Errorf("new row has %d cells, the list %d", got, want)
@@ -130,9 +134,9 @@ func TestCreateUnderAFilter(t *testing.T) {
 		t.Run(v.name, func(t *testing.T) {
 			h := newHarness(t, options{seed: 2})
 			h.signIn()
-			h.get("/accounts?status=disabled")
-			r := h.do("POST", "/accounts?status=disabled", url.Values{"name": {"hidden-bot"}, "_csrf": {h.csrf}}, map[string]string{
-				"Origin": h.srv.URL, "HX-Request": map[bool]string{true: "true"}[v.htmx], "HX-Current-URL": h.srv.URL + "/accounts?status=disabled",
+			h.get(paths.Accounts.Link().RawQuery("status=disabled"))
+			r := h.do("POST", paths.Accounts.Link().RawQuery("status=disabled"), url.Values{"name": {"hidden-bot"}, form.FieldCSRF: {h.csrf}}, map[string]string{
+				"Origin": h.srv.URL, htmx.HeaderRequest: map[bool]string{true: "true"}[v.htmx], htmx.HeaderCurrentURL: h.url(paths.Accounts.Link().RawQuery("status=disabled")),
 			})
 			doc := r.doc(t)
 			if doc.Find(`[data-testid="secret-value"]`).Text() == "" {
@@ -156,27 +160,27 @@ func TestRowButtons(t *testing.T) {
 			h := newHarness(t, options{seed: 2})
 			h.signIn()
 			a := h.stub.Accounts()[0]
-			doc := h.get("/accounts").doc(t)
+			doc := h.get(paths.Accounts.Link()).doc(t)
 			form := doc.Find(`form#ra`)
-			if form.AttrOr("action", "") != "/accounts/rows" || form.Find(`input[name=_csrf]`).Length() != 1 {
+			if form.AttrOr("action", "") != paths.AccountsRows.Link().String() || form.Find(`input[name=_csrf]`).Length() != 1 {
 				t.Fatal("no row-actions form with the token")
 			}
 			if b := rowOf(doc, a.Name).Find(`td.acts button`); b.AttrOr("name", "") != "disable" || b.AttrOr("value", "") != a.ID {
 				t.Fatalf("row button %v", b.Nodes[0].Attr)
 			}
-			r := h.post("/accounts/rows", url.Values{"disable": {a.ID}}, v.htmx)
+			r := h.post(paths.AccountsRows.Link(), url.Values{"disable": {a.ID}}, v.htmx)
 			if got, _ := h.stub.Account(a.ID); got.Enabled {
 				t.Fatal("not disabled")
 			}
 			if v.htmx {
 				rowID := doc.Find(`tr[id^="r-"]`).FilterFunction(func(_ int, s *goquery.Selection) bool { return s.Find("th a").Text() == a.Name }).AttrOr("id", "")
-				if r.Header.Get("HX-Retarget") != "#"+rowID || !strings.Contains(r.body, `name="enable"`) {
-					t.Errorf("HX-Retarget %q, want #%s; body %s", r.Header.Get("HX-Retarget"), rowID, r.body)
+				if r.Header.Get(htmx.HeaderRetarget) != "#"+rowID || !strings.Contains(r.body, `name="enable"`) {
+					t.Errorf("HX-Retarget %q, want #%s; body %s", r.Header.Get(htmx.HeaderRetarget), rowID, r.body)
 				}
 			} else if r.StatusCode != http.StatusSeeOther {
 				t.Errorf("plain: %d", r.StatusCode)
 			}
-			if r := h.post("/accounts/rows", url.Values{"explode": {a.ID}}, v.htmx); r.StatusCode != http.StatusBadRequest {
+			if r := h.post(paths.AccountsRows.Link(), url.Values{"explode": {a.ID}}, v.htmx); r.StatusCode != http.StatusBadRequest {
 				t.Errorf("no action: %d", r.StatusCode)
 			}
 		})

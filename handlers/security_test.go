@@ -6,6 +6,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/runai-tools/sa-dashboard/internal/form"
+	"github.com/runai-tools/sa-dashboard/internal/htmx"
+	"github.com/runai-tools/sa-dashboard/internal/paths"
 	"github.com/runai-tools/sa-dashboard/internal/stub"
 	"github.com/runai-tools/sa-dashboard/static"
 )
@@ -15,9 +18,9 @@ import (
 func TestHeadersOnEveryRoute(t *testing.T) {
 	h := newHarness(t, options{seed: 2})
 	id := h.stub.Accounts()[0].ID
-	anon := []string{"/signin", "/accounts", "/", "/nope", static.URL(static.CSS), "/static/missing.css", "/healthz"}
-	signedIn := []string{"/accounts", accountPath(id, ""), accountPath(id, "/delete"), accountPath(id, "/regenerate"), accountPath("missing", ""), "/nope"}
-	check := func(path string, r resp) {
+	anon := []paths.Path{paths.SignIn.Link(), paths.Accounts.Link(), paths.Home.Link(), "/nope", paths.Path(static.URL(static.CSS)), paths.Path(static.Prefix + "missing.css"), paths.Healthz.Link()}
+	signedIn := []paths.Path{paths.Accounts.Link(), paths.Account.ID(id), paths.AccountDelete.ID(id), paths.AccountRegenerate.ID(id), paths.Account.ID("missing"), "/nope"}
+	check := func(path paths.Path, r resp) {
 		t.Helper()
 		hd := r.Header
 		csp := hd.Get("Content-Security-Policy")
@@ -52,7 +55,7 @@ func TestHeadersOnEveryRoute(t *testing.T) {
 		if !strings.Contains(ct, "charset=") && r.StatusCode != http.StatusSeeOther && r.StatusCode != http.StatusNotModified {
 			t.Errorf("%s: Content-Type %q has no charset", path, ct)
 		}
-		if !strings.HasPrefix(path, "/static/") && hd.Get("Cache-Control") != "no-store" {
+		if !strings.HasPrefix(string(path), static.Prefix) && hd.Get("Cache-Control") != "no-store" {
 			t.Errorf("%s: Cache-Control %q, want no-store", path, hd.Get("Cache-Control"))
 		}
 	}
@@ -63,7 +66,7 @@ func TestHeadersOnEveryRoute(t *testing.T) {
 	for _, p := range signedIn {
 		check(p, h.get(p))
 	}
-	check("POST bad csrf", h.do("POST", "/accounts", url.Values{"name": {"x"}}, nil))
+	check("POST bad csrf", h.do("POST", paths.Accounts.Link(), url.Values{"name": {"x"}}, nil))
 }
 
 func TestCSRF(t *testing.T) {
@@ -83,34 +86,34 @@ func TestCSRF(t *testing.T) {
 		{"null origin", map[string]string{"Origin": "null"}, "good", http.StatusForbidden},
 		{"token in the query string", nil, "query", http.StatusForbidden},
 	}
-	for _, path := range []string{"/accounts", "/signin/key", "/signout"} {
+	for _, path := range []paths.Path{paths.Accounts.Link(), paths.SignInKey.Link(), paths.SignOut.Link()} {
 		for _, tt := range tests {
-			t.Run(path+"/"+tt.name, func(t *testing.T) {
+			t.Run(string(path)+"/"+tt.name, func(t *testing.T) {
 				h := newHarness(t, options{})
-				if path != "/signin/key" {
+				if path != paths.SignInKey.Link() {
 					h.signIn()
 				} else {
-					h.get("/signin")
+					h.get(paths.SignIn.Link())
 				}
-				form := url.Values{"name": {"new-one"}, "client_id": {h.clientID}, "client_secret": {h.secret}}
+				values := url.Values{"name": {"new-one"}, "client_id": {h.clientID}, "client_secret": {h.secret}}
 				target := path
 				switch tt.token {
 				case "good":
-					form.Set("_csrf", h.csrf)
+					values.Set(form.FieldCSRF, h.csrf)
 				case "query":
-					target += "?_csrf=" + url.QueryEscape(h.csrf)
+					target = target.Query(url.Values{form.FieldCSRF: {h.csrf}})
 				case "":
 				default:
-					form.Set("_csrf", tt.token)
+					values.Set(form.FieldCSRF, tt.token)
 				}
 				hdr := map[string]string{}
 				for k, v := range tt.hdr {
 					hdr[k] = strings.ReplaceAll(v, "SELF", h.srv.URL)
 				}
 				h.stub.ResetCalls()
-				r := h.do("POST", target, form, hdr)
+				r := h.do("POST", target, values, hdr)
 				want := tt.status
-				if path == "/accounts" && want == http.StatusSeeOther {
+				if path == paths.Accounts.Link() && want == http.StatusSeeOther {
 					want = http.StatusOK // create answers with the page carrying the secret
 				}
 				if r.StatusCode != want {
@@ -132,11 +135,11 @@ func TestCSRF(t *testing.T) {
 func TestCSRFViaHTMXHeader(t *testing.T) {
 	h := newHarness(t, options{seed: 1})
 	h.signIn()
-	r := h.post("/accounts", url.Values{"name": {"via-htmx"}}, true)
+	r := h.post(paths.Accounts.Link(), url.Values{"name": {"via-htmx"}}, true)
 	if r.StatusCode != http.StatusOK || !strings.Contains(r.body, `data-testid="secret-panel"`) {
 		t.Fatalf("htmx create with header token: %d", r.StatusCode)
 	}
-	r = h.do("POST", "/accounts", url.Values{"name": {"no-token"}}, map[string]string{"HX-Request": "true"})
+	r = h.do("POST", paths.Accounts.Link(), url.Values{"name": {"no-token"}}, map[string]string{htmx.HeaderRequest: "true"})
 	if r.StatusCode != http.StatusForbidden {
 		t.Fatalf("htmx create without token: %d", r.StatusCode)
 	}
@@ -148,7 +151,7 @@ func TestUpstreamDataIsEscaped(t *testing.T) {
 	evil := `<img src=x onerror=alert(1)>`
 	a := h.stub.Insert(stub.Account{Name: evil, CreatedBy: `" hx-get="/x" x="`, ClientID: `<script>alert(2)</script>`, Enabled: true}, "s")
 	h.signIn()
-	for _, p := range []string{"/accounts", accountPath(a.ID, ""), accountPath(a.ID, "/delete")} {
+	for _, p := range []paths.Path{paths.Accounts.Link(), paths.Account.ID(a.ID), paths.AccountDelete.ID(a.ID)} {
 		r := h.get(p)
 		doc := r.doc(t)
 		if n := doc.Find("img[src=x], script:not([src])").Length(); n != 0 {
@@ -170,8 +173,8 @@ func TestEachAdminUsesOwnToken(t *testing.T) {
 	h.signIn()
 	other := newUserOf(t, h)
 	h.stub.ResetCalls()
-	h.reload("/accounts")
-	other.reload("/accounts")
+	h.reload(paths.Accounts.Link())
+	other.reload(paths.Accounts.Link())
 	var ids []string
 	for _, c := range h.stub.Calls() {
 		if c.Op == stub.OpList {
@@ -212,16 +215,16 @@ func TestCompressionOnlyWithoutSecrets(t *testing.T) {
 	h := newHarness(t, options{seed: 40})
 	h.signIn()
 	gz := map[string]string{"Accept-Encoding": "gzip"}
-	if r := h.do("GET", "/accounts", nil, gz); r.Header.Get("Content-Encoding") != "gzip" {
+	if r := h.do("GET", paths.Accounts.Link(), nil, gz); r.Header.Get("Content-Encoding") != "gzip" {
 		t.Error("the list page is not compressed")
 	}
-	first := h.get("/accounts")
-	second := h.get("/accounts")
+	first := h.get(paths.Accounts.Link())
+	second := h.get(paths.Accounts.Link())
 	if a, b := csrfRe.FindStringSubmatch(first.body)[1], csrfRe.FindStringSubmatch(second.body)[1]; a == b {
 		t.Error("the CSRF token is rendered identically twice")
 	}
 	hdr := map[string]string{"Accept-Encoding": "gzip", "Origin": h.srv.URL}
-	r := h.do("POST", "/accounts", url.Values{"name": {"secret-bearer"}, "_csrf": {h.csrf}}, hdr)
+	r := h.do("POST", paths.Accounts.Link(), url.Values{"name": {"secret-bearer"}, form.FieldCSRF: {h.csrf}}, hdr)
 	if r.StatusCode != 200 || r.Header.Get("Content-Encoding") != "" || !strings.Contains(r.body, `data-testid="secret-value"`) {
 		t.Errorf("create answer: %d, Content-Encoding %q", r.StatusCode, r.Header.Get("Content-Encoding"))
 	}

@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/runai-tools/sa-dashboard/handlers"
+	"github.com/runai-tools/sa-dashboard/internal/paths"
 	"github.com/runai-tools/sa-dashboard/internal/redistest"
 )
 
@@ -19,11 +20,11 @@ import (
 func TestNoAnonymousSessions(t *testing.T) {
 	h := newHarness(t, options{seed: 2})
 	for range 200 {
-		r := httptest.NewRequest("GET", "/signin", nil)
+		r := httptest.NewRequest("GET", paths.SignIn.Link().String(), nil)
 		h.e.ServeHTTP(httptest.NewRecorder(), r)
 	}
-	h.get("/signin")
-	if r := h.post("/signin/key", url.Values{"client_id": {"nobody"}, "client_secret": {"wrong"}}, false); r.StatusCode != http.StatusUnauthorized {
+	h.get(paths.SignIn.Link())
+	if r := h.post(paths.SignInKey.Link(), url.Values{"client_id": {"nobody"}, "client_secret": {"wrong"}}, false); r.StatusCode != http.StatusUnauthorized {
 		t.Fatalf("bad credentials: %d", r.StatusCode)
 	}
 	if n := h.store.Len(); n != 0 {
@@ -33,13 +34,13 @@ func TestNoAnonymousSessions(t *testing.T) {
 	if n := h.store.Len(); n != 1 {
 		t.Fatalf("%d sessions after one sign-in", n)
 	}
-	if r := h.post("/signout", nil, false); r.StatusCode != http.StatusSeeOther {
+	if r := h.post(paths.SignOut.Link(), nil, false); r.StatusCode != http.StatusSeeOther {
 		t.Fatalf("sign-out: %d", r.StatusCode)
 	}
 	if n := h.store.Len(); n != 0 {
 		t.Errorf("%d sessions after signing out", n)
 	}
-	if r := h.get("/signin?signed_out=1"); !strings.Contains(r.body, "You have signed out") {
+	if r := h.get(paths.SignIn.Link().RawQuery("signed_out=1")); !strings.Contains(r.body, "You have signed out") {
 		t.Error("the sign-in page after signing out does not say so")
 	}
 }
@@ -57,11 +58,11 @@ func TestAnonymousFlood(t *testing.T) {
 	runtime.GC()
 	runtime.ReadMemStats(&before)
 	for i := range 100000 {
-		path := "/signin"
+		path := paths.SignIn.Link()
 		if i%2 == 1 {
-			path = "/accounts" // redirected to sign in, no session either
+			path = paths.Accounts.Link() // redirected to sign in, no session either
 		}
-		h.e.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest("GET", path, nil))
+		h.e.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest("GET", path.String(), nil))
 	}
 	runtime.GC()
 	runtime.ReadMemStats(&after)
@@ -70,7 +71,7 @@ func TestAnonymousFlood(t *testing.T) {
 	if h.store.Len() != 1 || grew > 20e6 {
 		t.Errorf("%d sessions held, heap grew %d bytes", h.store.Len(), grew)
 	}
-	if r := h.get("/accounts"); r.StatusCode != http.StatusOK {
+	if r := h.get(paths.Accounts.Link()); r.StatusCode != http.StatusOK {
 		t.Errorf("the signed-in admin was signed out: %d", r.StatusCode)
 	}
 }
@@ -84,11 +85,11 @@ func TestReplicasShareSessions(t *testing.T) {
 	a := newHarness(t, options{seed: 3, redisURL: srv.URL})
 	a.signIn()
 	b := a.twin()
-	page := b.get("/accounts")
+	page := b.get(paths.Accounts.Link())
 	if page.StatusCode != http.StatusOK || page.doc(t).Find(`tr[id^="r-"]`).Length() != 3 {
 		t.Fatalf("B does not know A's session: %d", page.StatusCode)
 	}
-	if r := b.post("/accounts", url.Values{"name": {"made-on-b"}}, false); r.StatusCode != http.StatusOK || !strings.Contains(r.body, "made-on-b") {
+	if r := b.post(paths.Accounts.Link(), url.Values{"name": {"made-on-b"}}, false); r.StatusCode != http.StatusOK || !strings.Contains(r.body, "made-on-b") {
 		t.Fatalf("create on B: %d", r.StatusCode)
 	}
 	if _, ok := a.stub.AccountByName("made-on-b"); !ok {
@@ -96,14 +97,14 @@ func TestReplicasShareSessions(t *testing.T) {
 	}
 	// The record of changes is shared too: A attributes B's change to the
 	// dashboard.
-	act := a.get("/activity?range=24h").doc(t).Find(`[data-testid="activity-row"]`).First().Text()
+	act := a.get(paths.Activity.Link().RawQuery("range=24h")).doc(t).Find(`[data-testid="activity-row"]`).First().Text()
 	if !strings.Contains(act, "created made-on-b") || !strings.Contains(act, "via this dashboard") {
 		t.Errorf("A's Activity does not know B's change: %q", strings.Join(strings.Fields(act), " "))
 	}
-	if r := b.post("/signout", nil, false); r.StatusCode != http.StatusSeeOther {
+	if r := b.post(paths.SignOut.Link(), nil, false); r.StatusCode != http.StatusSeeOther {
 		t.Fatalf("sign-out on B: %d", r.StatusCode)
 	}
-	if r := a.get("/accounts"); r.StatusCode != http.StatusSeeOther || !strings.HasPrefix(r.Header.Get("Location"), "/signin") {
+	if r := a.get(paths.Accounts.Link()); r.StatusCode != http.StatusSeeOther || !strings.HasPrefix(string(a.location(r)), string(paths.SignIn)) {
 		t.Errorf("A still accepts the cookie signed out on B: %d %s", r.StatusCode, r.Header.Get("Location"))
 	}
 }
@@ -116,28 +117,28 @@ func TestRedisRestartMidSession(t *testing.T) {
 	h := newHarness(t, options{seed: 2, redisURL: srv.URL})
 	h.signIn()
 	srv.Stop()
-	r := h.get("/accounts")
+	r := h.get(paths.Accounts.Link())
 	if r.StatusCode != http.StatusServiceUnavailable || !strings.Contains(r.body, "session store (Redis) did not answer") {
 		t.Errorf("with Redis down: %d %.300s", r.StatusCode, r.doc(t).Find("main").Text())
 	}
-	if r := h.post("/accounts", url.Values{"name": {"while-down"}}, false); r.StatusCode != http.StatusServiceUnavailable {
+	if r := h.post(paths.Accounts.Link(), url.Values{"name": {"while-down"}}, false); r.StatusCode != http.StatusServiceUnavailable {
 		t.Errorf("a change with Redis down: %d", r.StatusCode)
 	}
 	if _, ok := h.stub.AccountByName("while-down"); ok {
 		t.Error("a change went through without a session")
 	}
-	if r := h.get("/readyz"); r.StatusCode != http.StatusServiceUnavailable || !strings.Contains(r.body, "session store (redis)") {
+	if r := h.get(paths.Readyz.Link()); r.StatusCode != http.StatusServiceUnavailable || !strings.Contains(r.body, "session store (redis)") {
 		t.Errorf("readyz with Redis down: %d %s", r.StatusCode, r.body)
 	}
 	srv.Restart()
-	if r := h.get("/accounts"); r.StatusCode != http.StatusSeeOther {
+	if r := h.get(paths.Accounts.Link()); r.StatusCode != http.StatusSeeOther {
 		t.Errorf("after the restart (sessions lost): %d, want a redirect to sign in", r.StatusCode)
 	}
 	h.signIn()
-	if r := h.get("/accounts"); r.StatusCode != http.StatusOK {
+	if r := h.get(paths.Accounts.Link()); r.StatusCode != http.StatusOK {
 		t.Errorf("after signing in again: %d", r.StatusCode)
 	}
-	if r := h.get("/readyz"); r.StatusCode != http.StatusOK {
+	if r := h.get(paths.Readyz.Link()); r.StatusCode != http.StatusOK {
 		t.Errorf("readyz with Redis back: %d", r.StatusCode)
 	}
 }

@@ -9,18 +9,20 @@ import (
 	"testing"
 	"time"
 
+	"github.com/runai-tools/sa-dashboard/internal/form"
+	"github.com/runai-tools/sa-dashboard/internal/paths"
 	"github.com/runai-tools/sa-dashboard/internal/stub"
 )
 
 func TestSignInWithKey(t *testing.T) {
 	h := newHarness(t, options{seed: 1})
-	h.get("/signin")
+	h.get(paths.SignIn.Link())
 	before := h.cookies()
-	r := h.post("/signin/key", url.Values{"client_id": {h.clientID}, "client_secret": {h.secret}}, false)
-	if r.StatusCode != http.StatusSeeOther || r.Header.Get("Location") != "/accounts" {
+	r := h.post(paths.SignInKey.Link(), url.Values{"client_id": {h.clientID}, "client_secret": {h.secret}}, false)
+	if r.StatusCode != http.StatusSeeOther || r.Header.Get("Location") != paths.Accounts.Link().String() {
 		t.Fatalf("%d %q", r.StatusCode, r.Header.Get("Location"))
 	}
-	page := h.get("/accounts").doc(t)
+	page := h.get(paths.Accounts.Link()).doc(t)
 	if got := page.Find(`[data-testid="user-name"]`).Text(); got != "ada@example.com" {
 		t.Errorf("user shown as %q", got)
 	}
@@ -31,7 +33,7 @@ func TestSignInWithKey(t *testing.T) {
 	old := &harness{t: t, srv: h.srv, base: h.base, client: &http.Client{Jar: newJar(), CheckRedirect: h.client.CheckRedirect}}
 	u, _ := url.Parse(h.srv.URL)
 	old.client.Jar.SetCookies(u, before)
-	if r := old.get("/accounts"); r.StatusCode != http.StatusSeeOther {
+	if r := old.get(paths.Accounts.Link()); r.StatusCode != http.StatusSeeOther {
 		t.Errorf("pre-sign-in cookie still signed in: %d", r.StatusCode)
 	}
 }
@@ -40,22 +42,22 @@ func TestSignInFailures(t *testing.T) {
 	tests := []struct {
 		name     string
 		form     url.Values
-		path     string
+		path     paths.Path
 		status   int
 		where    string // the problem notice, or the field error shown next to the field
 		contains string
 	}{
-		{"wrong secret", url.Values{"client_id": {"admin"}, "client_secret": {"nope"}}, "/signin/key", http.StatusUnauthorized, `[data-testid="problem"]`, "not accepted"},
-		{"missing secret", url.Values{"client_id": {"admin"}}, "/signin/key", http.StatusUnprocessableEntity, `#client-secret-error`, "Enter the client secret"},
-		{"missing id", url.Values{"client_secret": {"x"}}, "/signin/key", http.StatusUnprocessableEntity, `#client-id-error`, "Enter the client ID"},
-		{"bad token", url.Values{"token": {"garbage"}}, "/signin/token", http.StatusUnauthorized, `[data-testid="problem"]`, "not accepted"},
-		{"empty token", url.Values{"token": {""}}, "/signin/token", http.StatusUnprocessableEntity, `#api-token-error`, "Paste"},
-		{"token with spaces", url.Values{"token": {"a b"}}, "/signin/token", http.StatusUnprocessableEntity, `#api-token-error`, "does not look like"},
+		{"wrong secret", url.Values{"client_id": {"admin"}, "client_secret": {"nope"}}, paths.SignInKey.Link(), http.StatusUnauthorized, `[data-testid="problem"]`, "not accepted"},
+		{"missing secret", url.Values{"client_id": {"admin"}}, paths.SignInKey.Link(), http.StatusUnprocessableEntity, `#client-secret-error`, "Enter the client secret"},
+		{"missing id", url.Values{"client_secret": {"x"}}, paths.SignInKey.Link(), http.StatusUnprocessableEntity, `#client-id-error`, "Enter the client ID"},
+		{"bad token", url.Values{"token": {"garbage"}}, paths.SignInToken.Link(), http.StatusUnauthorized, `[data-testid="problem"]`, "not accepted"},
+		{"empty token", url.Values{"token": {""}}, paths.SignInToken.Link(), http.StatusUnprocessableEntity, `#api-token-error`, "Paste"},
+		{"token with spaces", url.Values{"token": {"a b"}}, paths.SignInToken.Link(), http.StatusUnprocessableEntity, `#api-token-error`, "does not look like"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			h := newHarness(t, options{})
-			h.get("/signin")
+			h.get(paths.SignIn.Link())
 			r := h.post(tt.path, tt.form, false)
 			doc := r.doc(t)
 			if r.StatusCode != tt.status || !strings.Contains(doc.Find(tt.where).Text(), tt.contains) {
@@ -82,9 +84,9 @@ func TestSignInFailures(t *testing.T) {
 
 func TestSignInUpstreamDown(t *testing.T) {
 	h := newHarness(t, options{})
-	h.get("/signin")
+	h.get(paths.SignIn.Link())
 	h.stub.FailNext(stub.OpToken, 1, 503)
-	r := h.post("/signin/key", url.Values{"client_id": {"admin"}, "client_secret": {h.secret}}, false)
+	r := h.post(paths.SignInKey.Link(), url.Values{"client_id": {"admin"}, "client_secret": {h.secret}}, false)
 	if r.StatusCode != http.StatusBadGateway || !strings.Contains(r.body, "unavailable") {
 		t.Fatalf("%d", r.StatusCode)
 	}
@@ -96,8 +98,8 @@ func TestSignInWithLargeToken(t *testing.T) {
 	if len(tok) < 8*1024-200 {
 		t.Fatalf("token only %d bytes", len(tok))
 	}
-	h.get("/signin")
-	r := h.post("/signin/token", url.Values{"token": {"Bearer " + tok}}, false)
+	h.get(paths.SignIn.Link())
+	r := h.post(paths.SignInToken.Link(), url.Values{"token": {"Bearer " + tok}}, false)
 	if r.StatusCode != http.StatusSeeOther {
 		t.Fatalf("%d %s", r.StatusCode, r.body)
 	}
@@ -106,7 +108,7 @@ func TestSignInWithLargeToken(t *testing.T) {
 			t.Errorf("cookie %s is %d bytes or holds the token", c.Name, len(c.String()))
 		}
 	}
-	if r := h.get("/accounts"); r.StatusCode != 200 || !strings.Contains(r.body, "ada@example.com") {
+	if r := h.get(paths.Accounts.Link()); r.StatusCode != 200 || !strings.Contains(r.body, "ada@example.com") {
 		t.Fatalf("after sign-in: %d", r.StatusCode)
 	}
 }
@@ -114,26 +116,26 @@ func TestSignInWithLargeToken(t *testing.T) {
 func TestSignInWithExpiredJWT(t *testing.T) {
 	h := newHarness(t, options{})
 	tok, _ := h.stub.IssueToken(map[string]any{"exp": time.Now().Add(-time.Hour).Unix()})
-	h.get("/signin")
-	r := h.post("/signin/token", url.Values{"token": {tok}}, false)
+	h.get(paths.SignIn.Link())
+	r := h.post(paths.SignInToken.Link(), url.Values{"token": {tok}}, false)
 	if r.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(r.body, "expired") {
 		t.Fatalf("%d", r.StatusCode)
 	}
 }
 
 func TestReturnPathIsLocalOnly(t *testing.T) {
-	for _, next := range []string{"https://evil.example/", "//evil.example/x", "/\\evil.example", "javascript:alert(1)", "/signout", "\x00/x"} {
+	for _, next := range []string{"https://evil.example/", "//evil.example/x", "/\\evil.example", "javascript:alert(1)", paths.SignOut.Link().String(), "\x00/x"} {
 		h := newHarness(t, options{})
-		h.get("/signin?next=" + url.QueryEscape(next))
-		r := h.post("/signin/key", url.Values{"client_id": {h.clientID}, "client_secret": {h.secret}, "next": {next}}, false)
-		if loc := r.Header.Get("Location"); loc != "/accounts" {
+		h.get(paths.SignIn.Link().Query(url.Values{"next": {string(next)}}))
+		r := h.post(paths.SignInKey.Link(), url.Values{"client_id": {h.clientID}, "client_secret": {h.secret}, "next": {next}}, false)
+		if loc := h.location(r); loc != paths.Accounts.Link() {
 			t.Errorf("next=%q redirected to %q", next, loc)
 		}
 	}
 	h := newHarness(t, options{})
-	h.get("/signin")
-	r := h.post("/signin/key", url.Values{"client_id": {h.clientID}, "client_secret": {h.secret}, "next": {"/accounts/x?y=1"}}, false)
-	if loc := r.Header.Get("Location"); loc != "/accounts/x?y=1" {
+	h.get(paths.SignIn.Link())
+	r := h.post(paths.SignInKey.Link(), url.Values{"client_id": {h.clientID}, "client_secret": {h.secret}, "next": {paths.Account.ID("x").RawQuery("y=1").String()}}, false)
+	if loc := h.location(r); loc != paths.Account.ID("x").RawQuery("y=1") {
 		t.Errorf("local next lost: %q", loc)
 	}
 }
@@ -142,14 +144,14 @@ func TestSignOut(t *testing.T) {
 	h := newHarness(t, options{seed: 1})
 	h.signIn()
 	signedIn := h.cookies()
-	r := h.post("/signout", nil, false)
+	r := h.post(paths.SignOut.Link(), nil, false)
 	if r.StatusCode != http.StatusSeeOther || !strings.Contains(r.Header.Get("Clear-Site-Data"), `"cookies"`) {
 		t.Fatalf("%d %q", r.StatusCode, r.Header.Get("Clear-Site-Data"))
 	}
 	// Replaying the old cookie is refused: the session is gone on the server.
 	u, _ := url.Parse(h.srv.URL)
 	h.client.Jar.SetCookies(u, signedIn)
-	if r := h.get("/accounts"); r.StatusCode != http.StatusSeeOther || !strings.HasPrefix(r.Header.Get("Location"), "/signin") {
+	if r := h.get(paths.Accounts.Link()); r.StatusCode != http.StatusSeeOther || !strings.HasPrefix(string(h.location(r)), string(paths.SignIn)) {
 		t.Errorf("old cookie after sign-out: %d", r.StatusCode)
 	}
 }
@@ -158,24 +160,24 @@ func TestSessionTimeouts(t *testing.T) {
 	h := newHarness(t, options{seed: 1})
 	h.signIn()
 	h.clock.Advance(29 * time.Minute)
-	if r := h.get("/accounts"); r.StatusCode != 200 {
+	if r := h.get(paths.Accounts.Link()); r.StatusCode != 200 {
 		t.Fatalf("ended before the idle timeout: %d", r.StatusCode)
 	}
 	h.clock.Advance(31 * time.Minute)
-	if r := h.get("/accounts"); r.StatusCode != http.StatusSeeOther {
+	if r := h.get(paths.Accounts.Link()); r.StatusCode != http.StatusSeeOther {
 		t.Fatalf("idle timeout not enforced: %d", r.StatusCode)
 	}
 
 	h.signIn()
 	for range 16 { // active every 29 minutes, for 7h44m
 		h.clock.Advance(29 * time.Minute)
-		h.get("/healthz")
-		if r := h.get("/accounts"); r.StatusCode != 200 && r.StatusCode != http.StatusSeeOther {
+		h.get(paths.Healthz.Link())
+		if r := h.get(paths.Accounts.Link()); r.StatusCode != 200 && r.StatusCode != http.StatusSeeOther {
 			t.Fatal(r.StatusCode)
 		}
 	}
 	h.clock.Advance(20 * time.Minute)
-	if r := h.get("/accounts"); r.StatusCode != http.StatusSeeOther {
+	if r := h.get(paths.Accounts.Link()); r.StatusCode != http.StatusSeeOther {
 		t.Fatalf("absolute timeout not enforced: %d", r.StatusCode)
 	}
 }
@@ -185,14 +187,14 @@ func TestTokenExpiryEndsSession(t *testing.T) {
 	h.signIn()    // the stub's tokens last an hour
 	for range 2 { // stay active, within the idle timeout
 		h.clock.Advance(25 * time.Minute)
-		h.get("/accounts")
+		h.get(paths.Accounts.Link())
 	}
 	h.clock.Advance(15 * time.Minute)
-	r := h.get("/accounts")
+	r := h.get(paths.Accounts.Link())
 	if r.StatusCode != http.StatusSeeOther {
 		t.Fatalf("%d", r.StatusCode)
 	}
-	if page := h.get("/signin"); !strings.Contains(page.body, "token has expired") {
+	if page := h.get(paths.SignIn.Link()); !strings.Contains(page.body, "token has expired") {
 		t.Error("no explanation")
 	}
 }
@@ -212,7 +214,7 @@ func TestCookieAttributesOverHTTPS(t *testing.T) {
 	}
 	// An anonymous visitor gets the visitor cookie; signing in, the
 	// session cookie (and the visitor cookie is dropped).
-	r := h.get("/signin")
+	r := h.get(paths.SignIn.Link())
 	check(r, "__Host-runai-sa-visitor")
 	if r.Header.Get("Strict-Transport-Security") == "" {
 		t.Error("no HSTS over HTTPS")
@@ -220,7 +222,7 @@ func TestCookieAttributesOverHTTPS(t *testing.T) {
 	h.csrf = csrfRe.FindStringSubmatch(r.body)[1]
 	// The harness talks plain HTTP: its cookie jar keeps Secure cookies
 	// away, so the visitor cookie goes by hand.
-	in := h.do("POST", "/signin/key", url.Values{"_csrf": {h.csrf}, "client_id": {h.clientID}, "client_secret": {h.secret}},
+	in := h.do("POST", paths.SignInKey.Link(), url.Values{form.FieldCSRF: {h.csrf}, "client_id": {h.clientID}, "client_secret": {h.secret}},
 		map[string]string{"Cookie": r.Cookies()[0].Name + "=" + r.Cookies()[0].Value})
 	var session *http.Cookie
 	for _, c := range in.Cookies() {
@@ -235,7 +237,7 @@ func TestCookieAttributesOverHTTPS(t *testing.T) {
 		t.Errorf("sign-in %d, session cookie %+v", in.StatusCode, session)
 	}
 	// Origin is checked against the public URL, not the Host header.
-	bad := h.do("POST", "/signin/key", url.Values{"_csrf": {h.csrf}}, map[string]string{"Origin": h.srv.URL})
+	bad := h.do("POST", paths.SignInKey.Link(), url.Values{form.FieldCSRF: {h.csrf}}, map[string]string{"Origin": h.srv.URL})
 	if bad.StatusCode != http.StatusForbidden {
 		t.Errorf("Origin of the Host accepted although the public URL differs: %d", bad.StatusCode)
 	}
@@ -255,7 +257,7 @@ func TestForwardedProtoFromTrustedProxyOnly(t *testing.T) {
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			h := newHarness(t, options{trusted: tt.trusted})
-			r := h.do("GET", "/signin", nil, map[string]string{"X-Forwarded-Proto": "https"})
+			r := h.do("GET", paths.SignIn.Link(), nil, map[string]string{"X-Forwarded-Proto": "https"})
 			c := r.Cookies()[0]
 			if c.Secure != tt.secure || strings.HasPrefix(c.Name, "__Host-") != tt.secure {
 				t.Errorf("cookie %s Secure=%v, want %v", c.Name, c.Secure, tt.secure)
@@ -274,7 +276,7 @@ func TestCancelledRequestCancelsUpstream(t *testing.T) {
 	h.stub.ResetCalls()
 	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
 	defer cancel()
-	req, _ := http.NewRequestWithContext(ctx, "GET", h.srv.URL+"/accounts", nil)
+	req, _ := http.NewRequestWithContext(ctx, "GET", h.url(paths.Accounts.Link()), nil)
 	req.Header.Set("Cache-Control", "max-age=0") // a reload: read anew
 	if _, err := h.client.Do(req); err == nil {
 		t.Fatal("request not cancelled")

@@ -8,6 +8,8 @@ import (
 	"testing"
 
 	"github.com/runai-tools/sa-dashboard/handlers"
+	"github.com/runai-tools/sa-dashboard/internal/form"
+	"github.com/runai-tools/sa-dashboard/internal/paths"
 )
 
 var loopback = []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}
@@ -23,9 +25,9 @@ func ssoHeaders(email string, extra ...string) map[string]string {
 // signInAs signs in through the "proxy" (headers added to every request).
 func (h *harness) signInAs(hdr map[string]string) {
 	h.t.Helper()
-	h.do("GET", "/signin", nil, hdr)
-	form := url.Values{"client_id": {h.clientID}, "client_secret": {h.secret}, "_csrf": {h.csrf}}
-	r := h.do("POST", "/signin/key", form, hdr)
+	h.do("GET", paths.SignIn.Link(), nil, hdr)
+	form := url.Values{"client_id": {h.clientID}, "client_secret": {h.secret}, form.FieldCSRF: {h.csrf}}
+	r := h.do("POST", paths.SignInKey.Link(), form, hdr)
 	if r.StatusCode != http.StatusSeeOther {
 		h.t.Fatalf("sign-in as %v: %d", hdr, r.StatusCode)
 	}
@@ -35,13 +37,13 @@ func TestSSOIdentityFromTrustedProxy(t *testing.T) {
 	h := newHarness(t, options{seed: 1, trusted: loopback})
 	ada := ssoHeaders("ada@corp.example")
 	h.signInAs(ada)
-	r := h.do("GET", "/accounts", nil, ada)
+	r := h.do("GET", paths.Accounts.Link(), nil, ada)
 	if got := r.doc(t).Find(`[data-testid="whoami"]`).Text(); !strings.Contains(got, "SSO: ada@corp.example") {
 		t.Errorf("header shows %q", got)
 	}
 	// Mutations are audited with the SSO identity and the token's subject.
-	form := url.Values{"name": {"audited-bot"}, "_csrf": {h.csrf}}
-	h.do("POST", "/accounts", form, ada)
+	form := url.Values{"name": {"audited-bot"}, form.FieldCSRF: {h.csrf}}
+	h.do("POST", paths.Accounts.Link(), form, ada)
 	if !strings.Contains(h.logs.String(), `msg=audit action=create sso=ada@corp.example subject=admin target_id=`) {
 		t.Errorf("audit line lacks the SSO identity or subject:\n%s", h.logs.String())
 	}
@@ -51,7 +53,7 @@ func TestSSOHeadersFromUntrustedPeerIgnored(t *testing.T) {
 	h := newHarness(t, options{seed: 1, trusted: []netip.Prefix{netip.MustParsePrefix("10.9.0.0/16")}})
 	forged := ssoHeaders("mallory@corp.example", "X-Forwarded-Prefix", "/evil")
 	h.signInAs(forged)
-	r := h.do("GET", "/accounts", nil, forged)
+	r := h.do("GET", paths.Accounts.Link(), nil, forged)
 	doc := r.doc(t)
 	if strings.Contains(doc.Find(`[data-testid="whoami"]`).Text(), "mallory") {
 		t.Error("a forged identity was believed")
@@ -68,8 +70,8 @@ func TestSessionBoundToSSOIdentity(t *testing.T) {
 	h := newHarness(t, options{seed: 1, trusted: loopback})
 	h.signInAs(ssoHeaders("ada@corp.example"))
 	h.stub.ResetCalls()
-	r := h.do("GET", "/accounts", nil, ssoHeaders("bob@corp.example"))
-	if r.StatusCode != http.StatusSeeOther || !strings.HasPrefix(r.Header.Get("Location"), "/signin") {
+	r := h.do("GET", paths.Accounts.Link(), nil, ssoHeaders("bob@corp.example"))
+	if r.StatusCode != http.StatusSeeOther || !strings.HasPrefix(string(h.location(r)), string(paths.SignIn)) {
 		t.Fatalf("another identity kept the session: %d", r.StatusCode)
 	}
 	if n := len(h.stub.Calls()); n != 0 {
@@ -79,7 +81,7 @@ func TestSessionBoundToSSOIdentity(t *testing.T) {
 		t.Error("not logged")
 	}
 	// Back as Ada: that session is gone too (it was ended, not parked).
-	if r := h.do("GET", "/accounts", nil, ssoHeaders("ada@corp.example")); r.StatusCode != http.StatusSeeOther {
+	if r := h.do("GET", paths.Accounts.Link(), nil, ssoHeaders("ada@corp.example")); r.StatusCode != http.StatusSeeOther {
 		t.Errorf("the ended session came back: %d", r.StatusCode)
 	}
 }
@@ -101,14 +103,14 @@ func TestAllowList(t *testing.T) {
 				d.SSO.AllowedEmails = []string{"ada@corp.example"}
 				d.SSO.AllowedGroups = []string{"platform-admins"}
 			})
-			r := h.do("GET", "/signin", nil, tt.hdr)
+			r := h.do("GET", paths.SignIn.Link(), nil, tt.hdr)
 			if r.StatusCode != tt.status {
 				t.Fatalf("status %d, want %d", r.StatusCode, tt.status)
 			}
 			if tt.status == http.StatusForbidden && !strings.Contains(r.body, "allow-list") {
 				t.Error("the 403 page does not explain")
 			}
-			if h.get("/healthz").StatusCode != 200 {
+			if h.get(paths.Healthz.Link()).StatusCode != 200 {
 				t.Error("health check behind the allow-list")
 			}
 		})
@@ -118,12 +120,12 @@ func TestAllowList(t *testing.T) {
 func TestForwardedPrefix(t *testing.T) {
 	h := newHarness(t, options{seed: 1, trusted: loopback})
 	hdr := ssoHeaders("ada@corp.example", "X-Forwarded-Prefix", "/runai-sa/")
-	r := h.do("GET", "/accounts", nil, hdr)
+	r := h.do("GET", paths.Accounts.Link(), nil, hdr)
 	if loc := r.Header.Get("Location"); loc != "/runai-sa/signin?next=%2Frunai-sa%2Faccounts" && loc != "/runai-sa/signin" {
 		t.Errorf("redirect %q ignores the prefix", loc)
 	}
 	h.signInAs(hdr)
-	doc := h.do("GET", "/accounts", nil, hdr).doc(t)
+	doc := h.do("GET", paths.Accounts.Link(), nil, hdr).doc(t)
 	for _, sel := range []string{`link[rel=stylesheet]`, `form[data-testid="create-form"]`, `a.brand`} {
 		attr := map[string]string{`link[rel=stylesheet]`: "href", `form[data-testid="create-form"]`: "action", `a.brand`: "href"}[sel]
 		if v, _ := doc.Find(sel).Attr(attr); !strings.HasPrefix(v, "/runai-sa/") {
@@ -139,11 +141,11 @@ func TestTokenFromProxyHeader(t *testing.T) {
 	tok, _ := h.stub.IssueToken(nil)
 	hdr := ssoHeaders("ada@corp.example", "X-Forwarded-Access-Token", tok)
 	h.stub.ResetCalls()
-	r := h.do("GET", "/accounts", nil, hdr)
+	r := h.do("GET", paths.Accounts.Link(), nil, hdr)
 	if r.StatusCode != 200 || r.doc(t).Find(`tr[id^="r-"]`).Length() != 2 {
 		t.Fatalf("no sign-in page should be needed: %d", r.StatusCode)
 	}
-	if r.doc(t).Find(`form[action="/signout"]`).Length() != 0 {
+	if r.doc(t).Find(`form[action="`+paths.SignOut.Link().String()+`"]`).Length() != 0 {
 		t.Error("a sign-out button although the proxy holds the session")
 	}
 	for _, c := range h.stub.Calls() {
@@ -153,7 +155,7 @@ func TestTokenFromProxyHeader(t *testing.T) {
 	}
 	// From an untrusted peer the header is not a credential.
 	h2 := newHarnessWith(t, options{seed: 2}, func(d *handlers.Deps) { d.SSO.TokenHeader = "X-Forwarded-Access-Token" })
-	if r := h2.do("GET", "/accounts", nil, hdr); r.StatusCode != http.StatusSeeOther {
+	if r := h2.do("GET", paths.Accounts.Link(), nil, hdr); r.StatusCode != http.StatusSeeOther {
 		t.Errorf("untrusted token header accepted: %d", r.StatusCode)
 	}
 }
@@ -171,7 +173,7 @@ func TestClientIPFromTrustedProxiesOnly(t *testing.T) {
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			h := newHarness(t, options{trusted: tt.trusted})
-			h.do("GET", "/healthz", nil, map[string]string{"X-Forwarded-For": "203.0.113.9"})
+			h.do("GET", paths.Healthz.Link(), nil, map[string]string{"X-Forwarded-For": "203.0.113.9"})
 			if !strings.Contains(h.logs.String(), "path=/healthz status=200") || !strings.Contains(h.logs.String(), tt.want) {
 				t.Errorf("want %s in the request log:\n%s", tt.want, h.logs.String())
 			}

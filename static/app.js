@@ -5,8 +5,13 @@
 (function () {
   "use strict";
 
+  // The page names the ids and events this script uses on <body>
+  // (views/targets.go), so that none is spelled here.
+  var ids = document.body.dataset;
+  function byId(name) { return ids[name] ? document.getElementById(ids[name]) : null; }
+
   function announce(text) {
-    var live = document.getElementById("announcer");
+    var live = byId("announcer");
     if (!live) return;
     live.textContent = "";
     window.setTimeout(function () { live.textContent = text; }, 50);
@@ -38,7 +43,7 @@
         ev.preventDefault();
         panel.replaceChildren();
         // Focus goes back to what opened the panel, or to the create form.
-        var back = (opener && opener.isConnected) ? opener : document.getElementById("create-name");
+        var back = (opener && opener.isConnected) ? opener : byId("createName");
         if (back) back.focus();
       }
     }
@@ -48,7 +53,9 @@
   // (without it, the bulk bar's "All in this view" does the same job).
   document.addEventListener("change", function (ev) {
     if (!ev.target.matches("[data-select-all]")) return;
-    document.querySelectorAll('#accounts-body input[name="ids"]').forEach(function (box) {
+    var body = byId("accountsBody");
+    if (!body) return;
+    body.querySelectorAll('input[name="ids"]').forEach(function (box) {
       box.checked = ev.target.checked;
     });
   });
@@ -82,14 +89,14 @@
   var opener = null;
   document.addEventListener("htmx:beforeRequest", function (ev) {
     var t = ev.detail && ev.detail.target;
-    if (t && t.id === "panel") opener = ev.detail.elt;
+    if (t && t.id === ids.panel) opener = ev.detail.elt;
   });
 
   document.addEventListener("htmx:afterSettle", settle);
   document.addEventListener("DOMContentLoaded", settle);
 
   // Row swaps carry their outcome in HX-Trigger-After-Settle: {"announce": "…"}.
-  document.addEventListener("announce", function (ev) {
+  document.addEventListener(ids.announceEvent, function (ev) {
     var text = ev.detail && (ev.detail.value || ev.detail);
     if (typeof text === "string") announce(text);
   });

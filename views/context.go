@@ -14,8 +14,11 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/runai-tools/sa-dashboard/internal/words"
+
 	"github.com/a-h/templ"
 
+	"github.com/runai-tools/sa-dashboard/internal/form"
 	"github.com/runai-tools/sa-dashboard/internal/listview"
 	"github.com/runai-tools/sa-dashboard/internal/paths"
 	"github.com/runai-tools/sa-dashboard/static"
@@ -99,7 +102,7 @@ func RowID(id string) string {
 }
 
 func csrfHeaders(ctx context.Context) string {
-	return fmt.Sprintf(`{"X-CSRF-Token": %q}`, RequestFrom(ctx).CSRF)
+	return fmt.Sprintf(`{%q: %q}`, form.HeaderCSRF, RequestFrom(ctx).CSRF)
 }
 
 // htmxConfig configures htmx for the strict CSP: no eval, no script tags,
@@ -124,27 +127,20 @@ func Relative(t, now time.Time) string {
 	case d < time.Minute:
 		return "just now"
 	case d < time.Hour:
-		s = plural(int(d/time.Minute), "minute")
+		s = words.Plural(int(d/time.Minute), "minute")
 	case d < 24*time.Hour:
-		s = plural(int(d/time.Hour), "hour")
+		s = words.Plural(int(d/time.Hour), "hour")
 	case d < 30*24*time.Hour:
-		s = plural(int(d/(24*time.Hour)), "day")
+		s = words.Plural(int(d/(24*time.Hour)), "day")
 	case d < 365*24*time.Hour:
-		s = plural(int(d/(30*24*time.Hour)), "month")
+		s = words.Plural(int(d/(30*24*time.Hour)), "month")
 	default:
-		s = plural(int(d/(365*24*time.Hour)), "year")
+		s = words.Plural(int(d/(365*24*time.Hour)), "year")
 	}
 	if future {
 		return "in " + s
 	}
 	return s + " ago"
-}
-
-func plural(n int, unit string) string {
-	if n == 1 {
-		return "1 " + unit
-	}
-	return strconv.Itoa(n) + " " + unit + "s"
 }
 
 // readAgo says how long ago a list was read, to the second: a list is

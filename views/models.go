@@ -9,6 +9,7 @@ import (
 
 	"github.com/a-h/templ"
 
+	"github.com/runai-tools/sa-dashboard/internal/bulk"
 	"github.com/runai-tools/sa-dashboard/internal/form"
 	"github.com/runai-tools/sa-dashboard/internal/history"
 	"github.com/runai-tools/sa-dashboard/internal/listview"
@@ -156,29 +157,10 @@ type Secret struct {
 	Grant     form.Grant
 }
 
-// BulkState is where one account of a bulk action stands.
-type BulkState uint8
-
-// The states of a bulk item.
-const (
-	BulkPending BulkState = iota // not done yet
-	BulkOK                       // done
-	BulkFailed                   // tried, and failed: Reason says why
-	BulkNotDone                  // never tried: the job was cancelled or stopped first
-)
-
-// BulkItem is one account in a bulk confirmation or result.
-type BulkItem struct {
-	ID, Name string
-	State    BulkState
-	Note     string // what was done, when more than the action says ("already had it")
-	Reason   string // why it failed
-}
-
 // Bulk is a bulk action's confirmation (Done false) or result (Done true).
 type Bulk struct {
 	Action form.BulkAction
-	Items  []BulkItem
+	Items  []bulk.Item
 	Done   bool
 	View   listview.View // the list view the action was chosen from, to return to
 	// Grant is the rule a BulkAddRule adds: chosen on the confirmation,
@@ -188,7 +170,7 @@ type Bulk struct {
 }
 
 // BulkJob is a confirmed bulk action running in the background, or its
-// result, kept for an hour.
+// result, kept for bulk.Keep.
 type BulkJob struct {
 	Bulk
 	ID         string
@@ -200,19 +182,7 @@ type BulkJob struct {
 
 // Counts are how many items are done, failed, not done and still to do.
 func (j BulkJob) Counts() (ok, failed, notDone, pending int) {
-	for _, it := range j.Items {
-		switch it.State {
-		case BulkOK:
-			ok++
-		case BulkFailed:
-			failed++
-		case BulkNotDone:
-			notDone++
-		default:
-			pending++
-		}
-	}
-	return ok, failed, notDone, pending
+	return bulk.Job{Items: j.Items}.Counts()
 }
 
 // Verify is the outcome of checking new credentials at the token endpoint.

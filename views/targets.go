@@ -19,6 +19,19 @@ const (
 	ActivityResultsID = "activity-results"
 )
 
+// DOM ids that scripts and tests find. app.js reads them from the body's
+// data attributes (see Layout), so that no id is spelled there.
+const (
+	AnnouncerID   = "announcer"   // the live region outcomes are read out from
+	CreateNameID  = "create-name" // the create form's name field, where focus returns
+	SearchID      = "q"           // the list's search field
+	ActivityWhoID = "a-who"       // the Activity page's "who" field
+)
+
+// EventAnnounce is the client event app.js reads out through the live
+// region once a swap has settled (HX-Trigger-After-Settle).
+const EventAnnounce = "announce"
+
 // Sel is the CSS selector of a DOM id.
 func Sel(id string) string { return "#" + id }
 
@@ -42,3 +55,9 @@ var GrantPrefixes = []string{GrantCreate, GrantAdd, GrantBulk}
 // ScopeFieldID is the DOM id of a choice's scope field, which a new scope
 // type replaces.
 func ScopeFieldID(prefix string) string { return prefix + "-scope-field" }
+
+// RoleID, ScopeTypeID and ScopeID are the DOM ids of a choice's role,
+// scope type and scope selects.
+func RoleID(prefix string) string      { return prefix + "-role" }
+func ScopeTypeID(prefix string) string { return prefix + "-scope-type" }
+func ScopeID(prefix string) string     { return prefix + "-scope" }

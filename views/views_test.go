@@ -16,6 +16,7 @@ import (
 	"github.com/PuerkitoBio/goquery"
 	"github.com/a-h/templ"
 
+	"github.com/runai-tools/sa-dashboard/internal/bulk"
 	"github.com/runai-tools/sa-dashboard/internal/form"
 	"github.com/runai-tools/sa-dashboard/internal/listview"
 	"github.com/runai-tools/sa-dashboard/internal/paths"
@@ -370,7 +371,7 @@ func TestEveryBulkActionHasWords(t *testing.T) {
 		if !ok || w.label == "" || w.verb == "" || w.allDone == "" || w.past == "" || w.warning == "" {
 			t.Errorf("%s: words %+v", a, w)
 		}
-		if got := bulkOutcome(Bulk{Action: a, Items: []BulkItem{{State: BulkOK}, {State: BulkOK}}, GrantLabel: "Viewer · acme"}); strings.Contains(got, "%!") {
+		if got := bulkOutcome(Bulk{Action: a, Items: []bulk.Item{{State: bulk.OK}, {State: bulk.OK}}, GrantLabel: "Viewer · acme"}); strings.Contains(got, "%!") {
 			t.Errorf("%s: %q", a, got)
 		}
 	}
@@ -380,7 +381,7 @@ func TestEveryBulkActionHasWords(t *testing.T) {
 // says so; a stalled or finished one shows the result, saying why
 // accounts were not done.
 func TestBulkProgress(t *testing.T) {
-	items := []BulkItem{{ID: "1", Name: "a", State: BulkOK}, {ID: "2", Name: "b", State: BulkFailed, Reason: "refused"}, {ID: "3", Name: "c"}}
+	items := []bulk.Item{{ID: "1", Name: "a", State: bulk.OK}, {ID: "2", Name: "b", State: bulk.Failed, Reason: "refused"}, {ID: "3", Name: "c"}}
 	job := func(change func(*BulkJob)) BulkJob {
 		j := BulkJob{Bulk: Bulk{Action: form.BulkDisable, Items: slices.Clone(items)}, ID: "JOB", Running: true, Started: now}
 		change(&j)
@@ -395,8 +396,8 @@ func TestBulkProgress(t *testing.T) {
 		{"running", job(func(*BulkJob) {}), true, true, false, "1 done · 1 failed · 1 to go"},
 		{"stopping", job(func(j *BulkJob) { j.Cancelling = true }), true, false, false, "Stopping"},
 		{"stalled", job(func(j *BulkJob) { j.Stalled = true }), false, false, true, "instance carrying out this action stopped"},
-		{"stopped", job(func(j *BulkJob) { j.Running, j.Done, j.Items[2].State = false, true, BulkNotDone }), false, false, true, "Stopped on request"},
-		{"finished", job(func(j *BulkJob) { j.Running, j.Done, j.Items[2].State = false, true, BulkOK }), false, false, true, "2 of 3 disabled; 1 failed"},
+		{"stopped", job(func(j *BulkJob) { j.Running, j.Done, j.Items[2].State = false, true, bulk.NotDone }), false, false, true, "Stopped on request"},
+		{"finished", job(func(j *BulkJob) { j.Running, j.Done, j.Items[2].State = false, true, bulk.OK }), false, false, true, "2 of 3 disabled; 1 failed"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -19,9 +19,11 @@ import (
 	"time"
 
 	"github.com/redis/go-redis/v9"
+	"golang.org/x/sync/errgroup"
 
 	"github.com/runai-tools/sa-dashboard/apiclient"
 	"github.com/runai-tools/sa-dashboard/handlers"
+	"github.com/runai-tools/sa-dashboard/internal/bulk"
 	"github.com/runai-tools/sa-dashboard/internal/metrics"
 	"github.com/runai-tools/sa-dashboard/internal/record"
 	"github.com/runai-tools/sa-dashboard/internal/session"
@@ -97,10 +99,12 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	}
 	defer rec.Close()
 	logger.Info("record of changes", "store", rec.Backend(), "limit", cfg.RecordLimit)
+	// The engines below the handlers, each stopped here at shutdown.
+	jobs := bulk.New(bulk.Config{Store: store, Logger: logger})
 	e, err := handlers.New(handlers.Deps{
 		API: api, Sessions: store, Record: rec, Logger: logger, BasePath: cfg.BasePath, PublicURL: cfg.PublicURL,
 		TrustedProxies: cfg.TrustedProxies, SSO: cfg.SSO, DemoClientID: demoID, Ready: api.Ping, Metrics: m, StaleDays: cfg.StaleDays, RuleSubject: cfg.RuleSubject,
-		UpstreamTimeout: cfg.UpstreamTimeout,
+		UpstreamTimeout: cfg.UpstreamTimeout, Jobs: jobs,
 	})
 	if err != nil {
 		return err
@@ -127,6 +131,14 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		IdleTimeout:       2 * time.Minute,
 		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
 	}
+	return serve(ctx, srv, ln, logger, cfg.ShutdownGrace, jobs)
+}
+
+// serve serves on ln until ctx ends, then shuts down within grace: the
+// server and the engines stop taking new work at once and share the
+// grace for the work in flight (requests; bulk jobs' calls, whose
+// accounts not reached by the end are reported as not done).
+func serve(ctx context.Context, srv *http.Server, ln net.Listener, logger *slog.Logger, grace time.Duration, jobs *bulk.Engine) error {
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	select {
@@ -134,11 +146,19 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return err
 	case <-ctx.Done():
 	}
-	logger.Info("shutting down", "grace", cfg.ShutdownGrace)
-	shCtx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownGrace)
+	logger.Info("shutting down", "grace", grace)
+	shCtx, cancel := context.WithTimeout(context.Background(), grace)
 	defer cancel()
-	if err := srv.Shutdown(shCtx); err != nil {
-		return fmt.Errorf("shutdown: %w", err)
+	var g errgroup.Group
+	g.Go(func() error {
+		if err := srv.Shutdown(shCtx); err != nil {
+			return fmt.Errorf("shutdown: %w", err)
+		}
+		return nil
+	})
+	g.Go(func() error { return jobs.Shutdown(shCtx) })
+	if err := g.Wait(); err != nil {
+		return err
 	}
 	if err := <-errc; !errors.Is(err, http.ErrServerClosed) {
 		return err

@@ -26,6 +26,10 @@ const (
 	FieldColumns      = "cols"
 )
 
+// HeaderCSRF carries the CSRF token on htmx requests (set once on <body>
+// with hx-headers); plain forms send the FieldCSRF field.
+const HeaderCSRF = "X-CSRF-Token"
+
 // Errors maps a field name to what is wrong with it, in words a user can
 // act on. A nil or empty Errors means the form is valid.
 type Errors map[string]string

@@ -1,0 +1,42 @@
+package handlers
+
+import (
+	"net/http"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/runai-tools/sa-dashboard/internal/form"
+	"github.com/runai-tools/sa-dashboard/internal/history"
+	"github.com/runai-tools/sa-dashboard/internal/runai"
+	"github.com/runai-tools/sa-dashboard/views"
+)
+
+// showActivity renders the Activity page, or its results alone for an
+// HTMX filter change.
+func (h *handler) showActivity(c echo.Context) error {
+	f, errs := form.ParseActivity(c.QueryParams())
+	p, _ := h.activity(c, f, history.ActivityPage, history.MaxScan) // the page says what failed
+	p.Errors = errs
+	if hx := hxOf(c); hx.Partial() && hx.Target == views.ActivityResultsID {
+		return h.render(c, http.StatusOK, "Activity", views.ActivityResults(p))
+	}
+	return h.render(c, http.StatusOK, "Activity", views.ActivityView(p))
+}
+
+// activity reads the Activity page's events for f: up to want of them,
+// reading at most maxScan, and the accounts they name (from the session's
+// list while it is fresh). When Run:ai's audit log cannot be read the page
+// holds the dashboard's own record, says why, and the error is returned
+// too.
+func (h *handler) activity(c echo.Context, f form.Activity, want, maxScan int) (views.ActivityPage, error) {
+	start, end := f.Window(h.Now())
+	q := runai.AuditQuery{Start: start, End: end, Offset: f.Offset, Filters: f.Filters()}
+	r := h.histories.Activity(c.Request().Context(), h.tokenOf(c), q, f.Keep, want, maxScan)
+	var ix history.Index
+	if d, err := h.list(c, false); err == nil {
+		ix = history.NewIndex(d.In.All)
+	}
+	p := views.ActivityPage{Filter: f, Start: start, End: end, Items: worded(r.Items, false, ix), Older: r.Next}
+	p.HistorySource = h.historySource(c, r.Page)
+	return p, r.Err
+}

@@ -1,0 +1,59 @@
+package handlers
+
+import (
+	"strconv"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/runai-tools/sa-dashboard/apiclient"
+	"github.com/runai-tools/sa-dashboard/internal/history"
+	"github.com/runai-tools/sa-dashboard/internal/listview"
+	"github.com/runai-tools/sa-dashboard/internal/paths"
+	"github.com/runai-tools/sa-dashboard/views"
+)
+
+// What the history pages share; the reading is internal/history's.
+
+// historySource says where a page of history comes from: Run:ai's audit
+// log, or (and why) the dashboard's own record.
+func (h *handler) historySource(c echo.Context, pg history.Page) views.HistorySource {
+	src := views.HistorySource{Limited: pg.Limited, RecordUnavailable: pg.RecordUnavailable}
+	if pg.Err != nil {
+		p := h.problemOf(c, pg.Err, action{verb: verbReadHistory})
+		h.logFailure(c, pg.Err, p)
+		src.Refused, src.Problem = apiclient.IsForbidden(pg.Err), &p.Problem
+	}
+	return src
+}
+
+// ruleIDs lists the ids of an account's rules, as the audit log writes
+// them.
+func ruleIDs(a listview.Access) []string {
+	ids := make([]string, len(a.Rules))
+	for i, r := range a.Rules {
+		ids[i] = strconv.Itoa(r.ID)
+	}
+	return ids
+}
+
+// worded turns items into what a page shows. With an index (the Activity
+// page) each names and links its account, or says it is gone.
+func worded(items []history.Item, onAccount bool, ix history.Index) []views.HistoryItem {
+	out := make([]views.HistoryItem, len(items))
+	for i, it := range items {
+		vi := views.HistoryItem{Item: it}
+		if ix != nil {
+			if a, ok := ix.Find(it); ok {
+				vi.Account, vi.AccountID, vi.Link = a.Name, a.ID, paths.Account.ID(a.ID)
+			} else {
+				vi.Gone = true
+			}
+		}
+		if vi.Account == "" {
+			vi.Account = it.RuleHolder
+		}
+		vi.Sentence = vi.Item.Sentence(onAccount)
+		out[i] = vi
+	}
+	return out
+}

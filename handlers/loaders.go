@@ -1,0 +1,281 @@
+package handlers
+
+import (
+	"cmp"
+	"context"
+	"crypto/rand"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/labstack/echo/v4"
+	"golang.org/x/sync/errgroup"
+
+	"github.com/runai-tools/sa-dashboard/apiclient"
+	"github.com/runai-tools/sa-dashboard/internal/cache"
+	"github.com/runai-tools/sa-dashboard/internal/form"
+	"github.com/runai-tools/sa-dashboard/internal/history"
+	"github.com/runai-tools/sa-dashboard/internal/listview"
+	"github.com/runai-tools/sa-dashboard/internal/runai"
+	"github.com/runai-tools/sa-dashboard/views"
+)
+
+// The loaders: what each page reads, named for it, with the Run:ai calls
+// it makes (counted at the stub by TestCallsPerPage). Reads that do not
+// depend on each other run at once.
+//
+//	list (a page of it, a search, an export)
+//	    from the session's list while it is fresh (cache.ListTTL) and the
+//	    session has changed nothing since: none;
+//	    else readList: the accounts (1), every service account's rules (1
+//	    per 500), the catalog (roles, clusters, departments, projects: 4
+//	    or more, kept a minute per token).
+//	account page (accountPage)
+//	    the account (1), its rules (1), the catalog (kept), every account
+//	    (1; none while the session's list is fresh), the rules of both
+//	    accounts of each rotation it is in (2 per rotation), its history
+//	    (2 audit-log listings, more while a page of matches is not found).
+//	one row, redrawn after a change (rowOf)
+//	    its rules and every account's name from the session's list while
+//	    it is fresh, whatever the session changed since (a change to one
+//	    account touches neither): none; else 2.
+
+// listData is a list read from Run:ai: the accounts and what is known of
+// their rules, the catalog it was read with, and when.
+type listData struct {
+	In  listview.Accounts
+	Cat runai.Catalog
+	At  time.Time
+}
+
+// listKey is the session's key in the list cache; "" without a session.
+func listKey(c echo.Context) string {
+	if st, ok := c.Get(stateKey).(*state); ok {
+		return st.id()
+	}
+	return ""
+}
+
+// list is the list for this request: the session's of the last few
+// seconds unless fresh is asked for (Refresh, a reload) or the session has
+// changed something since it was read, else a new read, which is kept for
+// the next requests.
+func (h *handler) list(c echo.Context, fresh bool) (listData, error) {
+	key := listKey(c)
+	gen := h.generation(c.Request().Context(), key)
+	if !fresh && key != "" {
+		if d, _, ok := h.lists.Get(key, gen); ok {
+			return d, nil
+		}
+	}
+	d, err := h.readList(c)
+	if err == nil && key != "" {
+		h.lists.Put(key, gen, d, d.In.ApproxBytes(), d.At)
+	}
+	return d, err
+}
+
+// readList reads everything the accounts list shows, in one round of
+// concurrent calls: the accounts, every service account's access rules
+// (PageSize a page, never one call per account) and the catalog for scope
+// paths. Only the accounts are required: rules that cannot be read leave
+// the list without them and say why.
+func (h *handler) readList(c echo.Context) (listData, error) {
+	var (
+		all      []runai.ServiceAccount
+		rules    []runai.AccessRule
+		rulesErr error
+		cat      runai.Catalog
+	)
+	at := h.Now()
+	g, ctx := errgroup.WithContext(c.Request().Context())
+	token := h.tokenOf(c)
+	g.Go(func() error {
+		var err error
+		all, err = h.API.ListServiceAccounts(ctx, token)
+		return err
+	})
+	g.Go(func() error { rules, rulesErr = h.API.ListServiceAccountRules(ctx, token); return nil })
+	g.Go(func() error { cat = h.catalogs.Get(ctx, token); return nil })
+	if err := g.Wait(); err != nil {
+		return listData{}, err
+	}
+	in := listview.Accounts{All: all}
+	if rulesErr != nil {
+		in.RulesProblem = h.note(c, rulesErr, action{verb: verbReadRules})
+	} else {
+		scopes := scopesFor(cat, all, slices.Values(rules))
+		scopes.FillPaths(rules)
+		in.RulesKnown, in.Rules = true, runai.RulesByAccount(all, rules)
+	}
+	in.Prepare() // once for the views the list serves while cached
+	return listData{In: in, Cat: cat, At: at}, nil
+}
+
+// accounts is every account: the session's fresh list's when there is
+// one, else one listing.
+func (h *handler) accounts(c echo.Context) ([]runai.ServiceAccount, error) {
+	key := listKey(c)
+	if d, _, ok := h.lists.Get(key, h.generation(c.Request().Context(), key)); ok && key != "" {
+		return d.In.All, nil
+	}
+	return h.API.ListServiceAccounts(c.Request().Context(), h.tokenOf(c))
+}
+
+// catalogOf is the request token's roles and scopes (kept a minute).
+func (h *handler) catalogOf(c echo.Context) runai.Catalog {
+	return h.catalogs.Get(c.Request().Context(), h.tokenOf(c))
+}
+
+// accessOf reads one account's access rules (one call), with scope paths.
+// When they cannot be read, the second result says why.
+func (h *handler) accessOf(c echo.Context, a runai.ServiceAccount) (listview.Access, string) {
+	rules, err := h.API.ListServiceAccountRules(c.Request().Context(), h.tokenOf(c), a.SubjectIDs()...)
+	if err != nil {
+		return listview.Access{}, h.note(c, err, action{verb: verbReadRules})
+	}
+	mine := rules[:0]
+	for _, r := range rules {
+		if a.Owns(r) {
+			mine = append(mine, r)
+		}
+	}
+	scopesFor(h.catalogOf(c), []runai.ServiceAccount{a}, slices.Values(mine)).FillPaths(mine)
+	return listview.Access{Known: true, Rules: mine}, ""
+}
+
+// listPage fills page with the list under view v and the create form's
+// rule picker: from the session's list unless fresh. A list that cannot
+// be loaded is shown in the page (the create form and any new secret stay
+// usable), except 401, returned so that the user signs in again.
+func (h *handler) listPage(c echo.Context, v listview.View, page views.AccountsPage, fresh bool) (views.AccountsPage, int, error) {
+	page.List.View = v
+	d, err := h.list(c, fresh)
+	if err != nil {
+		if apiclient.IsUnauthorized(err) {
+			return page, 0, err
+		}
+		p := h.problemOf(c, err, action{verb: verbList})
+		h.logFailure(c, err, p)
+		page.LoadError = &p.Problem
+		return page, p.status, nil
+	}
+	page.List = listview.Apply(d.In, v, h.Now())
+	page.List.Fetched = d.At
+	if !listInteraction(c) { // the list region alone has no create form
+		page.Create.Picker = h.picker(c, d.Cat, scopesFor(d.Cat, d.In.All, d.In.AllRules()))
+	}
+	return page, 200, nil
+}
+
+// rowOf is a's row under view v: its rules and rotations from the
+// session's list of the last few seconds when there is one (a change to a
+// does not touch them), else read (its rules and every account, at once).
+func (h *handler) rowOf(c echo.Context, v listview.View, a runai.ServiceAccount) listview.Row {
+	return v.Row(a, h.related(c, a), h.Now())
+}
+
+// related is what a row shows beyond the account's own record: see rowOf.
+func (h *handler) related(c echo.Context, a runai.ServiceAccount) listview.Related {
+	if d, _, ok := h.lists.Recent(listKey(c)); ok && listKey(c) != "" {
+		in := d.In
+		if slices.ContainsFunc(in.All, func(x runai.ServiceAccount) bool { return x.ID == a.ID }) {
+			return in.Related(a.ID)
+		}
+	}
+	var (
+		access listview.Access
+		all    []runai.ServiceAccount
+		g      errgroup.Group
+	)
+	g.Go(func() error { access, _ = h.accessOf(c, a); return nil })
+	g.Go(func() error { all, _ = h.API.ListServiceAccounts(c.Request().Context(), h.tokenOf(c)); return nil })
+	_ = g.Wait()
+	in := listview.Accounts{All: all, RulesKnown: access.Known, Rules: map[string][]runai.AccessRule{a.ID: access.Rules}}
+	if !slices.ContainsFunc(all, func(x runai.ServiceAccount) bool { return x.ID == a.ID }) {
+		in.All = append(in.All, a)
+	}
+	return in.Related(a.ID)
+}
+
+// accessSection reads what the account page's access section shows: the
+// account's rules and the add form's picker, with the form's input and
+// field errors when it failed.
+func (h *handler) accessSection(c echo.Context, a runai.ServiceAccount, input form.Grant, errs form.Errors) views.AccessSection {
+	access, problem := h.accessOf(c, a)
+	return views.AccessSection{Account: a, Access: access, Problem: problem,
+		Add: views.GrantChoice{Prefix: views.GrantAdd, Input: input, Errors: errs, Picker: h.accountPicker(c, a, access.Rules)}}
+}
+
+// accountPage is an account's page around its access section s: the copy
+// form and the rotations (from every account), and the history.
+func (h *handler) accountPage(c echo.Context, s views.AccessSection) views.AccountPage {
+	a, cursor := s.Account, c.QueryParam(form.ParamHistory)
+	all, err := h.accounts(c)
+	page := views.AccountPage{Account: a, Access: s, Copy: h.copyForm(c, a, all, err)}
+	var g errgroup.Group
+	g.Go(func() error { page.Rotations = h.rotationPanels(c, a, all); return nil })
+	g.Go(func() error { page.History = h.accountHistory(c, a, ruleIDs(s.Access), cursor); return nil })
+	_ = g.Wait()
+	return page
+}
+
+// copyForm lists the accounts access can be copied from.
+func (h *handler) copyForm(c echo.Context, a runai.ServiceAccount, all []runai.ServiceAccount, err error) views.CopyForm {
+	f := views.CopyForm{Account: a}
+	if err != nil {
+		f.Problem = "The other accounts could not be listed: " + h.note(c, err, action{verb: verbList})
+		return f
+	}
+	for _, o := range all {
+		if o.ID != a.ID {
+			f.Others = append(f.Others, o)
+		}
+	}
+	slices.SortFunc(f.Others, func(x, y runai.ServiceAccount) int {
+		return cmp.Compare(strings.ToLower(x.Name), strings.ToLower(y.Name))
+	})
+	return f
+}
+
+// accountHistory is the history section of a's page (ruleIDs: its rules
+// now), from the page cursor names.
+func (h *handler) accountHistory(c echo.Context, a runai.ServiceAccount, ruleIDs []string, cursor string) views.HistoryView {
+	r := h.histories.Account(c.Request().Context(), h.tokenOf(c), a, ruleIDs, cursor, h.Now())
+	v := views.HistoryView{AccountID: a.ID, Days: history.AccountDays, Paged: history.ParseCursor(cursor) != history.Cursor{},
+		Items: worded(r.Items, true, nil), Older: r.Older}
+	v.HistorySource = h.historySource(c, r.Page)
+	return v
+}
+
+// The session's generation of changes: every change the session sends
+// gives it a new value (see changed), kept in the session store so that
+// every replica sees it. A list is kept under the generation it was read
+// in, and served only in that generation: the session's own changes show
+// at once on every replica, and a read that was in flight while the
+// session changed something cannot put the list from before back.
+const generationKey = "list-generation"
+
+// generation is the session's current generation; "" before its first
+// change (or for no session).
+func (h *handler) generation(ctx context.Context, sessionID string) string {
+	if sessionID == "" {
+		return ""
+	}
+	var g string
+	if ok, err := h.Sessions.GetData(ctx, sessionID, generationKey, &g); !ok || err != nil {
+		return ""
+	}
+	return g
+}
+
+// changed starts a new generation for the session: a change was sent.
+// It outlives any list kept under the old one.
+func (h *handler) changed(ctx context.Context, sessionID string) {
+	if sessionID == "" {
+		return
+	}
+	if err := h.Sessions.PutData(context.WithoutCancel(ctx), sessionID, generationKey, rand.Text(), 2*cache.ListTTL); err != nil {
+		h.Logger.Warn("the session's generation of changes was not saved: its list may be served for a few more seconds", "err", err)
+	}
+}

@@ -1,0 +1,95 @@
+package handlers
+
+import (
+	"net/http"
+	"slices"
+
+	"github.com/labstack/echo/v4"
+	"golang.org/x/sync/errgroup"
+
+	"github.com/runai-tools/sa-dashboard/internal/form"
+	"github.com/runai-tools/sa-dashboard/internal/listview"
+	"github.com/runai-tools/sa-dashboard/internal/paths"
+	"github.com/runai-tools/sa-dashboard/internal/rotation"
+	"github.com/runai-tools/sa-dashboard/internal/runai"
+	"github.com/runai-tools/sa-dashboard/views"
+)
+
+// What the rotation actions share. Rotation without an outage
+// (internal/rotation): a successor with the same access, a handover, then
+// the old account retired. Everything is read back from Run:ai on each
+// request; nothing is kept here.
+
+// rotateStart is the start page's model: the form and the old account's
+// rules.
+func (h *handler) rotateStart(c echo.Context, a runai.ServiceAccount, f form.Rotate) views.RotateStart {
+	access, problem := h.accessOf(c, a)
+	return views.RotateStart{Account: a, Input: f, Rules: access.Rules, RulesProblem: problem}
+}
+
+// pairOf finds the rotation whose old account is named by :id.
+func (h *handler) pairOf(c echo.Context) (rotation.Pair, error) {
+	id, err := accountID(c)
+	if err != nil {
+		return rotation.Pair{}, err
+	}
+	all, err := h.API.ListServiceAccounts(c.Request().Context(), h.tokenOf(c))
+	if err != nil {
+		return rotation.Pair{}, &failure{act: action{verb: verbList}, err: err}
+	}
+	if p, _ := rotation.Of(rotation.Pairs(all), id); p != nil {
+		return *p, nil
+	}
+	return rotation.Pair{}, echo.NewHTTPError(http.StatusNotFound, "no rotation of this account is in progress")
+}
+
+// accountAccess is one account's rules, or why they could not be read.
+type accountAccess struct {
+	listview.Access
+	problem string
+}
+
+// pairAccess reads the rules of both accounts of a rotation at once.
+func (h *handler) pairAccess(c echo.Context, p rotation.Pair) (from, to accountAccess) {
+	var g errgroup.Group
+	g.Go(func() error { from.Access, from.problem = h.accessOf(c, p.Old); return nil })
+	g.Go(func() error { to.Access, to.problem = h.accessOf(c, p.Successor); return nil })
+	_ = g.Wait()
+	return from, to
+}
+
+// rotationPanels are the rotations an account's page shows, with the
+// rules each successor still lacks.
+func (h *handler) rotationPanels(c echo.Context, a runai.ServiceAccount, all []runai.ServiceAccount) []views.RotationPanel {
+	asOld, asSucc := rotation.Of(rotation.Pairs(all), a.ID)
+	var out []views.RotationPanel
+	for _, p := range []*rotation.Pair{asSucc, asOld} {
+		if p == nil {
+			continue
+		}
+		panel := views.RotationPanel{Pair: *p}
+		from, to := h.pairAccess(c, *p)
+		if panel.MissingKnown = from.Known && to.Known; panel.MissingKnown {
+			for _, r := range from.Rules {
+				if !slices.ContainsFunc(to.Rules, func(x runai.AccessRule) bool { return x.Grant() == r.Grant() }) {
+					panel.Missing = append(panel.Missing, r)
+				}
+			}
+		}
+		out = append(out, panel)
+	}
+	return out
+}
+
+// rotationSteps are the confirmed steps: what each changes, and whether it
+// is allowed at the rotation's step.
+var rotationSteps = map[paths.Route]struct {
+	verb    verb // verbDisable or verbDelete
+	onOld   bool // the step changes the old account (else the successor)
+	allowed func(rotation.Step) bool
+}{
+	paths.RotationRetire:  {verbDisable, true, func(s rotation.Step) bool { return s <= rotation.Retire }},
+	paths.RotationFinish:  {verbDelete, true, func(s rotation.Step) bool { return s == rotation.Delete }},
+	paths.RotationCancel:  {verbDisable, false, func(s rotation.Step) bool { return s != rotation.Cancelled }},
+	paths.RotationDiscard: {verbDelete, false, func(s rotation.Step) bool { return s == rotation.Cancelled }},
+}

@@ -1,0 +1,65 @@
+package handlers
+
+import (
+	"net/http"
+
+	"github.com/a-h/templ"
+	"github.com/labstack/echo/v4"
+
+	"github.com/runai-tools/sa-dashboard/internal/form"
+	"github.com/runai-tools/sa-dashboard/internal/rotation"
+	"github.com/runai-tools/sa-dashboard/internal/runai"
+	"github.com/runai-tools/sa-dashboard/views"
+)
+
+// startRotation creates the successor, copies every rule of the old
+// account onto it, and shows its credentials once; a rule that cannot be
+// copied stops the rotation before the handover (credentials unshown) and
+// the page says how to resume.
+func (h *handler) startRotation(c echo.Context) error {
+	values, err := posted(c)
+	if err != nil {
+		return err
+	}
+	old, act, err := h.target(c, verbRotate)
+	if err != nil {
+		return err
+	}
+	f := form.ParseRotate(values, old.Name)
+	act.detail = old.Name + " → " + f.Name
+	failed := func(act action, err error) error {
+		return h.fail(c, act, err, func(p problem) (string, templ.Component) {
+			s := h.rotateStart(c, old, f)
+			s.Errors = p.fields
+			if len(p.fields) == 0 {
+				s.Problem = &p.Problem
+			}
+			return "Rotate " + old.Name, views.RotateView(s)
+		})
+	}
+	if errs := f.Validate(); errs != nil {
+		return failed(act, errs)
+	}
+	from, problem := h.accessOf(c, old)
+	if !from.Known {
+		return failed(act, errRulesUnreadable(problem))
+	}
+	create := action{verb: verbCreate, name: f.Name}
+	cr, err := h.API.CreateServiceAccount(c.Request().Context(), h.tokenOf(c), f.Name)
+	create.id = cr.ID
+	h.audit(c, create, err)
+	if err != nil {
+		return failed(create, err)
+	}
+	h.audit(c, act, nil)
+	succ, err := h.API.GetServiceAccount(c.Request().Context(), h.tokenOf(c), cr.ID)
+	if err != nil {
+		succ = runai.ServiceAccount{ID: cr.ID, Name: cr.Name, ClientID: cr.ClientID, Enabled: true, CreatedAt: h.Now()}
+	}
+	outcomes, _, complete := h.copyRules(c, succ, from.Rules, nil)
+	res := views.RotationResult{Pair: rotation.Pair{Old: old, Successor: succ}, Outcomes: outcomes, Complete: complete}
+	if complete {
+		res.Secret = &views.Secret{Name: succ.Name, ClientID: succ.ClientID, Value: cr.ClientSecret.Reveal(), TokenURL: h.API.TokenURL()}
+	}
+	return h.render(c, http.StatusOK, "Rotating "+old.Name, views.RotationResultView(res))
+}
