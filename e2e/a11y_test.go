@@ -12,6 +12,8 @@ import (
 	"testing"
 
 	"github.com/playwright-community/playwright-go"
+
+	"github.com/runai-tools/sa-dashboard/internal/paths"
 )
 
 // axeRun holds what every accessibility check saw, for the summary that
@@ -147,7 +149,7 @@ func TestAccessibility(t *testing.T) {
 			p := en.pageWith(true, pageOptions{dark: scheme == "dark"})
 			state := func(s string) string { return s + " (" + scheme + ")" }
 
-			_, err := p.Goto("signin")
+			_, err := p.Goto(at(paths.SignIn.Link()))
 			must(t, err)
 			checkA11y(t, p, state("sign-in"))
 			must(t, p.GetByLabel("Client ID").Fill(en.clientID))
@@ -183,10 +185,10 @@ func TestAccessibility(t *testing.T) {
 
 			a, _ := en.stub.AccountByName(name)
 			for _, pg := range []struct{ path, state string }{
-				{"accounts/" + a.ID, "details page"},
-				{"accounts/" + a.ID + "/delete", "delete confirmation page"},
-				{"accounts/" + a.ID + "/regenerate", "regenerate confirmation page"},
-				{"accounts/missing", "not-found error page"},
+				{at(paths.Account.ID(a.ID)), "details page"},
+				{at(paths.AccountDelete.ID(a.ID)), "delete confirmation page"},
+				{at(paths.AccountRegenerate.ID(a.ID)), "regenerate confirmation page"},
+				{at(paths.Account.ID("missing")), "not-found error page"},
 			} {
 				_, err := p.Goto(pg.path)
 				must(t, err)
@@ -194,14 +196,14 @@ func TestAccessibility(t *testing.T) {
 			}
 
 			en.stub.FailNext("list", 3, 503) // GETs are retried: fail every attempt
-			_, err = p.Goto("accounts")
+			_, err = p.Goto(at(paths.Accounts.Link()))
 			must(t, err)
 			must(t, expect.Locator(p.GetByTestId("problem")).ToBeVisible())
 			checkA11y(t, p, state("list unavailable"))
 
 			en.stub.FailNext("update", 1, 403)
 			first := en.stub.Accounts()[0]
-			_, err = p.Goto("accounts")
+			_, err = p.Goto(at(paths.Accounts.Link()))
 			must(t, err)
 			must(t, row(p, first.Name).Locator("td.acts button").Click())
 			if err := expect.Locator(p.GetByTestId("problem")).ToBeVisible(); err != nil {

@@ -7,8 +7,10 @@ import (
 
 	"github.com/playwright-community/playwright-go"
 
+	"github.com/runai-tools/sa-dashboard/internal/paths"
 	"github.com/runai-tools/sa-dashboard/internal/runai"
 	"github.com/runai-tools/sa-dashboard/internal/stub"
+	"github.com/runai-tools/sa-dashboard/views"
 )
 
 // accessAccounts adds ml-trainer (two rules), old-batch (disabled, one
@@ -79,7 +81,7 @@ func TestAccountAccess(t *testing.T) {
 			_, err = p.GetByLabel("Scope type").SelectOption(playwright.SelectOptionValues{Labels: &[]string{"Project"}})
 			must(t, err)
 			if js {
-				must(t, expect.Locator(p.Locator("#add-access-scope optgroup")).ToHaveCount(1))
+				must(t, expect.Locator(p.Locator(views.Sel(views.ScopeID(views.GrantAdd))+" optgroup")).ToHaveCount(1))
 			}
 			_, err = p.GetByLabel("Scope", playwright.PageGetByLabelOptions{Exact: playwright.Bool(true)}).SelectOption(playwright.SelectOptionValues{Labels: &[]string{"staging / research / eval"}})
 			must(t, err)
@@ -132,9 +134,9 @@ func TestCreateWithAccess(t *testing.T) {
 			create := func(name string) {
 				must(t, p.GetByLabel("Name", playwright.PageGetByLabelOptions{Exact: playwright.Bool(true)}).Fill(name))
 				must(t, p.GetByText("Initial access (optional)").Click())
-				_, err := p.Locator("#create-access-role").SelectOption(playwright.SelectOptionValues{Labels: &[]string{"Viewer"}})
+				_, err := p.Locator(views.Sel(views.RoleID(views.GrantCreate))).SelectOption(playwright.SelectOptionValues{Labels: &[]string{"Viewer"}})
 				must(t, err)
-				_, err = p.Locator("#create-access-scope").SelectOption(playwright.SelectOptionValues{Values: &[]string{"tenant:1001"}})
+				_, err = p.Locator(views.Sel(views.ScopeID(views.GrantCreate))).SelectOption(playwright.SelectOptionValues{Values: &[]string{"tenant:1001"}})
 				must(t, err)
 				must(t, p.GetByRole("button", playwright.PageGetByRoleOptions{Name: "Create", Exact: playwright.Bool(true)}).Click())
 				must(t, expect.Locator(p.GetByTestId("secret-value")).ToBeVisible())
@@ -149,7 +151,7 @@ func TestCreateWithAccess(t *testing.T) {
 				must(t, expect.Locator(row(p, "viewer-bot").Locator("td.access")).ToContainText("Viewer · acme"))
 				must(t, p.GetByRole("link", playwright.PageGetByRoleOptions{Name: "I have stored the secret"}).Click())
 			} else {
-				_, err := p.Goto("accounts")
+				_, err := p.Goto(at(paths.Accounts.Link()))
 				must(t, err)
 			}
 
@@ -183,9 +185,9 @@ func TestBulkAccess(t *testing.T) {
 			}
 			pick()
 			must(t, p.GetByRole("button", playwright.PageGetByRoleOptions{Name: "Add access rule to selected"}).Click())
-			_, err := p.Locator("#bulk-access-role").SelectOption(playwright.SelectOptionValues{Labels: &[]string{"Editor"}})
+			_, err := p.Locator(views.Sel(views.RoleID(views.GrantBulk))).SelectOption(playwright.SelectOptionValues{Labels: &[]string{"Editor"}})
 			must(t, err)
-			_, err = p.Locator("#bulk-access-scope").SelectOption(playwright.SelectOptionValues{Labels: &[]string{"prod / data"}})
+			_, err = p.Locator(views.Sel(views.ScopeID(views.GrantBulk))).SelectOption(playwright.SelectOptionValues{Labels: &[]string{"prod / data"}})
 			must(t, err)
 			if js {
 				checkA11y(t, p, "bulk add rule confirmation (light)")
@@ -196,7 +198,7 @@ func TestBulkAccess(t *testing.T) {
 				t.Fatal("rules not added at the stub")
 			}
 
-			_, err = p.Goto("accounts")
+			_, err = p.Goto(at(paths.Accounts.Link()))
 			must(t, err)
 			pick()
 			must(t, p.GetByRole("button", playwright.PageGetByRoleOptions{Name: "Remove access rules of selected"}).Click())

@@ -2,13 +2,14 @@ package e2e
 
 import (
 	"context"
-	"fmt"
 	"regexp"
 	"strings"
 	"sync"
 	"testing"
 
 	"github.com/playwright-community/playwright-go"
+
+	"github.com/runai-tools/sa-dashboard/internal/paths"
 )
 
 func mode(js bool) string {
@@ -21,7 +22,7 @@ func mode(js bool) string {
 func TestSignInWithAccessKey(t *testing.T) {
 	en := newEnv(t, envOptions{seed: 30})
 	p := en.page(true)
-	_, err := p.Goto("signin")
+	_, err := p.Goto(at(paths.SignIn.Link()))
 	must(t, err)
 	screenshot(t, p, "signin")
 	en.signIn(p)
@@ -44,7 +45,7 @@ func TestSignInWithToken(t *testing.T) {
 			tok, err := en.stub.IssueToken(map[string]any{"pad": strings.Repeat("p", 7*1024)}) // ~8 KiB
 			must(t, err)
 			p := en.page(js)
-			_, err = p.Goto("signin")
+			_, err = p.Goto(at(paths.SignIn.Link()))
 			must(t, err)
 			must(t, p.GetByLabel("Bearer token").Fill(tok))
 			must(t, p.GetByRole("button", playwright.PageGetByRoleOptions{Name: "Sign in with token"}).Click())
@@ -73,7 +74,7 @@ func TestBadCredentials(t *testing.T) {
 func testBadCredentials(t *testing.T, js bool) {
 	en := newEnv(t, envOptions{})
 	p := en.page(js)
-	_, err := p.Goto("signin")
+	_, err := p.Goto(at(paths.SignIn.Link()))
 	must(t, err)
 	must(t, p.GetByLabel("Client ID").Fill(en.clientID))
 	must(t, p.GetByLabel("Client secret").Fill("wrong-secret"))
@@ -140,7 +141,7 @@ func TestAccountLifecycle(t *testing.T) {
 				must(t, expect.Locator(p.GetByLabel("Name", playwright.PageGetByLabelOptions{Exact: playwright.Bool(true)})).ToHaveValue(""))
 			}
 			// The secret is gone once the page is loaded again.
-			_, err = p.Goto("accounts")
+			_, err = p.Goto(at(paths.Accounts.Link()))
 			must(t, err)
 			must(t, expect.Locator(row(p, name)).ToBeVisible())
 			if html, _ := p.Content(); strings.Contains(html, secret) {
@@ -185,7 +186,7 @@ func TestAccountLifecycle(t *testing.T) {
 
 			// Delete, from the account's page: a confirmation naming the
 			// account, then the list without it.
-			_, err = p.Goto("accounts")
+			_, err = p.Goto(at(paths.Accounts.Link()))
 			must(t, err)
 			must(t, row(p, name).GetByRole("link", playwright.LocatorGetByRoleOptions{Name: name, Exact: playwright.Bool(true)}).Click())
 			must(t, p.GetByRole("link", playwright.PageGetByRoleOptions{Name: "Delete", Exact: playwright.Bool(true)}).Click())
@@ -303,16 +304,16 @@ func TestSessionRevoked(t *testing.T) {
 			p := en.page(js)
 			en.signIn(p)
 			a := en.stub.Accounts()[0]
-			_, err := p.Goto("accounts/" + a.ID)
+			_, err := p.Goto(at(paths.Account.ID(a.ID)))
 			must(t, err)
 			en.stub.RevokeTokens()
 			must(t, p.GetByRole("button", playwright.PageGetByRoleOptions{Name: regexp.MustCompile(`^(Disable|Enable)$`)}).Click())
-			must(t, expect.Page(p).ToHaveURL(regexp.MustCompile(`/signin\?next=`)))
+			must(t, expect.Page(p).ToHaveURL(regexp.MustCompile(regexp.QuoteMeta(string(paths.SignIn))+`\?next=`)))
 			must(t, expect.Locator(p.GetByTestId("flash")).ToContainText("expired or was revoked"))
 			must(t, p.GetByLabel("Client ID").Fill(en.clientID))
 			must(t, p.GetByLabel("Client secret").Fill(en.secret))
 			must(t, p.GetByRole("button", playwright.PageGetByRoleOptions{Name: "Sign in with access key"}).Click())
-			must(t, expect.Page(p).ToHaveURL(regexp.MustCompile(fmt.Sprintf(`/accounts/%s$`, regexp.QuoteMeta(a.ID)))))
+			must(t, expect.Page(p).ToHaveURL(regexp.MustCompile(regexp.QuoteMeta(string(paths.Account.ID(a.ID)))+`$`)))
 		})
 	}
 }
@@ -323,7 +324,7 @@ func TestSignOut(t *testing.T) {
 	en.signIn(p)
 	must(t, p.GetByRole("button", playwright.PageGetByRoleOptions{Name: "Sign out"}).Click())
 	must(t, expect.Locator(p.GetByTestId("signin-notice")).ToContainText("You have signed out"))
-	_, err := p.Goto("accounts")
+	_, err := p.Goto(at(paths.Accounts.Link()))
 	must(t, err)
-	must(t, expect.Page(p).ToHaveURL(regexp.MustCompile(`/signin`)))
+	must(t, expect.Page(p).ToHaveURL(regexp.MustCompile(regexp.QuoteMeta(string(paths.SignIn)))))
 }

@@ -19,9 +19,11 @@ import (
 
 	"github.com/runai-tools/sa-dashboard/apiclient"
 	"github.com/runai-tools/sa-dashboard/handlers"
+	"github.com/runai-tools/sa-dashboard/internal/paths"
 	"github.com/runai-tools/sa-dashboard/internal/runai"
 	"github.com/runai-tools/sa-dashboard/internal/session"
 	"github.com/runai-tools/sa-dashboard/internal/stub"
+	"github.com/runai-tools/sa-dashboard/views"
 )
 
 var (
@@ -226,12 +228,12 @@ func must(t *testing.T, err error) {
 // signIn signs in with the admin's access key from the sign-in page.
 func (en *env) signIn(p playwright.Page) {
 	en.t.Helper()
-	_, err := p.Goto("accounts")
+	_, err := p.Goto(at(paths.Accounts.Link()))
 	must(en.t, err)
 	must(en.t, p.GetByLabel("Client ID").Fill(en.clientID))
 	must(en.t, p.GetByLabel("Client secret").Fill(en.secret))
 	must(en.t, p.GetByRole("button", playwright.PageGetByRoleOptions{Name: "Sign in with access key"}).Click())
-	if err := expect.Page(p).ToHaveURL(regexp.MustCompile(`/accounts$`)); err != nil {
+	if err := expect.Page(p).ToHaveURL(regexp.MustCompile(regexp.QuoteMeta(string(paths.Accounts)) + `$`)); err != nil {
 		screenshot(en.t, p, "signin-failed")
 		body, _ := p.Locator("main").InnerText()
 		en.t.Fatalf("sign-in did not reach the accounts page: %v\n%s", err, body)
@@ -241,7 +243,7 @@ func (en *env) signIn(p playwright.Page) {
 
 // row is the table row of the account called name.
 func row(p playwright.Page, name string) playwright.Locator {
-	return p.Locator(fmt.Sprintf(`#accounts-body tr:has(th a:text-is(%q))`, name))
+	return p.Locator(fmt.Sprintf(`%s tr:has(th a:text-is(%q))`, views.Sel(views.AccountsBodyID), name))
 }
 
 // exchange tries the given credentials at the stub's token endpoint.
@@ -260,3 +262,7 @@ func screenshot(t *testing.T, p playwright.Page, name string) {
 		t.Errorf("screenshot %s: %v", name, err)
 	}
 }
+
+// at is p as Goto takes it: relative to the page's base URL (the
+// dashboard's root, base path included).
+func at(p paths.Path) string { return strings.TrimPrefix(string(p), "/") }

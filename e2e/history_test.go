@@ -8,6 +8,7 @@ import (
 
 	"github.com/playwright-community/playwright-go"
 
+	"github.com/runai-tools/sa-dashboard/internal/paths"
 	"github.com/runai-tools/sa-dashboard/internal/stub"
 )
 
@@ -29,7 +30,7 @@ func TestAccountHistory(t *testing.T) {
 				// and one change through the dashboard.
 				for _, a := range en.stub.Accounts() {
 					if strings.HasSuffix(a.Name, "-r2") {
-						_, err := p.Goto("accounts/" + a.ID)
+						_, err := p.Goto(at(paths.Account.ID(a.ID)))
 						must(t, err)
 						must(t, p.GetByRole("button", playwright.PageGetByRoleOptions{Name: "Disable", Exact: playwright.Bool(true)}).Click())
 						must(t, expect.Locator(p.GetByTestId("history-via")).ToHaveCount(1))
@@ -39,7 +40,7 @@ func TestAccountHistory(t *testing.T) {
 				}
 			}
 			etl := rotationAccount(en)
-			_, err := p.Goto("accounts/" + etl.ID)
+			_, err := p.Goto(at(paths.Account.ID(etl.ID)))
 			must(t, err)
 			// Changes through the dashboard, each a few events apart.
 			for range 11 {
@@ -51,7 +52,7 @@ func TestAccountHistory(t *testing.T) {
 			must(t, p.GetByRole("link", playwright.PageGetByRoleOptions{Name: "Regenerate secret"}).Click())
 			must(t, p.GetByRole("button", playwright.PageGetByRoleOptions{Name: "Regenerate secret"}).Click())
 			must(t, expect.Locator(p.GetByTestId("secret-value")).ToBeVisible())
-			_, err = p.Goto("accounts/" + etl.ID)
+			_, err = p.Goto(at(paths.Account.ID(etl.ID)))
 			must(t, err)
 
 			items := p.GetByTestId("history-item")
@@ -98,7 +99,7 @@ func TestAccountHistory(t *testing.T) {
 			must(t, expect.Locator(rows).ToHaveCount(want))
 			must(t, expect.Locator(rows.First()).ToContainText("ada@example.com disabled nightly-etl"))
 			must(t, expect.Locator(rows.First()).ToContainText("via this dashboard by grace@corp.example"))
-			must(t, expect.Page(p).ToHaveURL(regexp.MustCompile(`/activity\?.*who=grace&action=disabled`))) // the view in the URL
+			must(t, expect.Page(p).ToHaveURL(regexp.MustCompile(regexp.QuoteMeta(string(paths.Activity))+`\?.*who=grace&action=disabled`))) // the view in the URL
 			must(t, rows.First().GetByRole("link", playwright.LocatorGetByRoleOptions{Name: "nightly-etl"}).Click())
 			must(t, expect.Locator(p.GetByRole("heading", playwright.PageGetByRoleOptions{Name: "nightly-etl", Level: playwright.Int(1)})).ToBeVisible())
 

@@ -5,6 +5,9 @@ import (
 	"testing"
 
 	"github.com/playwright-community/playwright-go"
+
+	"github.com/runai-tools/sa-dashboard/internal/paths"
+	"github.com/runai-tools/sa-dashboard/views"
 )
 
 // tabTo presses Tab until target has the focus (at most max presses).
@@ -42,7 +45,7 @@ func visibleFocus(t *testing.T, p playwright.Page, what string) {
 
 func announced(t *testing.T, p playwright.Page, text string) {
 	t.Helper()
-	must(t, expect.Locator(p.Locator("#announcer")).ToContainText(text))
+	must(t, expect.Locator(p.Locator(views.Sel(views.AnnouncerID))).ToContainText(text))
 }
 
 // TestKeyboardOnly runs create → disable → regenerate → delete with the
@@ -52,7 +55,7 @@ func TestKeyboardOnly(t *testing.T) {
 	en := newEnv(t, envOptions{seed: 2})
 	p := en.page(true)
 	kb := p.Keyboard()
-	_, err := p.Goto("signin")
+	_, err := p.Goto(at(paths.SignIn.Link()))
 	must(t, err)
 
 	tabTo(t, p, p.GetByLabel("Client ID"), 10)

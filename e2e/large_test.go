@@ -8,6 +8,7 @@ import (
 	"github.com/playwright-community/playwright-go"
 
 	"github.com/runai-tools/sa-dashboard/internal/listview"
+	"github.com/runai-tools/sa-dashboard/internal/paths"
 )
 
 // TestThousandAccounts: at the API's maximum of 1000 accounts the list
@@ -61,7 +62,7 @@ func TestThousandAccounts(t *testing.T) {
 		t.Errorf("the regenerated secret of row 500 does not work: %v", err)
 	}
 
-	_, err = p.Goto("accounts?per=all")
+	_, err = p.Goto(at(paths.Accounts.Link().RawQuery("per=all")))
 	must(t, err)
 	must(t, row(p, first.Name).GetByRole("link", playwright.LocatorGetByRoleOptions{Name: first.Name, Exact: playwright.Bool(true)}).Click())
 	must(t, p.GetByRole("link", playwright.PageGetByRoleOptions{Name: "Delete", Exact: playwright.Bool(true)}).Click())
@@ -72,11 +73,11 @@ func TestThousandAccounts(t *testing.T) {
 	must(t, p.GetByLabel("Name", playwright.PageGetByLabelOptions{Exact: playwright.Bool(true)}).Fill("one-more"))
 	must(t, p.GetByRole("button", playwright.PageGetByRoleOptions{Name: "Create", Exact: playwright.Bool(true)}).Click())
 	must(t, expect.Locator(p.GetByTestId("secret-panel")).ToBeVisible())
-	_, err = p.Goto("accounts?q=one-more")
+	_, err = p.Goto(at(paths.Accounts.Link().RawQuery("q=one-more")))
 	must(t, err)
 	must(t, expect.Locator(row(p, "one-more")).ToBeVisible())
 	must(t, expect.Locator(p.GetByTestId("shown")).ToContainText("Showing 1 of 1000 service accounts"))
-	_, err = p.Goto("accounts?per=all")
+	_, err = p.Goto(at(paths.Accounts.Link().RawQuery("per=all")))
 	must(t, err)
 	must(t, expect.Locator(rows).ToHaveCount(1000))
 	checkA11y(t, p, "1000-account list after actions (light)")

@@ -12,6 +12,7 @@ import (
 
 	"github.com/playwright-community/playwright-go"
 
+	"github.com/runai-tools/sa-dashboard/internal/paths"
 	"github.com/runai-tools/sa-dashboard/internal/stub"
 )
 
@@ -94,7 +95,7 @@ func TestSearchFilterSort(t *testing.T) {
 			must(t, expect.Locator(other.GetByLabel("Usage")).ToHaveValue("stale"))
 
 			// Summary numbers link to their filtered views.
-			_, err = p.Goto("accounts")
+			_, err = p.Goto(at(paths.Accounts.Link()))
 			must(t, err)
 			must(t, p.GetByTestId("summary-never used").Click())
 			expectNames(t, p, "beta-ci")
@@ -131,13 +132,13 @@ func TestColumnsAndExport(t *testing.T) {
 			// Remembered by this browser: a new page still hides it.
 			again, err := p.Context().NewPage()
 			must(t, err)
-			_, err = again.Goto("accounts")
+			_, err = again.Goto(at(paths.Accounts.Link()))
 			must(t, err)
 			must(t, expect.Locator(again.Locator(`thead th`, playwright.PageLocatorOptions{HasText: "Created by"})).ToHaveCount(0))
 			must(t, expect.Locator(again.Locator(`thead th`, playwright.PageLocatorOptions{HasText: "Last login"})).ToHaveCount(1))
 
 			// Export the current view as CSV.
-			_, err = p.Goto("accounts?sort=name&dir=desc&status=enabled")
+			_, err = p.Goto(at(paths.Accounts.Link().RawQuery("sort=name&dir=desc&status=enabled")))
 			must(t, err)
 			dl, err := p.ExpectDownload(func() error { return p.GetByTestId("export").Click() })
 			must(t, err)
@@ -201,7 +202,7 @@ func TestBulkActions(t *testing.T) {
 			}
 
 			// Everything in a view at once.
-			_, err := p.Goto("accounts?createdBy=ann%40x.io")
+			_, err := p.Goto(at(paths.Accounts.Link().RawQuery("createdBy=ann%40x.io")))
 			must(t, err)
 			if js {
 				must(t, p.Locator("[data-select-all]").Check())

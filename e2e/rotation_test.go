@@ -6,6 +6,7 @@ import (
 
 	"github.com/playwright-community/playwright-go"
 
+	"github.com/runai-tools/sa-dashboard/internal/paths"
 	"github.com/runai-tools/sa-dashboard/internal/runai"
 	"github.com/runai-tools/sa-dashboard/internal/stub"
 )
@@ -53,7 +54,7 @@ func TestRotation(t *testing.T) {
 
 			// Follow it on the old account's page: the successor logged in
 			// (the exchange above), so it is ready to retire.
-			_, err = p.Goto("accounts/" + etl.ID)
+			_, err = p.Goto(at(paths.Account.ID(etl.ID)))
 			must(t, err)
 			panel := p.GetByTestId("rotation-panel")
 			must(t, expect.Locator(panel).ToContainText("nightly-etl → nightly-etl-r2"))
@@ -88,7 +89,7 @@ func TestRotationStoppedAndCancelled(t *testing.T) {
 			etl := rotationAccount(en)
 			p := en.page(js)
 			en.signIn(p)
-			_, err := p.Goto("accounts/" + etl.ID + "/rotate")
+			_, err := p.Goto(at(paths.AccountRotate.ID(etl.ID)))
 			must(t, err)
 			en.stub.FailNext(stub.OpRuleCreate, 1, 403)
 			must(t, p.GetByRole("button", playwright.PageGetByRoleOptions{Name: "Start the rotation"}).Click())
@@ -100,7 +101,7 @@ func TestRotationStoppedAndCancelled(t *testing.T) {
 			must(t, p.GetByTestId("resume").Click())
 			must(t, expect.Locator(p.GetByTestId("rotation-issue")).ToBeVisible())
 
-			_, err = p.Goto("accounts/" + etl.ID)
+			_, err = p.Goto(at(paths.Account.ID(etl.ID)))
 			must(t, err)
 			must(t, p.GetByTestId("rotation-panel").GetByRole("link", playwright.LocatorGetByRoleOptions{Name: "Cancel the rotation"}).Click())
 			must(t, p.GetByRole("button", playwright.PageGetByRoleOptions{Name: "Cancel the rotation to nightly-etl-r2"}).Click())

@@ -17,6 +17,8 @@ import (
 
 	"github.com/oauth2-proxy/mockoidc"
 	"github.com/playwright-community/playwright-go"
+
+	"github.com/runai-tools/sa-dashboard/internal/paths"
 )
 
 // freePort returns a loopback port nobody listens on.
@@ -114,13 +116,13 @@ func TestThroughOAuth2Proxy(t *testing.T) {
 	t.Cleanup(func() { _ = ctx.Close() })
 	p, err := ctx.NewPage()
 	must(t, err)
-	_, err = p.Goto(proxy + "/runai-sa/accounts")
+	_, err = p.Goto(proxy + paths.Accounts.Link().Under("/runai-sa"))
 	must(t, err)
 
 	// SSO done: the dashboard asks for Run:ai credentials, knowing who we are.
 	must(t, expect.Locator(p.GetByRole("heading", playwright.PageGetByRoleOptions{Name: "Sign in", Level: playwright.Int(1)})).ToBeVisible())
 	must(t, expect.Locator(p.GetByTestId("sso-identity")).ToHaveText("grace@corp.example"))
-	if !strings.HasPrefix(p.URL(), proxy+"/runai-sa/signin") {
+	if !strings.HasPrefix(p.URL(), proxy+paths.SignIn.Link().Under("/runai-sa")) {
 		t.Errorf("sign-in page at %s, not under the sub-path", p.URL())
 	}
 	must(t, p.GetByLabel("Client ID").Fill(en.clientID))
@@ -157,7 +159,7 @@ func TestThroughOAuth2Proxy(t *testing.T) {
 	client := &http.Client{Transport: &http.Transport{DialContext: (&net.Dialer{
 		LocalAddr: &net.TCPAddr{IP: net.ParseIP("127.0.0.2")},
 	}).DialContext}}
-	req, _ := http.NewRequestWithContext(context.Background(), "GET", dashboard+"/runai-sa/signin", nil)
+	req, _ := http.NewRequestWithContext(context.Background(), "GET", dashboard+paths.SignIn.Link().Under("/runai-sa"), nil)
 	req.Header.Set("X-Forwarded-Email", "forger@evil.example")
 	req.Header.Set("X-Forwarded-User", "forger")
 	res, err := client.Do(req)

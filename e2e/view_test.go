@@ -9,7 +9,9 @@ import (
 
 	"github.com/playwright-community/playwright-go"
 
+	"github.com/runai-tools/sa-dashboard/internal/paths"
 	"github.com/runai-tools/sa-dashboard/internal/stub"
+	"github.com/runai-tools/sa-dashboard/views"
 )
 
 // TestRowsKeepTheView: in a list with a 30-day stale threshold, an
@@ -25,7 +27,7 @@ func TestRowsKeepTheView(t *testing.T) {
 			en.stub.Insert(stub.Account{Name: "fresh-ci", CreatedBy: "ann@x.io", Enabled: true, CreatedAt: now.Add(-9 * 24 * time.Hour), LastLogin: now.Add(-time.Hour)}, "s")
 			p := en.page(js)
 			en.signIn(p)
-			_, err := p.Goto("accounts?staleDays=30")
+			_, err := p.Goto(at(paths.Accounts.Link().RawQuery("staleDays=30")))
 			must(t, err)
 			stale := row(p, "old-etl").Locator(`td.st[data-flags~=stale]`)
 			must(t, expect.Locator(stale).ToHaveCount(1))
@@ -58,7 +60,7 @@ func TestNamePatternInTheBrowser(t *testing.T) {
 	en := newEnv(t, envOptions{})
 	p := en.page(true)
 	en.signIn(p)
-	got, err := p.Locator("#create-name").Evaluate(`(input, names) => {
+	got, err := p.Locator(views.Sel(views.CreateNameID)).Evaluate(`(input, names) => {
 		const re = new RegExp("^(?:" + input.pattern + ")$", "v");
 		const min = Number(input.getAttribute("minlength")), max = Number(input.getAttribute("maxlength"));
 		return names.map(n => re.test(n) && n.length >= min && n.length <= max);

@@ -9,6 +9,8 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+
+	"github.com/runai-tools/sa-dashboard/internal/paths"
 )
 
 // lighthouseRun is what one Lighthouse audit found.
@@ -54,7 +56,7 @@ func audit(ctx context.Context, o options, t *target) ([]lighthouseRun, error) {
 	var runs []lighthouseRun
 	for i := range o.lhRuns {
 		out := filepath.Join(dir, fmt.Sprintf("run-%d.json", i))
-		cmd := exec.CommandContext(ctx, o.lighthouse, t.dashURL+"accounts",
+		cmd := exec.CommandContext(ctx, o.lighthouse, t.url(paths.Accounts.Link()),
 			"--preset=desktop", "--quiet", "--output=json", "--output-path="+out,
 			"--only-categories=performance,accessibility,best-practices,seo",
 			"--chrome-flags=--headless=new --no-sandbox --disable-gpu --disable-dev-shm-usage --no-first-run --disable-background-networking --disable-component-update --disable-sync",

@@ -7,6 +7,10 @@ import (
 	"net/http"
 	"sync"
 	"time"
+
+	"github.com/runai-tools/sa-dashboard/internal/htmx"
+	"github.com/runai-tools/sa-dashboard/internal/paths"
+	"github.com/runai-tools/sa-dashboard/views"
 )
 
 // fragments are the list interactions timed against the upstream: what a
@@ -33,7 +37,9 @@ func measureLoad(ctx context.Context, t *target, o options, rep *report, log io.
 	if err := b.signIn(ctx, t); err != nil {
 		return err
 	}
-	page := func(ctx context.Context) (time.Duration, error) { return b.timed(ctx, t.dashURL+"accounts", nil) }
+	page := func(ctx context.Context) (time.Duration, error) {
+		return b.timed(ctx, t.url(paths.Accounts.Link()), nil)
+	}
 	at := fmt.Sprintf(" at %d accounts", t.accounts)
 
 	fmt.Fprintf(log, "loadbench: %d list pages interleaved with the upstream's list\n", o.pairs)
@@ -46,7 +52,9 @@ func measureLoad(ctx context.Context, t *target, o options, rep *report, log io.
 	// The same page when it must read Run:ai (the first view, Refresh, a
 	// reload): the accounts, three pages of access rules, and the rest.
 	reload := http.Header{"Cache-Control": {"max-age=0"}}
-	fresh := func(ctx context.Context) (time.Duration, error) { return b.timed(ctx, t.dashURL+"accounts", reload) }
+	fresh := func(ctx context.Context) (time.Duration, error) {
+		return b.timed(ctx, t.url(paths.Accounts.Link()), reload)
+	}
 	fmt.Fprintf(log, "loadbench: %d list pages read anew (reload) interleaved with the upstream's list\n", o.pairs/2)
 	mr, mu, err := pair(ctx, o.pairs/2, fresh, upstream)
 	if err != nil {
@@ -55,14 +63,14 @@ func measureLoad(ctx context.Context, t *target, o options, rep *report, log io.
 	rep.note(line{measure: "list page read anew (first view, Refresh, reload), median", value: ms(mr),
 		floor: "upstream list answer " + ms(mu), ratio: fmt.Sprintf("%.2f", mr.Seconds()/mu.Seconds())})
 
-	hx := http.Header{"HX-Request": {"true"}, "HX-Target": {"list"}}
+	hx := http.Header{htmx.HeaderRequest: {"true"}, htmx.HeaderTarget: {views.ListID}}
 	for _, f := range fragments {
 		fmt.Fprintf(log, "loadbench: %d fragments %s interleaved with the upstream's list\n", o.pairs, f.name)
 		if _, err := page(ctx); err != nil { // the page the interaction happens on
 			return err
 		}
 		frag := func(ctx context.Context) (time.Duration, error) {
-			return b.timed(ctx, t.dashURL+"accounts?"+f.query, hx)
+			return b.timed(ctx, t.url(paths.Accounts.Link().RawQuery(f.query)), hx)
 		}
 		mf, mu, err := pair(ctx, o.pairs, frag, upstream)
 		if err != nil {
@@ -100,7 +108,9 @@ func measureConcurrency(ctx context.Context, t *target, o options, rep *report, 
 		if err := b.signIn(ctx, t); err != nil {
 			return err
 		}
-		dash[i] = func(ctx context.Context) (time.Duration, error) { return b.timed(ctx, t.dashURL+"accounts", nil) }
+		dash[i] = func(ctx context.Context) (time.Duration, error) {
+			return b.timed(ctx, t.url(paths.Accounts.Link()), nil)
+		}
 		ups[i] = func(ctx context.Context) (time.Duration, error) { return u.timed(ctx, upList, upHdr) }
 	}
 	const rounds = 3
@@ -157,7 +167,7 @@ func measureFlood(ctx context.Context, t *target, n int, rep *report, log io.Wri
 		for c := range clients {
 			wg.Go(func() {
 				for i := c; i < block; i += clients {
-					req, _ := http.NewRequestWithContext(ctx, "GET", t.dashURL+"signin", nil)
+					req, _ := http.NewRequestWithContext(ctx, "GET", t.url(paths.SignIn.Link()), nil)
 					res, err := anon.Do(req)
 					if err != nil {
 						errs <- err
@@ -179,7 +189,7 @@ func measureFlood(ctx context.Context, t *target, n int, rep *report, log io.Wri
 	if err != nil {
 		return err
 	}
-	_, err = admin.read(ctx, t.dashURL+"accounts", nil)
+	_, err = admin.read(ctx, t.url(paths.Accounts.Link()), nil)
 	first, last := blocks[0], blocks[len(blocks)-1]
 	ratio := first.Seconds() / last.Seconds() // throughput of the last block against the first
 	rep.check(line{measure: fmt.Sprintf("%d anonymous requests: resident memory", n),

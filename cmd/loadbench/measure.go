@@ -15,6 +15,10 @@ import (
 	"time"
 
 	"github.com/PuerkitoBio/goquery"
+
+	"github.com/runai-tools/sa-dashboard/internal/listview"
+	"github.com/runai-tools/sa-dashboard/internal/paths"
+	"github.com/runai-tools/sa-dashboard/views"
 )
 
 // browser is one client as a browser is one: its own connections (kept
@@ -36,7 +40,7 @@ var csrfField = regexp.MustCompile(`name="_csrf" value="([^"]+)"`)
 
 // signIn signs the browser in with the stub's admin access key.
 func (b *browser) signIn(ctx context.Context, t *target) error {
-	page, err := b.read(ctx, t.dashURL+"signin", nil)
+	page, err := b.read(ctx, t.url(paths.SignIn.Link()), nil)
 	if err != nil {
 		return err
 	}
@@ -46,7 +50,7 @@ func (b *browser) signIn(ctx context.Context, t *target) error {
 	}
 	id, secret := t.stub.AdminCredentials()
 	form := url.Values{"_csrf": {string(m[1])}, "client_id": {id}, "client_secret": {secret}}
-	req, _ := http.NewRequestWithContext(ctx, "POST", t.dashURL+"signin/key", strings.NewReader(form.Encode()))
+	req, _ := http.NewRequestWithContext(ctx, "POST", t.url(paths.SignInKey.Link()), strings.NewReader(form.Encode()))
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	res, err := b.http.Do(req)
 	if err != nil {
@@ -54,7 +58,7 @@ func (b *browser) signIn(ctx context.Context, t *target) error {
 	}
 	defer res.Body.Close()
 	_, _ = io.Copy(io.Discard, res.Body)
-	if res.StatusCode != http.StatusOK || !strings.HasSuffix(res.Request.URL.Path, "/accounts") {
+	if res.StatusCode != http.StatusOK || res.Request.URL.Path != string(paths.Accounts) {
 		return fmt.Errorf("sign-in ended at %s with %d", res.Request.URL, res.StatusCode)
 	}
 	return nil
@@ -201,7 +205,7 @@ type rowWeight struct {
 func weighRows(ctx context.Context, b *browser, t *target, upstream []byte) (rowWeight, error) {
 	// Accept-Encoding set by hand: the transport then leaves the body as
 	// served, uncompressed.
-	raw, err := b.read(ctx, t.dashURL+"accounts?per=all", http.Header{"Accept-Encoding": {"identity"}})
+	raw, err := b.read(ctx, t.url(paths.Accounts.Link().Query(url.Values{listview.ParamPerPage: {listview.PerPageAllText}})), http.Header{"Accept-Encoding": {"identity"}})
 	if err != nil {
 		return rowWeight{}, err
 	}
@@ -213,7 +217,7 @@ func weighRows(ctx context.Context, b *browser, t *target, upstream []byte) (row
 	}
 	end := bytes.Index(raw[start:], []byte(`</tbody>`))
 	if end < 0 {
-		return rowWeight{}, fmt.Errorf("#accounts-body is not closed")
+		return rowWeight{}, fmt.Errorf("%s is not closed", views.Sel(views.AccountsBodyID))
 	}
 	body := raw[start : start+end]
 	doc, err := goquery.NewDocumentFromReader(bytes.NewReader(raw))
@@ -221,9 +225,9 @@ func weighRows(ctx context.Context, b *browser, t *target, upstream []byte) (row
 		return rowWeight{}, err
 	}
 	w := rowWeight{
-		rows:         doc.Find(`#accounts-body > tr[id^="r-"]`).Length(),
+		rows:         doc.Find(views.Sel(views.AccountsBodyID) + ` > tr[id^="r-"]`).Length(),
 		bytes:        len(body),
-		elements:     doc.Find(`#accounts-body > tr[id^="r-"], #accounts-body > tr[id^="r-"] *`).Length(),
+		elements:     doc.Find(views.Sel(views.AccountsBodyID) + ` > tr[id^="r-"], ` + views.Sel(views.AccountsBodyID) + ` > tr[id^="r-"] *`).Length(),
 		pageElements: doc.Find("*").Length(),
 	}
 	doc.Find("*").Each(func(_ int, s *goquery.Selection) {

@@ -14,6 +14,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/runai-tools/sa-dashboard/internal/paths"
 	"github.com/runai-tools/sa-dashboard/internal/stub"
 )
 
@@ -25,7 +26,7 @@ type target struct {
 	stubSrv  *http.Server
 	stubURL  string
 	token    string // the upstream bearer token, for the floor requests
-	dashURL  string // ends in "/"
+	dashURL  string // the dashboard's root, without a trailing "/"
 	cmd      *exec.Cmd
 	logs     *headWriter
 }
@@ -48,7 +49,7 @@ func start(ctx context.Context, bin string, n, rules int) (*target, error) {
 	if err != nil {
 		return nil, err
 	}
-	t.dashURL = fmt.Sprintf("http://127.0.0.1:%d/", port)
+	t.dashURL = fmt.Sprintf("http://127.0.0.1:%d", port)
 	t.cmd = exec.CommandContext(ctx, bin)
 	t.cmd.Env = append(os.Environ(),
 		"RUNAI_URL="+t.stubURL,
@@ -68,11 +69,14 @@ func start(ctx context.Context, bin string, n, rules int) (*target, error) {
 	return t, nil
 }
 
+// url is p on the dashboard.
+func (t *target) url(p paths.Path) string { return t.dashURL + string(p) }
+
 // waitReady polls /readyz until the dashboard answers 200.
 func (t *target) waitReady(ctx context.Context) error {
 	deadline := time.Now().Add(30 * time.Second)
 	for time.Now().Before(deadline) {
-		req, _ := http.NewRequestWithContext(ctx, "GET", t.dashURL+"readyz", nil)
+		req, _ := http.NewRequestWithContext(ctx, "GET", t.url(paths.Readyz.Link()), nil)
 		if res, err := http.DefaultClient.Do(req); err == nil {
 			res.Body.Close()
 			if res.StatusCode == http.StatusOK {
