@@ -206,13 +206,37 @@ func TestAddRule(t *testing.T) {
 				}
 			}
 			// Invalid choices keep the input.
-			r = h.post(paths.AccountRules.ID(g.ID), url.Values{"role": {"28"}, "scope_type": {"cluster"}, "scope": {"project:" + proj.ID}}, v.htmx)
+			r = h.post(paths.AccountRules.ID(g.ID), url.Values{"role": {"28"}, "scope_type": {"cluster"}, "scope": {""}}, v.htmx)
 			doc := r.doc(t)
 			if r.StatusCode != http.StatusUnprocessableEntity || doc.Find(`#add-access-role option[selected]`).AttrOr("value", "") != "28" {
-				t.Errorf("mismatched type: %d, role kept %q", r.StatusCode, doc.Find(`#add-access-role option[selected]`).AttrOr("value", ""))
+				t.Errorf("no scope: %d, role kept %q", r.StatusCode, doc.Find(`#add-access-role option[selected]`).AttrOr("value", ""))
 			}
 		})
 	}
+}
+
+// TestAddRuleScopeTypeFollowsTheScope: without JavaScript choosing a scope
+// type does not narrow the scope list, which offers every scope; a user
+// who picks "Project" and then the first scope (the tenant) has chosen the
+// tenant, and is not refused for a mismatch they could not see.
+func TestAddRuleScopeTypeFollowsTheScope(t *testing.T) {
+	h, accts := accessFixture(t, nil)
+	g := accts["gamma"]
+	doc := h.get(paths.Account.ID(g.ID)).doc(t)
+	first := doc.Find(`#add-access-scope option[value!=""]`).First().AttrOr("value", "")
+	if first != form.ScopeValue(runai.ScopeTenant, "1001") {
+		t.Fatalf("the plain form offers %q first", first)
+	}
+	r := h.post(paths.AccountRules.ID(g.ID), url.Values{"role": {"3"}, "scope_type": {string(runai.ScopeProject)}, "scope": {first}}, false)
+	if r.StatusCode != http.StatusSeeOther {
+		t.Fatalf("the tenant under the default scope type: %d %s", r.StatusCode, r.doc(t).Find(`[data-testid="problem"], .field-error`).Text())
+	}
+	for _, rule := range h.stub.Rules() {
+		if rule.SubjectID == g.ClientID && rule.ScopeType == runai.ScopeTenant {
+			return
+		}
+	}
+	t.Error("no tenant rule at the stub")
 }
 
 func TestAddRuleRefusedByTheAPI(t *testing.T) {

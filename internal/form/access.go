@@ -26,8 +26,10 @@ type Grant struct {
 	RoleID    int             // 0 when no role is chosen
 	ScopeType runai.ScopeType // the scope's type, from the scope value
 	ScopeID   string
-	// PickedType is the scope type chosen to narrow the scope picker; it
-	// must agree with the scope's own.
+	// PickedType is the scope type chosen to narrow the scope picker.
+	// The scope's own type decides: without JavaScript the picker offers
+	// every scope whatever type is picked, so a scope of another type is
+	// what the user chose, not a mistake.
 	PickedType runai.ScopeType
 	badRole    bool
 	badScope   bool
@@ -58,9 +60,9 @@ func (g Grant) Grant() runai.Grant {
 	return runai.Grant{RoleID: g.RoleID, ScopeType: g.ScopeType, ScopeID: g.ScopeID}
 }
 
-// Validate requires a role and a scope the dashboard offers, of the picked
-// type. (Whether the role and scope exist, and whether the account already
-// has them, the handler checks against the API.)
+// Validate requires a role and a scope the dashboard offers. (Whether the
+// role and scope exist, and whether the account already has them, the
+// handler checks against the API.)
 func (g Grant) Validate() Errors {
 	e := Errors{}
 	switch {
@@ -74,9 +76,6 @@ func (g Grant) Validate() Errors {
 		e[FieldScope] = "Choose a scope from the list: a tenant, cluster, department or project."
 	case g.ScopeID == "":
 		e[FieldScope] = "Choose a scope."
-	case g.PickedType != "" && g.PickedType != g.ScopeType:
-		e[FieldScope] = "The scope chosen is a " + string(g.ScopeType) + ", not a " + string(g.PickedType) +
-			": choose a " + string(g.PickedType) + " or change the scope type."
 	}
 	return e.orNil()
 }

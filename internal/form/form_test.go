@@ -185,7 +185,10 @@ func TestGrant(t *testing.T) {
 		{"", true, "role,scope"},
 		{"role=28&scope=project:12", false, ""},
 		{"role=28&scope_type=project&scope=project:12", false, ""},
-		{"role=28&scope_type=cluster&scope=project:12", false, "scope"},
+		// The scope's own type decides (without JavaScript every scope is
+		// offered under whatever type is picked).
+		{"role=28&scope_type=cluster&scope=project:12", false, ""},
+		{"role=28&scope_type=project&scope=tenant:1001", false, ""},
 		{"role=x&scope=project:12", false, "role"},
 		{"role=-1&scope=project:12", false, "role"},
 		{"role=28&scope=system:1", false, "scope"},
