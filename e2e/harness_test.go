@@ -85,6 +85,7 @@ type envOptions struct {
 	seed     int
 	basePath string
 	trusted  []netip.Prefix
+	sso      handlers.SSO // the proxy's headers and the allow-list
 }
 
 type syncBuffer struct {
@@ -123,7 +124,7 @@ func newEnv(t *testing.T, o envOptions) *env {
 	}
 	logger := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	e, err := handlers.New(handlers.Deps{API: api, Sessions: store, Logger: logger, BasePath: o.basePath,
-		TrustedProxies: o.trusted, DemoClientID: "e2e-admin"})
+		TrustedProxies: o.trusted, DemoClientID: "e2e-admin", SSO: o.sso})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -4,10 +4,12 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/base64"
+	"encoding/json"
 	"fmt"
 	"io"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"net/netip"
 	"os"
 	"os/exec"
@@ -18,7 +20,9 @@ import (
 	"github.com/oauth2-proxy/mockoidc"
 	"github.com/playwright-community/playwright-go"
 
+	"github.com/runai-tools/sa-dashboard/handlers"
 	"github.com/runai-tools/sa-dashboard/internal/paths"
+	"github.com/runai-tools/sa-dashboard/internal/stub"
 )
 
 // freePort returns a loopback port nobody listens on.
@@ -34,7 +38,7 @@ func freePort(t *testing.T) int {
 
 // startOAuth2Proxy runs the real oauth2-proxy in front of upstream,
 // signing users in at the mock OIDC provider.
-func startOAuth2Proxy(t *testing.T, oidc *mockoidc.MockOIDC, upstream string) string {
+func startOAuth2Proxy(t *testing.T, oidc *mockoidc.MockOIDC, upstream string, extra ...string) string {
 	t.Helper()
 	bin := os.Getenv("E2E_OAUTH2_PROXY")
 	if bin == "" {
@@ -59,6 +63,7 @@ func startOAuth2Proxy(t *testing.T, oidc *mockoidc.MockOIDC, upstream string) st
 		"--skip-provider-button=true",
 		"--code-challenge-method=S256",
 	)
+	cmd.Args = append(cmd.Args, extra...)
 	logs := &syncBuffer{}
 	cmd.Stdout, cmd.Stderr = logs, logs
 	if err := cmd.Start(); err != nil {
@@ -171,5 +176,81 @@ func TestThroughOAuth2Proxy(t *testing.T) {
 	}
 	if !strings.Contains(en.logs.String(), `event="proxy headers from an untrusted peer ignored"`) {
 		t.Error("the forged attempt was not logged")
+	}
+}
+
+// TestThroughOAuth2ProxyWithTokenAndGroups: the identity provider's access
+// token (a signed JWT of about 1.5 KB, as real ones are) travels through
+// the real oauth2-proxy (--pass-access-token) and is the dashboard's
+// Run:ai token, with no sign-in page; the user is in 40 groups, the one
+// the allow-list admits last among them.
+func TestThroughOAuth2ProxyWithTokenAndGroups(t *testing.T) {
+	var groups []string
+	for i := 1; i <= 40; i++ {
+		groups = append(groups, fmt.Sprintf("corp-example-platform-team-%02d-admins", i))
+	}
+	en := newEnv(t, envOptions{seed: 3, trusted: []netip.Prefix{netip.MustParsePrefix("127.0.0.1/32")}, sso: handlers.SSO{
+		TokenHeader: "X-Forwarded-Access-Token", AllowedGroups: []string{groups[39]},
+	}})
+	// The provider's access token: one the stub Run:ai accepts, with the
+	// claims an identity provider puts in one.
+	token, err := en.stub.IssueToken(map[string]any{"name": "Grace Hopper", "groups": groups[:21],
+		"scope": "openid email profile groups offline_access", "azp": "runai-sa-dashboard"})
+	must(t, err)
+	if len(token) < 1400 || len(token) > 1700 {
+		t.Fatalf("the access token is %d bytes, want about 1.5 KB", len(token))
+	}
+	oidc, err := mockoidc.NewServer(nil)
+	must(t, err)
+	must(t, oidc.AddMiddleware(withAccessToken(token)))
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	must(t, err)
+	must(t, oidc.Start(ln, nil))
+	t.Cleanup(func() { _ = oidc.Shutdown() })
+	oidc.QueueUser(&mockoidc.MockUser{Subject: "u-5678", Email: "grace@corp.example", EmailVerified: true, PreferredUsername: "grace", Groups: groups})
+	proxy := startOAuth2Proxy(t, oidc, en.url+"/", "--pass-access-token=true", "--scope=openid email profile groups")
+
+	ctx, err := browser.NewContext()
+	must(t, err)
+	t.Cleanup(func() { _ = ctx.Close() })
+	p, err := ctx.NewPage()
+	must(t, err)
+	_, err = p.Goto(proxy + paths.Accounts.Link().String())
+	must(t, err)
+	// No sign-in: the proxy's token is the Run:ai token, and the 40th
+	// group is on the allow-list.
+	must(t, expect.Locator(p.Locator(`tr[id^="r-"]`)).ToHaveCount(3))
+	must(t, expect.Locator(p.GetByTestId("sso-identity")).ToHaveText("grace@corp.example"))
+	if strings.Contains(en.logs.String(), `event="proxy header refused"`) {
+		t.Error("a proxy header was refused")
+	}
+	for _, c := range en.stub.Calls() {
+		if c.Op == stub.OpList && c.Identity != "ada@example.com" {
+			t.Errorf("the list was read as %q, not with the provider's token", c.Identity)
+		}
+	}
+}
+
+// withAccessToken has the mock provider's token endpoint answer with
+// token as the access token.
+func withAccessToken(token string) func(http.Handler) http.Handler {
+	return func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if r.URL.Path != mockoidc.TokenEndpoint {
+				next.ServeHTTP(w, r)
+				return
+			}
+			rec := httptest.NewRecorder()
+			next.ServeHTTP(rec, r)
+			var body map[string]any
+			if err := json.Unmarshal(rec.Body.Bytes(), &body); err != nil || rec.Code != http.StatusOK {
+				w.WriteHeader(rec.Code)
+				_, _ = w.Write(rec.Body.Bytes())
+				return
+			}
+			body["access_token"] = token
+			w.Header().Set("Content-Type", "application/json")
+			_ = json.NewEncoder(w).Encode(body)
+		})
 	}
 }

@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"fmt"
 	"net"
 	"net/http"
 	"net/netip"
@@ -160,18 +161,66 @@ func (h *handler) origin(r *http.Request) string {
 	return scheme + "://" + r.Host
 }
 
-// headerValue cleans a header value from the proxy: one line, bounded.
-func headerValue(v string) string {
-	v = strings.TrimSpace(v)
-	if len(v) > 512 || strings.ContainsAny(v, "\r\n\x00") {
-		return ""
+// The longest value each proxy header may carry: what real identity
+// providers send, with room. A token is as long as a pasted one may be (a
+// Run:ai token reaches about 8 KiB); a user in many groups sends several
+// KiB of them (40 groups named like "corp-example-platform-team-01" are
+// 1.2 KiB; identity providers that send ids send 36 bytes a group); names,
+// emails and prefixes are short.
+const (
+	maxHeaderToken  = form.MaxTokenLen
+	maxHeaderGroups = 16 << 10
+	maxHeaderShort  = 512
+)
+
+// errProxyHeader refuses a request whose trusted proxy sent a header the
+// dashboard cannot take as it is: rather than drop it (and, say, ask an
+// SSO user to sign in, or refuse a member of an allowed group), the
+// request is refused and the reason logged.
+type errProxyHeader struct {
+	name       string
+	size, max  int
+	unreadable bool // a line break or NUL in it
+}
+
+func (e *errProxyHeader) Error() string {
+	if e.unreadable {
+		return "proxy header " + e.name + " holds a line break or NUL"
 	}
-	return v
+	return fmt.Sprintf("proxy header %s is %d bytes, over its limit of %d", e.name, e.size, e.max)
+}
+
+func (e *errProxyHeader) word(p *problem, _ action) {
+	p.status, p.event = http.StatusRequestHeaderFieldsTooLarge, "proxy header refused"
+	p.Title = "The SSO proxy's " + e.name + " header could not be read"
+	p.Detail = fmt.Sprintf("It carried %d bytes; the dashboard accepts up to %d in this header.", e.size, e.max)
+	if e.unreadable {
+		p.status = http.StatusBadRequest
+		p.Detail = "It holds a line break or a NUL character."
+	}
+	p.Next = "Nothing was done. Tell the dashboard's operators, who should check what the proxy sends in " + e.name + "."
+}
+
+// proxyHeader reads a header of the trusted proxy: one line, within max
+// bytes, or an *errProxyHeader.
+func proxyHeader(r *http.Request, name string, max int) (string, error) {
+	if name == "" {
+		return "", nil
+	}
+	v := strings.TrimSpace(r.Header.Get(name))
+	switch {
+	case strings.ContainsAny(v, "\r\n\x00"):
+		return "", &errProxyHeader{name: name, size: len(v), max: max, unreadable: true}
+	case len(v) > max:
+		return "", &errProxyHeader{name: name, size: len(v), max: max}
+	}
+	return v, nil
 }
 
 // readProxyHeaders takes identity, prefix and (optionally) token from a
 // trusted proxy's headers. From any other peer they are ignored, and the
-// attempt is logged as a security event.
+// attempt is logged as a security event. A trusted proxy's header that is
+// too long or holds a line break refuses the request.
 func (h *handler) readProxyHeaders(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		r := c.Request()
@@ -185,26 +234,35 @@ func (h *handler) readProxyHeaders(next echo.HandlerFunc) echo.HandlerFunc {
 			}
 			return next(c)
 		}
-		id := identity{User: headerValue(r.Header.Get(s.UserHeader)), Email: headerValue(r.Header.Get(s.EmailHeader))}
-		for _, g := range strings.Split(headerValue(r.Header.Get(s.GroupsHeader)), ",") {
+		var errs [5]error
+		var user, email, groups, prefix, tok string
+		user, errs[0] = proxyHeader(r, s.UserHeader, maxHeaderShort)
+		email, errs[1] = proxyHeader(r, s.EmailHeader, maxHeaderShort)
+		groups, errs[2] = proxyHeader(r, s.GroupsHeader, maxHeaderGroups)
+		prefix, errs[3] = proxyHeader(r, s.PrefixHeader, maxHeaderShort)
+		tok, errs[4] = proxyHeader(r, s.TokenHeader, maxHeaderToken+len("Bearer "))
+		for _, err := range errs {
+			if err != nil {
+				return err
+			}
+		}
+		id := identity{User: user, Email: email}
+		for _, g := range strings.Split(groups, ",") {
 			if g = strings.TrimSpace(g); g != "" {
 				id.Groups = append(id.Groups, g)
 			}
 		}
 		c.Set(identityKey, id)
-		if p := strings.TrimRight(headerValue(r.Header.Get(s.PrefixHeader)), "/"); p != "" {
+		if p := strings.TrimRight(prefix, "/"); p != "" {
 			if strings.HasPrefix(p, "/") && !strings.HasPrefix(p, "//") && !strings.ContainsAny(p, "?#\\\"'<> ") {
 				c.Set(prefixKey, p+h.BasePath)
 			}
 		}
-		if s.TokenHeader != "" {
-			tok := headerValue(r.Header.Get(s.TokenHeader))
-			if t, ok := strings.CutPrefix(tok, "Bearer "); ok {
-				tok = t
-			}
-			if tok != "" && len(tok) <= form.MaxTokenLen {
-				c.Set(headerTokenKey, tok)
-			}
+		if t, ok := strings.CutPrefix(tok, "Bearer "); ok {
+			tok = t
+		}
+		if tok != "" {
+			c.Set(headerTokenKey, tok)
 		}
 		return next(c)
 	}

@@ -1,6 +1,7 @@
 package handlers_test
 
 import (
+	"fmt"
 	"net/http"
 	"net/netip"
 	"net/url"
@@ -179,6 +180,66 @@ func TestClientIPFromTrustedProxiesOnly(t *testing.T) {
 			}
 			if tt.want != "ip=203.0.113.9" && strings.Contains(h.logs.String(), "203.0.113.9") {
 				t.Error("an untrusted peer chose the client IP")
+			}
+		})
+	}
+}
+
+// TestProxyHeaderLimits: each proxy header has a limit fitting what it
+// carries. A realistic identity provider's token (a signed JWT of about
+// 1.5 KB) and a user in 25 groups pass; a header over its limit refuses
+// the request, says why and logs it, instead of being dropped into another
+// flow (a sign-in page, a refusal by the allow-list).
+func TestProxyHeaderLimits(t *testing.T) {
+	const tokenHeader = "X-Forwarded-Access-Token"
+	newProxied := func(t *testing.T) *harness {
+		return newHarnessWith(t, options{seed: 2, trusted: loopback}, func(d *handlers.Deps) {
+			d.SSO.TokenHeader = tokenHeader
+			d.SSO.AllowedGroups = []string{"corp-example-platform-team-25-admins"}
+		})
+	}
+	groups := func(n int) string {
+		var g []string
+		for i := 1; i <= n; i++ {
+			g = append(g, fmt.Sprintf("corp-example-platform-team-%02d-admins", i))
+		}
+		return strings.Join(g, ",")
+	}
+	claims := map[string]any{"name": "Ada Lovelace", "groups": strings.Split(groups(25), ",")[:21], "scope": "openid email profile groups offline_access"}
+	t.Run("a 1.5 KB token and 25 groups", func(t *testing.T) {
+		h := newProxied(t)
+		tok, _ := h.stub.IssueToken(claims)
+		if len(tok) < 1400 || len(tok) > 1700 || len(groups(25)) < 900 {
+			t.Fatalf("the fixture is too small: token %d, groups %d bytes", len(tok), len(groups(25)))
+		}
+		r := h.do("GET", paths.Accounts.Link(), nil, ssoHeaders("ada@corp.example", handlers.DefaultGroupsHeader, groups(25), tokenHeader, tok))
+		if r.StatusCode != http.StatusOK || r.doc(t).Find(`tr[id^="r-"]`).Length() != 2 {
+			t.Fatalf("a %d-byte token with %d bytes of groups: %d", len(tok), len(groups(25)), r.StatusCode)
+		}
+	})
+	for _, tt := range []struct {
+		name, header, value string
+		status              int
+	}{
+		{"groups over 16 KiB", handlers.DefaultGroupsHeader, groups(500), http.StatusRequestHeaderFieldsTooLarge},
+		{"an email over 512 bytes", handlers.DefaultEmailHeader, strings.Repeat("a", 520) + "@corp.example", http.StatusRequestHeaderFieldsTooLarge},
+		{"a token over 16 KiB", tokenHeader, strings.Repeat("x", 17<<10), http.StatusRequestHeaderFieldsTooLarge},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			h := newProxied(t)
+			hdr := ssoHeaders("ada@corp.example", handlers.DefaultGroupsHeader, groups(25))
+			hdr[tt.header] = tt.value
+			h.stub.ResetCalls()
+			r := h.do("GET", paths.Accounts.Link(), nil, hdr)
+			doc := r.doc(t)
+			if r.StatusCode != tt.status || !strings.Contains(doc.Find(`[data-testid="problem"]`).Text(), tt.header) {
+				t.Errorf("status %d, problem %q", r.StatusCode, doc.Find(`[data-testid="problem"]`).Text())
+			}
+			if !strings.Contains(h.logs.String(), `event="proxy header refused"`) {
+				t.Error("the refusal was not logged")
+			}
+			if n := len(h.stub.Calls()); n != 0 {
+				t.Errorf("%d upstream calls for a refused request", n)
 			}
 		})
 	}
