@@ -23,9 +23,10 @@ const (
 // PageSize is the page size of paged listings: the most the API allows.
 const PageSize = 500
 
-// maxPages bounds one paged listing (a quarter of a million items at the
-// page size), so that an API that keeps answering never loops forever.
-const maxPages = 500
+// maxPages bounds one paged listing (50,000 items at the page size), so
+// that an API that keeps answering never loops forever, nor fills the
+// dashboard's memory.
+const maxPages = (runai.MaxServiceAccountRules + PageSize - 1) / PageSize
 
 // wireRole is the RoleV1 schema, the fields the dashboard uses.
 type wireRole struct {
@@ -107,9 +108,14 @@ const serviceAccountSubjects = "subjectType!=" + runai.SubjectUser + ",subjectTy
 // ListServiceAccountRules returns the access rules of service accounts,
 // all of them or (with subjectIDs) those naming these subjects, fetched
 // PageSize at a time. Rules of users and groups are dropped even if the
-// API ignores the filter.
+// API ignores the filter. A listing that holds, or says it holds, more
+// than runai.MaxServiceAccountRules is refused (*TooManyError) at the
+// first page that says so.
 func (c *Client) ListServiceAccountRules(ctx context.Context, token string, subjectIDs ...string) ([]runai.AccessRule, error) {
 	const op = "list access rules"
+	tooMany := func(n int) error {
+		return fmt.Errorf("apiclient: %s: %w", op, &TooManyError{What: "access rules of service accounts", Count: n, Max: runai.MaxServiceAccountRules})
+	}
 	var out []runai.AccessRule
 	for page, offset := 0, 0; page < maxPages; page++ {
 		q := url.Values{"filterBy": {serviceAccountSubjects}, "limit": {strconv.Itoa(PageSize)}, "offset": {strconv.Itoa(offset)}}
@@ -124,6 +130,12 @@ func (c *Client) ListServiceAccountRules(ctx context.Context, token string, subj
 		if err != nil {
 			return nil, fmt.Errorf("apiclient: %s: %w", op, err)
 		}
+		if total != nil && *total > runai.MaxServiceAccountRules {
+			return nil, tooMany(*total)
+		}
+		if offset+n > runai.MaxServiceAccountRules {
+			return nil, tooMany(offset + n)
+		}
 		for _, r := range rules {
 			if r.SubjectType == runai.SubjectServiceAccount || r.SubjectType == runai.SubjectApp {
 				out = append(out, r)
@@ -134,7 +146,7 @@ func (c *Client) ListServiceAccountRules(ctx context.Context, token string, subj
 			return out, nil
 		}
 	}
-	return nil, fmt.Errorf("apiclient: %s: more than %d pages", op, maxPages)
+	return nil, tooMany(maxPages * PageSize)
 }
 
 // decodeRulesPage decodes one page of a rule listing in one pass: the

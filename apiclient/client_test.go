@@ -17,6 +17,7 @@ import (
 
 	"github.com/runai-tools/sa-dashboard/internal/reqid"
 	"github.com/runai-tools/sa-dashboard/internal/runai"
+	"github.com/runai-tools/sa-dashboard/internal/stub"
 )
 
 const validAccount = `{"name":"a-b","createdBy":"x@example.com","createdAt":"2026-01-02T03:04:05Z","updatedAt":"2026-01-02T03:04:05.123Z","enabled":true,"tenantId":"7","lastLogin":null,"id":"id-1","clientId":"cid"}`
@@ -644,5 +645,67 @@ func TestPingAndObserver(t *testing.T) {
 	want := []obs{{"ping", 401}, {"ping", 503}, {"list", 503}, {"list", 503}, {"list", 503}}
 	if fmt.Sprint(seen) != fmt.Sprint(want) {
 		t.Errorf("observed %v, want %v", seen, want)
+	}
+}
+
+// TestListingBounds: an upstream that lists more service accounts than
+// the API holds, or claims more service-account rules than the dashboard
+// reads, is refused, and the rules at the first page that says so.
+func TestListingBounds(t *testing.T) {
+	s := stub.New(stub.Config{Seed: 3, AdminTokens: []string{"tok"}})
+	for _, tt := range []struct {
+		name  string
+		h     stub.Hostile
+		call  func(c *Client) error
+		calls int
+	}{
+		{"25,000 accounts", stub.Hostile{Accounts: 25_000}, func(c *Client) error {
+			_, err := c.ListServiceAccounts(context.Background(), "tok")
+			return err
+		}, 1},
+		{"250,000 rules claimed", stub.Hostile{RulesTotal: 250_000}, func(c *Client) error {
+			_, err := c.ListServiceAccountRules(context.Background(), "tok")
+			return err
+		}, 1},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			var calls atomic.Int32
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				calls.Add(1)
+				tt.h.Wrap(s).ServeHTTP(w, r)
+			}))
+			defer srv.Close()
+			c, err := New(srv.URL, WithMaxBodyBytes(64<<20))
+			if err != nil {
+				t.Fatal(err)
+			}
+			err = tt.call(c)
+			var tm *TooManyError
+			if !errors.As(err, &tm) || !errors.Is(err, ErrTooMany) {
+				t.Fatalf("err = %v, want a TooManyError", err)
+			}
+			if int(calls.Load()) != tt.calls {
+				t.Errorf("%d calls, want %d", calls.Load(), tt.calls)
+			}
+		})
+	}
+	// A listing that never says its total stops at the bound, too.
+	var calls atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		calls.Add(1)
+		page := make([]map[string]any, 500)
+		for i := range page {
+			page[i] = map[string]any{"id": i, "subjectId": "x", "subjectType": "service-account", "roleId": 3, "roleName": "Viewer",
+				"scopeId": "1001", "scopeType": "tenant", "createdAt": "2026-01-01T00:00:00Z"}
+		}
+		_ = json.NewEncoder(w).Encode(map[string]any{"accessRules": page})
+	}))
+	defer srv.Close()
+	c, _ := New(srv.URL)
+	if _, err := c.ListServiceAccountRules(context.Background(), "tok"); !errors.Is(err, ErrTooMany) {
+		t.Fatalf("an endless listing: %v", err)
+	}
+	if n := calls.Load(); n > int32(runai.MaxServiceAccountRules/PageSize)+1 {
+		t.Errorf("%d pages read, over the bound", n)
 	}
 }

@@ -21,7 +21,25 @@ var (
 	ErrConflict     = errors.New("conflict")                // 409
 	ErrServer       = errors.New("upstream server error")   // 5xx
 	ErrBodyTooLarge = errors.New("response body too large") // past the configured cap
+	ErrTooMany      = errors.New("more items than the API holds")
 )
+
+// TooManyError is an answer listing more than the API can hold (more
+// service accounts than its maximum, more rules than the dashboard reads):
+// a broken or hostile upstream, refused rather than kept. It matches
+// ErrTooMany.
+type TooManyError struct {
+	What  string // "service accounts", "access rules of service accounts"
+	Count int    // how many the answer listed or claimed
+	Max   int
+}
+
+func (e *TooManyError) Error() string {
+	return fmt.Sprintf("%v: %d %s, at most %d are read", ErrTooMany, e.Count, e.What, e.Max)
+}
+
+// Is makes errors.Is(err, ErrTooMany) hold.
+func (e *TooManyError) Is(target error) bool { return target == ErrTooMany }
 
 // BodyTooLargeError is an answer longer than the client's cap
 // (WithMaxBodyBytes): the dashboard's limit, not the API's fault, so

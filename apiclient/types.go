@@ -71,6 +71,9 @@ func decodeAccounts(b []byte) ([]runai.ServiceAccount, error) {
 	var ws []wireAccount
 	err := json.Unmarshal(b, &ws)
 	if err == nil {
+		if len(ws) > runai.MaxServiceAccounts {
+			return nil, &TooManyError{What: "service accounts", Count: len(ws), Max: runai.MaxServiceAccounts}
+		}
 		out := make([]runai.ServiceAccount, len(ws))
 		for i := range ws {
 			if out[i], err = ws[i].account(); err != nil {

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/dustin/go-humanize"
 	"sigs.k8s.io/yaml"
 )
 
@@ -229,4 +230,36 @@ func TestKubernetesReplicas(t *testing.T) {
 			t.Errorf("kustomization.yaml lacks %s", f)
 		}
 	}
+}
+
+// TestMemoryLimitAndGOMEMLIMIT: the dashboard's garbage collector keeps
+// the heap well under the container's memory limit (GOMEMLIMIT at most
+// four fifths of it), so a burst of sign-ins is collected, not killed;
+// make bench measures the dashboard with the same GOMEMLIMIT.
+func TestMemoryLimitAndGOMEMLIMIT(t *testing.T) {
+	dep := load(t, "deployment.yaml")
+	for _, c := range dep.Spec.Template.Spec.Containers {
+		if c.Name != "dashboard" {
+			continue
+		}
+		limit, err := humanize.ParseBytes(c.Resources.Limits["memory"] + "B") // "256Mi" → "256MiB"
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, e := range c.Env {
+			if e.Name != "GOMEMLIMIT" {
+				continue
+			}
+			soft, err := humanize.ParseBytes(e.Value)
+			if err != nil {
+				t.Fatalf("GOMEMLIMIT %q: %v", e.Value, err)
+			}
+			if float64(soft) > 0.8*float64(limit) || float64(soft) < 0.5*float64(limit) {
+				t.Errorf("GOMEMLIMIT %s is not between half and four fifths of the memory limit %s", e.Value, c.Resources.Limits["memory"])
+			}
+			return
+		}
+		t.Fatal("the dashboard container sets no GOMEMLIMIT")
+	}
+	t.Fatal("no dashboard container")
 }

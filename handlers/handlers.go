@@ -158,10 +158,11 @@ func New(d Deps) (*echo.Echo, error) {
 	if d.Jobs == nil {
 		d.Jobs = bulk.New(bulk.Config{Store: d.Sessions, Logger: d.Logger, Now: d.Now})
 	}
+	release := cache.NewRelease(nil)
 	h := &handler{
 		Deps:      d,
-		catalogs:  cache.NewCatalogs(d.API, cache.Config{TTL: cache.CatalogTTL, MaxBytes: cache.CatalogBytes, Now: d.Now}),
-		lists:     cache.New[listData](cache.Config{TTL: cache.ListTTL, MaxBytes: cache.ListBytes, Now: d.Now}),
+		catalogs:  cache.NewCatalogs(d.API, cache.Config{TTL: cache.CatalogTTL, MaxBytes: cache.CatalogBytes, Now: d.Now, Freed: release.Freed}),
+		lists:     cache.New[listData](cache.Config{TTL: cache.ListTTL, MaxBytes: cache.ListBytes, Now: d.Now, Freed: release.Freed}),
 		histories: &history.Scanner{Log: d.API, Record: d.Record, Logger: d.Logger},
 	}
 	if d.Ready != nil {

@@ -270,6 +270,7 @@ const (
 	notSent                         // no connection could be made: the request never left
 	malformed                       // an answer that could not be read
 	tooLarge                        // an answer past UPSTREAM_MAX_BODY
+	tooMany                         // an answer listing more than the API holds
 )
 
 // kindOf sorts an error into its one upstreamKind; the checks are
@@ -277,11 +278,14 @@ const (
 func kindOf(err error) upstreamKind {
 	var (
 		tl *apiclient.BodyTooLargeError
+		tm *apiclient.TooManyError
 		oe *net.OpError
 	)
 	switch s := apiclient.StatusCode(err); {
 	case errors.As(err, &tl):
 		return tooLarge
+	case errors.As(err, &tm):
+		return tooMany
 	case s >= 400 && s < 500:
 		return refused
 	case s >= 500:
@@ -330,6 +334,17 @@ func wordUpstream(p *problem, a action, err error) {
 			p.Kind, p.unknown = "warning", true
 			p.Next = "The change may have been made: check the current state. " + p.Next
 		}
+	case tooMany:
+		var tm *apiclient.TooManyError
+		errors.As(err, &tm)
+		p.status = http.StatusBadGateway
+		p.Detail = fmt.Sprintf("Run:ai's answer lists %s %s, more than the dashboard reads (%s), so it refused the answer rather than keep it.",
+			humanize.Comma(int64(tm.Count)), tm.What, humanize.Comma(int64(tm.Max)))
+		if tm.What == "service accounts" {
+			p.Detail = fmt.Sprintf("Run:ai's answer lists %s service accounts; the API holds at most %s, so the dashboard refused the answer rather than keep it.",
+				humanize.Comma(int64(tm.Count)), humanize.Comma(int64(tm.Max)))
+		}
+		p.Next = "Something between the dashboard and Run:ai, or Run:ai itself, is answering wrongly: tell the dashboard's operators."
 	default:
 		p.status = http.StatusInternalServerError
 		p.Detail = "Something went wrong in the dashboard."

@@ -297,3 +297,43 @@ func TestReliabilityManyAdmins(t *testing.T) {
 		t.Error("the load did not create and delete")
 	}
 }
+
+// TestHostileListings: an upstream that lists more accounts than the API
+// holds, or claims a quarter of a million rules, is refused with the
+// reason, and the page says so (the list, or the rules alone).
+func TestHostileListings(t *testing.T) {
+	hostile := func(h stub.Hostile) func(http.Handler) http.Handler {
+		return func(s http.Handler) http.Handler { return h.Wrap(s.(*stub.Server)) }
+	}
+	t.Run("25,000 accounts", func(t *testing.T) {
+		h := newHarness(t, options{seed: 3, maxBody: 64 << 20, upstream: hostile(stub.Hostile{Accounts: 25_000})})
+		h.signIn()
+		r := h.reload(paths.Accounts.Link())
+		got := r.doc(t).Find(`[data-testid="problem"]`).Text()
+		if r.StatusCode != http.StatusBadGateway || !strings.Contains(got, "lists 25,000 service accounts; the API holds at most 1,000") {
+			t.Errorf("%d %q", r.StatusCode, got)
+		}
+	})
+	t.Run("250,000 rules", func(t *testing.T) {
+		h := newHarness(t, options{seed: 3, upstream: hostile(stub.Hostile{RulesTotal: 250_000})})
+		h.signIn()
+		h.stub.ResetCalls()
+		r := h.reload(paths.Accounts.Link())
+		doc := r.doc(t)
+		if r.StatusCode != http.StatusOK || doc.Find(`tr[id^="r-"]`).Length() != 3 {
+			t.Fatalf("the list without its rules: %d", r.StatusCode)
+		}
+		if got := doc.Find(`[data-testid="rules-problem"]`).Text(); !strings.Contains(got, "250,000 access rules of service accounts, more than the dashboard reads (50,000)") {
+			t.Errorf("rules problem %q", got)
+		}
+		rulesCalls := 0
+		for _, c := range h.stub.Calls() {
+			if c.Op == stub.OpRules {
+				rulesCalls++
+			}
+		}
+		if rulesCalls > 1 {
+			t.Errorf("%d rule pages read after the first said 250,000", rulesCalls)
+		}
+	})
+}

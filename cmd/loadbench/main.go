@@ -24,6 +24,8 @@ import (
 	"os/signal"
 	"syscall"
 	"time"
+
+	"github.com/runai-tools/sa-dashboard/internal/stub"
 )
 
 // options are loadbench's flags.
@@ -119,6 +121,14 @@ func run(ctx context.Context, o options, out, log io.Writer) error {
 		ms.stop()
 		if err != nil {
 			return fmt.Errorf("%w\n%s", err, ms.output())
+		}
+		for _, h := range []struct {
+			name string
+			h    stub.Hostile
+		}{{"250,000 rules claimed", stub.Hostile{RulesTotal: 250_000}}, {"25,000 accounts listed", stub.Hostile{Accounts: 25_000}}} {
+			if err := measureHostile(ctx, o, h.name, h.h, &rep, log); err != nil {
+				return err
+			}
 		}
 	}
 

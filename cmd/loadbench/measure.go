@@ -16,6 +16,7 @@ import (
 
 	"github.com/PuerkitoBio/goquery"
 
+	"github.com/runai-tools/sa-dashboard/internal/form"
 	"github.com/runai-tools/sa-dashboard/internal/listview"
 	"github.com/runai-tools/sa-dashboard/internal/paths"
 	"github.com/runai-tools/sa-dashboard/views"
@@ -38,30 +39,41 @@ func newBrowser() *browser {
 
 var csrfField = regexp.MustCompile(`name="_csrf" value="([^"]+)"`)
 
-// signIn signs the browser in with the stub's admin access key.
+// signIn signs the browser in with the stub's admin access key, and
+// requires the list page it lands on.
 func (b *browser) signIn(ctx context.Context, t *target) error {
+	status, err := b.signInTo(ctx, t)
+	if err == nil && status != http.StatusOK {
+		err = fmt.Errorf("sign-in ended at the list with %d", status)
+	}
+	return err
+}
+
+// signInTo signs the browser in and says with which status the list page
+// it lands on answered.
+func (b *browser) signInTo(ctx context.Context, t *target) (int, error) {
 	page, err := b.read(ctx, t.url(paths.SignIn.Link()), nil)
 	if err != nil {
-		return err
+		return 0, err
 	}
 	m := csrfField.FindSubmatch(page)
 	if m == nil {
-		return fmt.Errorf("no CSRF field on the sign-in page")
+		return 0, fmt.Errorf("no CSRF field on the sign-in page")
 	}
 	id, secret := t.stub.AdminCredentials()
-	form := url.Values{"_csrf": {string(m[1])}, "client_id": {id}, "client_secret": {secret}}
-	req, _ := http.NewRequestWithContext(ctx, "POST", t.url(paths.SignInKey.Link()), strings.NewReader(form.Encode()))
+	values := url.Values{form.FieldCSRF: {string(m[1])}, form.FieldClientID: {id}, form.FieldClientSecret: {secret}}
+	req, _ := http.NewRequestWithContext(ctx, "POST", t.url(paths.SignInKey.Link()), strings.NewReader(values.Encode()))
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	res, err := b.http.Do(req)
 	if err != nil {
-		return err
+		return 0, err
 	}
 	defer res.Body.Close()
 	_, _ = io.Copy(io.Discard, res.Body)
-	if res.StatusCode != http.StatusOK || res.Request.URL.Path != string(paths.Accounts) {
-		return fmt.Errorf("sign-in ended at %s with %d", res.Request.URL, res.StatusCode)
+	if res.Request.URL.Path != string(paths.Accounts) {
+		return 0, fmt.Errorf("sign-in ended at %s with %d", res.Request.URL, res.StatusCode)
 	}
-	return nil
+	return res.StatusCode, nil
 }
 
 // cookie is the browser's Cookie header for the dashboard.

@@ -14,9 +14,47 @@ import (
 	"sync"
 	"time"
 
+	"sigs.k8s.io/yaml"
+
 	"github.com/runai-tools/sa-dashboard/internal/paths"
 	"github.com/runai-tools/sa-dashboard/internal/stub"
 )
+
+// deployment is the shipped manifest the dashboard is measured as: its
+// container's environment (GOMEMLIMIT) is the child's.
+const deployment = "deploy/k8s/deployment.yaml"
+
+// deployedEnv is the value the shipped deployment gives the dashboard's
+// container for name; "" when it gives none.
+func deployedEnv(name string) (string, error) {
+	b, err := os.ReadFile(deployment)
+	if err != nil {
+		return "", fmt.Errorf("read the deployment (run loadbench from the repository's root): %w", err)
+	}
+	var m struct {
+		Spec struct {
+			Template struct {
+				Spec struct {
+					Containers []struct {
+						Name string `json:"name"`
+						Env  []struct{ Name, Value string }
+					} `json:"containers"`
+				} `json:"spec"`
+			} `json:"template"`
+		} `json:"spec"`
+	}
+	if err := yaml.Unmarshal(b, &m); err != nil {
+		return "", fmt.Errorf("%s: %w", deployment, err)
+	}
+	for _, c := range m.Spec.Template.Spec.Containers {
+		for _, e := range c.Env {
+			if c.Name == "dashboard" && e.Name == name {
+				return e.Value, nil
+			}
+		}
+	}
+	return "", nil
+}
 
 // target is one stub Run:ai API (in this process) and one dashboard (a
 // child process) in front of it.
@@ -32,17 +70,22 @@ type target struct {
 }
 
 // start seeds a stub with n accounts (and, when rules > 0, that many
-// service-account access rules) and starts the dashboard against it.
-func start(ctx context.Context, bin string, n, rules int) (*target, error) {
+// service-account access rules), behind hostile answers when any are
+// set, and starts the dashboard against it.
+func start(ctx context.Context, bin string, n, rules int, hostile ...stub.Hostile) (*target, error) {
 	t := &target{accounts: n, token: randomHex(16), logs: &headWriter{max: 16 << 10}}
 	t.stub = stub.New(stub.Config{Seed: n, AdminTokens: []string{t.token}})
 	t.stub.GrowRules(rules)
+	var upstream http.Handler = t.stub
+	for _, h := range hostile {
+		upstream = h.Wrap(t.stub)
+	}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return nil, err
 	}
 	t.stubURL = "http://" + ln.Addr().String()
-	t.stubSrv = &http.Server{Handler: t.stub, ReadHeaderTimeout: 10 * time.Second}
+	t.stubSrv = &http.Server{Handler: upstream, ReadHeaderTimeout: 10 * time.Second}
 	go func() { _ = t.stubSrv.Serve(ln) }()
 
 	port, err := freePort()
@@ -50,12 +93,17 @@ func start(ctx context.Context, bin string, n, rules int) (*target, error) {
 		return nil, err
 	}
 	t.dashURL = fmt.Sprintf("http://127.0.0.1:%d", port)
+	memLimit, err := deployedEnv("GOMEMLIMIT")
+	if err != nil {
+		return nil, err
+	}
 	t.cmd = exec.CommandContext(ctx, bin)
 	t.cmd.Env = append(os.Environ(),
 		"RUNAI_URL="+t.stubURL,
 		"SESSION_KEYS="+randomHex(32),
 		"LISTEN_ADDR=127.0.0.1:"+strconv.Itoa(port),
-		"LOG_LEVEL=info", // as deployed: one line per request
+		"LOG_LEVEL=info",       // as deployed: one line per request
+		"GOMEMLIMIT="+memLimit, // as deployed
 	)
 	t.cmd.Stdout, t.cmd.Stderr = t.logs, t.logs
 	if err := t.cmd.Start(); err != nil {

@@ -30,6 +30,9 @@ type Config struct {
 	// Now is the clock; nil means time.Now. The timer that frees expired
 	// entries runs on real time and asks Now what is expired.
 	Now func() time.Time
+	// Freed, when set, is told how many bytes (as estimated) a sweep
+	// freed: the process may hand the memory back to the system.
+	Freed func(bytes int64)
 }
 
 // Cache maps keys to values of one type. It is safe for concurrent use.
@@ -155,20 +158,25 @@ func (c *Cache[V]) Delete(key string) {
 // when the oldest one expires.
 func (c *Cache[V]) Sweep() {
 	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.sweep()
+	freed := c.sweep()
 	c.arm()
+	c.mu.Unlock()
+	if freed > 0 && c.cfg.Freed != nil {
+		c.cfg.Freed(freed)
+	}
 }
 
-func (c *Cache[V]) sweep() {
+func (c *Cache[V]) sweep() (freed int64) {
 	now := c.cfg.Now()
 	for front := c.expiry.Front(); front != nil; front = c.expiry.Front() {
 		e := front.Value.(*entry[V])
 		if now.Before(e.expires) {
-			return
+			return freed
 		}
+		freed += e.size
 		c.remove(e)
 	}
+	return freed
 }
 
 // arm sets the timer for the next expiry; c.mu is held.

@@ -173,3 +173,31 @@ func TestConcurrentUse(t *testing.T) {
 		t.Fatalf("%d bytes held, over the bound", c.Bytes())
 	}
 }
+
+func TestSweepReportsWhatItFreed(t *testing.T) {
+	var freed int64
+	clk := &fakeClock{t: time.Unix(1_700_000_000, 0)}
+	c := New[string](Config{TTL: time.Second, MaxBytes: 1 << 20, Now: clk.Now, Freed: func(n int64) { freed += n }})
+	t.Cleanup(c.Close)
+	c.Put("a", "", "x", 100, clk.Now())
+	c.Put("b", "", "y", 50, clk.Now())
+	clk.Advance(2 * time.Second)
+	c.Sweep()
+	if freed != 150 {
+		t.Fatalf("freed %d, want 150", freed)
+	}
+}
+
+func TestReleaseIsRateLimited(t *testing.T) {
+	calls := 0
+	r := NewRelease(func() { calls++ })
+	r.Freed(ReleaseAfter - 1)
+	if calls != 0 {
+		t.Fatal("released before enough was freed")
+	}
+	r.Freed(1)
+	r.Freed(ReleaseAfter)
+	if calls != 1 {
+		t.Fatalf("%d releases, want 1 within ReleaseEvery", calls)
+	}
+}

@@ -7,8 +7,18 @@ import "time"
 
 // MaxServiceAccounts is the most service accounts the API lists: its
 // ServiceAccounts schema caps the array at 1000 items. It bounds what one
-// bulk action may name.
+// bulk action may name, and a listing longer than this is refused.
 const MaxServiceAccounts = 1000
+
+// MaxRulesPerAccount is a sane maximum of access rules for one service
+// account (the API sets none); with MaxServiceAccounts it bounds how many
+// service-account rules the dashboard reads, MaxServiceAccountRules, so
+// that an upstream claiming more cannot make it read (and keep) them all.
+const MaxRulesPerAccount = 50
+
+// MaxServiceAccountRules is the most service-account access rules the
+// dashboard reads in one listing.
+const MaxServiceAccountRules = MaxServiceAccounts * MaxRulesPerAccount
 
 // ServiceAccount is one Run:ai service account. A zero time means the API
 // sent null or nothing: for LastLogin, the account never obtained a token.

@@ -326,14 +326,19 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
 	rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
 	op, identity := s.serve(rec, r)
-	s.mu.Lock()
-	s.calls = append(s.calls, Call{Op: op, Method: r.Method, Path: r.URL.Path, Identity: identity, Status: rec.status, RequestID: r.Header.Get("X-Request-ID")})
-	s.mu.Unlock()
+	s.noteCall(op, r, identity, rec.status)
 	if l := s.cfg.Logger; l != nil {
 		// Never the Authorization header, a query or a body: they carry secrets.
 		l.Info("request", "method", r.Method, "path", r.URL.EscapedPath(), "op", string(op),
 			"status", rec.status, "identity", identity, "duration", time.Since(start).Round(time.Microsecond))
 	}
+}
+
+// noteCall records a call answered (Calls).
+func (s *Server) noteCall(op Op, r *http.Request, identity string, status int) {
+	s.mu.Lock()
+	s.calls = append(s.calls, Call{Op: op, Method: r.Method, Path: r.URL.Path, Identity: identity, Status: status, RequestID: r.Header.Get("X-Request-ID")})
+	s.mu.Unlock()
 }
 
 func (s *Server) serve(w http.ResponseWriter, r *http.Request) (Op, string) {
