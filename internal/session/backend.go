@@ -1,7 +1,7 @@
 package session
 
 import (
-	"container/list"
+	"container/heap"
 	"context"
 	"errors"
 	"sync"
@@ -15,6 +15,8 @@ type backend interface {
 	// starts again at refresh (a session's idle timeout).
 	get(ctx context.Context, key string, refresh time.Duration) ([]byte, error)
 	set(ctx context.Context, key string, val []byte, ttl time.Duration) error
+	// setNX stores val unless a live record is under key: false then.
+	setNX(ctx context.Context, key string, val []byte, ttl time.Duration) (bool, error)
 	del(ctx context.Context, keys ...string) error
 	ping(ctx context.Context) error
 	name() string
@@ -27,28 +29,50 @@ var errNotFound = errors.New("session: not found")
 // expired: it refuses the new one rather than drop a live session.
 var ErrFull = errors.New("session: the store is full")
 
-// memory is the in-process backend. Records with the same time to live
-// sit in one list in expiry order (a refresh or a write moves a record to
-// the back), so expiry and the limit cost constant time per operation:
-// nothing is ever scanned.
+// memory is the in-process backend. Its records sit in a min-heap by
+// expiry, so expiry and the limit cost O(log n) per operation and nothing
+// is ever scanned; whatever their time to live, no bookkeeping outlives a
+// record.
 type memory struct {
 	now func() time.Time
 	max int
 
 	mu      sync.Mutex
-	entries map[string]*list.Element
-	byTTL   map[time.Duration]*list.List
+	entries map[string]*memEntry
+	byTime  expiryHeap
 }
 
 type memEntry struct {
 	key     string
 	val     []byte
-	ttl     time.Duration
 	expires time.Time
+	index   int // in byTime
+}
+
+// expiryHeap orders records by expiry, the soonest first.
+type expiryHeap []*memEntry
+
+func (h expiryHeap) Len() int           { return len(h) }
+func (h expiryHeap) Less(i, j int) bool { return h[i].expires.Before(h[j].expires) }
+func (h expiryHeap) Swap(i, j int) {
+	h[i], h[j] = h[j], h[i]
+	h[i].index, h[j].index = i, j
+}
+func (h *expiryHeap) Push(x any) {
+	e := x.(*memEntry)
+	e.index = len(*h)
+	*h = append(*h, e)
+}
+func (h *expiryHeap) Pop() any {
+	old := *h
+	e := old[len(old)-1]
+	old[len(old)-1] = nil
+	*h = old[:len(old)-1]
+	return e
 }
 
 func newMemory(max int, now func() time.Time) *memory {
-	return &memory{now: now, max: max, entries: map[string]*list.Element{}, byTTL: map[time.Duration]*list.List{}}
+	return &memory{now: now, max: max, entries: map[string]*memEntry{}}
 }
 
 func (m *memory) name() string { return "memory" }
@@ -59,17 +83,17 @@ func (m *memory) get(_ context.Context, key string, refresh time.Duration) ([]by
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	now := m.now()
-	el, ok := m.entries[key]
+	e, ok := m.entries[key]
 	if !ok {
 		return nil, errNotFound
 	}
-	e := el.Value.(*memEntry)
 	if !now.Before(e.expires) {
-		m.remove(el)
+		m.remove(e)
 		return nil, errNotFound
 	}
 	if refresh > 0 {
-		m.place(el, e, refresh, now)
+		e.expires = now.Add(refresh)
+		heap.Fix(&m.byTime, e.index)
 	}
 	return e.val, nil
 }
@@ -77,78 +101,62 @@ func (m *memory) get(_ context.Context, key string, refresh time.Duration) ([]by
 func (m *memory) set(_ context.Context, key string, val []byte, ttl time.Duration) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	_, err := m.put(key, val, ttl, false)
+	return err
+}
+
+// setNX stores val under key unless a live record is there; false when
+// one was.
+func (m *memory) setNX(_ context.Context, key string, val []byte, ttl time.Duration) (bool, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.put(key, val, ttl, true)
+}
+
+// put stores val under key (unless onlyNew and a live one is there); m.mu
+// is held.
+func (m *memory) put(key string, val []byte, ttl time.Duration, onlyNew bool) (bool, error) {
 	now := m.now()
-	if el, ok := m.entries[key]; ok {
-		e := el.Value.(*memEntry)
-		e.val = val
-		m.place(el, e, ttl, now)
-		return nil
+	m.expire(now)
+	if e, ok := m.entries[key]; ok {
+		if onlyNew {
+			return false, nil
+		}
+		e.val, e.expires = val, now.Add(ttl)
+		heap.Fix(&m.byTime, e.index)
+		return true, nil
 	}
 	if len(m.entries) >= m.max {
-		m.expireOne(now)
-		if len(m.entries) >= m.max {
-			return ErrFull
-		}
+		return false, ErrFull
 	}
-	e := &memEntry{key: key, val: val, ttl: ttl, expires: now.Add(ttl)}
-	m.entries[key] = m.list(ttl).PushBack(e)
-	m.expireSome(now)
-	return nil
+	e := &memEntry{key: key, val: val, expires: now.Add(ttl)}
+	m.entries[key] = e
+	heap.Push(&m.byTime, e)
+	return true, nil
 }
 
 func (m *memory) del(_ context.Context, keys ...string) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	for _, k := range keys {
-		if el, ok := m.entries[k]; ok {
-			m.remove(el)
+		if e, ok := m.entries[k]; ok {
+			m.remove(e)
 		}
 	}
 	return nil
 }
 
-// place gives e a new time to live and moves it to the back of its list.
-func (m *memory) place(el *list.Element, e *memEntry, ttl time.Duration, now time.Time) {
-	e.expires = now.Add(ttl)
-	if ttl == e.ttl {
-		m.list(ttl).MoveToBack(el)
-		return
-	}
-	m.list(e.ttl).Remove(el)
-	e.ttl = ttl
-	m.entries[e.key] = m.list(ttl).PushBack(e)
-}
-
-func (m *memory) list(ttl time.Duration) *list.List {
-	l, ok := m.byTTL[ttl]
-	if !ok {
-		l = list.New()
-		m.byTTL[ttl] = l
-	}
-	return l
-}
-
-func (m *memory) remove(el *list.Element) {
-	e := el.Value.(*memEntry)
-	m.list(e.ttl).Remove(el)
+func (m *memory) remove(e *memEntry) {
+	heap.Remove(&m.byTime, e.index)
 	delete(m.entries, e.key)
 }
 
-// expireOne drops one expired record, if a list has one at its front.
-func (m *memory) expireOne(now time.Time) {
-	for _, l := range m.byTTL {
-		if front := l.Front(); front != nil && !now.Before(front.Value.(*memEntry).expires) {
-			m.remove(front)
-			return
-		}
+// expire drops the records past their time (the soonest first, so the
+// work is the number dropped).
+func (m *memory) expire(now time.Time) {
+	for len(m.byTime) > 0 && !now.Before(m.byTime[0].expires) {
+		m.remove(m.byTime[0])
 	}
-}
-
-// expireSome drops up to two expired records per write, so expired
-// records never pile up (the lists are few: one per time to live).
-func (m *memory) expireSome(now time.Time) {
-	m.expireOne(now)
-	m.expireOne(now)
 }
 
 // len is how many records are held (expired ones not yet dropped
@@ -157,4 +165,12 @@ func (m *memory) len() int {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	return len(m.entries)
+}
+
+// bookkeeping is how many structures the backend keeps beside its
+// records' map: it must not outlive them.
+func (m *memory) bookkeeping() int {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return len(m.byTime)
 }

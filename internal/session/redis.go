@@ -57,6 +57,11 @@ func (r *redisBackend) set(ctx context.Context, key string, val []byte, ttl time
 	return wrapRedis(r.c.Set(ctx, keyPrefix+key, val, ttl).Err())
 }
 
+func (r *redisBackend) setNX(ctx context.Context, key string, val []byte, ttl time.Duration) (bool, error) {
+	ok, err := r.c.SetNX(ctx, keyPrefix+key, val, ttl).Result()
+	return ok, wrapRedis(err)
+}
+
 func (r *redisBackend) del(ctx context.Context, keys ...string) error {
 	full := make([]string, len(keys))
 	for i, k := range keys {

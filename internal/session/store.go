@@ -296,6 +296,18 @@ func (s *Store) PutData(ctx context.Context, sessionID, name string, v any, ttl 
 	return s.b.set(ctx, key, []byte(enc), ttl)
 }
 
+// ClaimData keeps v for the session under name for ttl unless something
+// is kept there already: false then (a one-time key already used, on any
+// replica). The claim is atomic: of two at once, one wins.
+func (s *Store) ClaimData(ctx context.Context, sessionID, name string, v any, ttl time.Duration) (bool, error) {
+	key := dataKey(sessionID, name)
+	enc, err := s.data[0].Encode(key, v)
+	if err != nil {
+		return false, fmt.Errorf("session: encode %s: %w", name, err)
+	}
+	return s.b.setNX(ctx, key, []byte(enc), ttl)
+}
+
 // GetData loads the session's data under name into v; false when there is
 // none (never stored, expired, or not this session's).
 func (s *Store) GetData(ctx context.Context, sessionID, name string, v any) (bool, error) {

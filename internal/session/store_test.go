@@ -9,6 +9,8 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -408,4 +410,57 @@ func BenchmarkMemoryStoreAtLimit(b *testing.B) {
 			}
 		})
 	}
+}
+
+// TestMemoryStoreBookkeepingEndsWithItsRecords: records saved with every
+// time to live imaginable (a session near its absolute limit gets a
+// shorter one on each save) leave nothing behind once they expire.
+func TestMemoryStoreBookkeepingEndsWithItsRecords(t *testing.T) {
+	c := &clock{t: time.Unix(1_700_000_000, 0)}
+	m := newMemory(100_000, c.now)
+	ctx := context.Background()
+	for i := range 10_000 {
+		if err := m.set(ctx, fmt.Sprint(i), []byte("v"), time.Duration(i+1)*time.Millisecond); err != nil {
+			t.Fatal(err)
+		}
+	}
+	c.t = c.t.Add(11 * time.Second)
+	if err := m.set(ctx, "after", []byte("v"), time.Hour); err != nil { // a write expires what is due
+		t.Fatal(err)
+	}
+	if n, b := m.len(), m.bookkeeping(); n != 1 || b != 1 {
+		t.Fatalf("%d records and %d bookkeeping entries after 10,000 expired, want 1 and 1", n, b)
+	}
+}
+
+// TestClaimData: a one-time key is claimed once, on any replica; its
+// record can then be updated, and it ends with its time to live.
+func TestClaimData(t *testing.T) {
+	kinds(t, func(t *testing.T, newStore func(keys ...[]byte) *Store) {
+		k := key(1)
+		a, b := newStore(k), newStore(k)
+		ctx := context.Background()
+		var wins atomic.Int32
+		var wg sync.WaitGroup
+		for _, s := range []*Store{a, b, a, b} {
+			wg.Go(func() {
+				if ok, err := s.ClaimData(ctx, "sid", "once:K", "first", time.Minute); err != nil {
+					t.Error(err)
+				} else if ok {
+					wins.Add(1)
+				}
+			})
+		}
+		wg.Wait()
+		if wins.Load() != 1 {
+			t.Fatalf("%d claims won, want 1", wins.Load())
+		}
+		var got string
+		if ok, err := b.GetData(ctx, "sid", "once:K", &got); !ok || err != nil || got != "first" {
+			t.Fatalf("read back %q %v %v", got, ok, err)
+		}
+		if ok, _ := a.ClaimData(ctx, "other-session", "once:K", "x", time.Minute); !ok {
+			t.Error("another session's key of the same name was refused")
+		}
+	})
 }
