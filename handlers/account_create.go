@@ -8,6 +8,7 @@ import (
 
 	"github.com/runai-tools/sa-dashboard/internal/form"
 	"github.com/runai-tools/sa-dashboard/internal/listview"
+	"github.com/runai-tools/sa-dashboard/internal/paths"
 	"github.com/runai-tools/sa-dashboard/internal/runai"
 	"github.com/runai-tools/sa-dashboard/views"
 )
@@ -21,6 +22,11 @@ func (h *handler) createAccount(c echo.Context) error {
 		return err
 	}
 	f := form.ParseCreate(values)
+	o, err := h.claimOnce(c, values)
+	if err != nil {
+		return err
+	}
+	defer o.unsettled(c.Request().Context())
 	v := h.view(c)
 	act := action{verb: verbCreate, name: f.Name}
 	failed := func(err error) error {
@@ -39,6 +45,7 @@ func (h *handler) createAccount(c echo.Context) error {
 	cr, err := h.API.CreateServiceAccount(c.Request().Context(), h.tokenOf(c), f.Name)
 	act.id = cr.ID
 	h.audit(c, act, err)
+	o.settle(c.Request().Context(), err, act.subject()+" was created at "+clock(o.at)+"; its secret was shown once then.", paths.Account.ID(cr.ID))
 	if err != nil {
 		return failed(err)
 	}

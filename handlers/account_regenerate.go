@@ -5,18 +5,29 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/runai-tools/sa-dashboard/internal/paths"
 	"github.com/runai-tools/sa-dashboard/views"
 )
 
 // regenerateSecret replaces an account's secret and shows the new one
 // once, with the row (its new updated time) under the list's view.
 func (h *handler) regenerateSecret(c echo.Context) error {
+	values, err := posted(c)
+	if err != nil {
+		return err
+	}
+	o, err := h.claimOnce(c, values)
+	if err != nil {
+		return err
+	}
+	defer o.unsettled(c.Request().Context())
 	a, act, err := h.target(c, verbRegenerate)
 	if err != nil {
 		return err
 	}
 	secret, err := h.API.RegenerateSecret(c.Request().Context(), h.tokenOf(c), a.ID)
 	h.audit(c, act, err)
+	o.settle(c.Request().Context(), err, "this secret was regenerated at "+clock(o.at)+"; it was shown once then.", paths.Account.ID(a.ID))
 	if err != nil {
 		return &failure{act: act, err: err}
 	}

@@ -20,6 +20,11 @@ func (h *handler) startBulk(c echo.Context) error {
 		return err
 	}
 	f := form.ParseBulkRun(values)
+	o, err := h.claimOnce(c, values)
+	if err != nil {
+		return err
+	}
+	defer o.unsettled(c.Request().Context())
 	v := h.view(c)
 	errs := f.Validate()
 	if errs[form.FieldAction] != "" || errs[form.FieldIDs] != "" {
@@ -50,5 +55,6 @@ func (h *handler) startBulk(c echo.Context) error {
 	if err := h.Jobs.Start(c.Request().Context(), job, work.one); err != nil {
 		return &failure{act: action{verb: verbBulk}, err: err}
 	}
+	o.settle(c.Request().Context(), nil, "this bulk action was started at "+clock(o.at)+"; here is its progress.", paths.BulkJob.ID(job.ID))
 	return c.Redirect(http.StatusSeeOther, h.link(c, paths.BulkJob.ID(job.ID)))
 }

@@ -2,8 +2,10 @@ package handlers_test
 
 import (
 	"bytes"
+	"crypto/rand"
 	"io"
 	"log/slog"
+	"maps"
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
@@ -230,18 +232,26 @@ func (r resp) doc(t testing.TB) *goquery.Document {
 
 var csrfRe = regexp.MustCompile(`name="_csrf" value="([^"]+)"`)
 
-// do sends a request; hdr adds headers (htmx.HeaderRequest: "true" for htmx).
-func (h *harness) do(method string, path paths.Path, form url.Values, hdr map[string]string) resp {
+// do sends a request (a POST with a one-time key); hdr adds headers (htmx.HeaderRequest: "true" for htmx).
+func (h *harness) do(method string, path paths.Path, values url.Values, hdr map[string]string) resp {
 	h.t.Helper()
+	if method == http.MethodPost && values != nil && values.Get(form.FieldOnce) == "" {
+		// Every form that makes something carries a one-time key of its
+		// own, drawn with the page; the tests' forms too, unless a test
+		// sends one of its own (twice, say). The caller's values stay as
+		// they were.
+		values = maps.Clone(values)
+		values.Set(form.FieldOnce, rand.Text())
+	}
 	var body io.Reader
-	if form != nil {
-		body = strings.NewReader(form.Encode())
+	if values != nil {
+		body = strings.NewReader(values.Encode())
 	}
 	req, err := http.NewRequest(method, h.srv.URL+path.Under(h.base), body)
 	if err != nil {
 		h.t.Fatal(err)
 	}
-	if form != nil {
+	if values != nil {
 		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	}
 	for k, v := range hdr {

@@ -102,6 +102,12 @@ func (h *handler) respond(err error, c echo.Context) {
 		_ = c.NoContent(499)
 		return
 	}
+	if used, ok := isUsedOnce(err); ok { // not a failure: the first request did it
+		if out := h.answerUsedOnce(c, used); out != nil {
+			h.Logger.Error("answering a repeated form failed", "err", out, "request_id", requestIDOf(c))
+		}
+		return
+	}
 	var (
 		s *shown
 		f *failure

@@ -7,6 +7,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/runai-tools/sa-dashboard/internal/form"
+	"github.com/runai-tools/sa-dashboard/internal/paths"
 	"github.com/runai-tools/sa-dashboard/internal/rotation"
 	"github.com/runai-tools/sa-dashboard/internal/runai"
 	"github.com/runai-tools/sa-dashboard/views"
@@ -21,6 +22,11 @@ func (h *handler) startRotation(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	o, err := h.claimOnce(c, values)
+	if err != nil {
+		return err
+	}
+	defer o.unsettled(c.Request().Context())
 	old, act, err := h.target(c, verbRotate)
 	if err != nil {
 		return err
@@ -48,6 +54,8 @@ func (h *handler) startRotation(c echo.Context) error {
 	cr, err := h.API.CreateServiceAccount(c.Request().Context(), h.tokenOf(c), f.Name)
 	create.id = cr.ID
 	h.audit(c, create, err)
+	o.settle(c.Request().Context(), err, "the rotation of "+act.subject()+" to "+create.subject()+" was started at "+clock(o.at)+"; the successor's credentials were shown once then.",
+		paths.Account.ID(old.ID))
 	if err != nil {
 		return failed(create, err)
 	}

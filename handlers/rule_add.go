@@ -20,6 +20,11 @@ func (h *handler) addRule(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	o, err := h.claimOnce(c, values)
+	if err != nil {
+		return err
+	}
+	defer o.unsettled(c.Request().Context())
 	a, act, err := h.target(c, verbAddRule)
 	if err != nil {
 		return err
@@ -42,6 +47,7 @@ func (h *handler) addRule(c echo.Context) error {
 	}
 	act.detail = label
 	out, err := h.grant(c, act, a, g.Grant(), cluster)
+	o.settle(c.Request().Context(), err, out.Label+" was added to "+act.subject()+" at "+clock(o.at)+".", paths.Account.ID(a.ID))
 	if err != nil {
 		return failed(err)
 	}

@@ -8,6 +8,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/runai-tools/sa-dashboard/internal/form"
+	"github.com/runai-tools/sa-dashboard/internal/paths"
 	"github.com/runai-tools/sa-dashboard/internal/words"
 )
 
@@ -18,6 +19,11 @@ func (h *handler) copyAccess(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	o, err := h.claimOnce(c, values)
+	if err != nil {
+		return err
+	}
+	defer o.unsettled(c.Request().Context())
 	a, act, err := h.target(c, verbCopyAccess)
 	if err != nil {
 		return err
@@ -43,6 +49,8 @@ func (h *handler) copyAccess(c echo.Context) error {
 		return failed(errRulesUnreadable(cmp.Or(problem, problem2)))
 	}
 	outcomes, added, _ := h.copyRules(c, a, from.Rules, to.Rules)
+	o.settle(c.Request().Context(), nil, "access was copied from "+src.Name+" to "+act.subject()+" at "+clock(o.at)+" ("+words.Plural(added, "rule")+" added).",
+		paths.Account.ID(a.ID))
 	s := h.accessSection(c, a, form.Grant{}, nil)
 	s.Outcomes = outcomes
 	switch {

@@ -6,6 +6,7 @@ package form
 
 import (
 	"net/url"
+	"regexp"
 	"slices"
 	"strings"
 )
@@ -24,7 +25,21 @@ const (
 	FieldAll          = "all"
 	FieldView         = "view"
 	FieldColumns      = "cols"
+	// FieldOnce carries a form's one-time key: a form that makes
+	// something (an account, a secret, a rotation, a bulk job, a rule) is
+	// carried out once per key, however often it is sent.
+	FieldOnce = "once"
 )
+
+// onceKey is what a one-time key looks like (crypto/rand.Text).
+var onceKey = regexp.MustCompile(`^[A-Z2-7]{26}$`)
+
+// Once is the one-time key a form carries; ok is false when it has none
+// or a malformed one.
+func Once(v url.Values) (key string, ok bool) {
+	key = v.Get(FieldOnce)
+	return key, onceKey.MatchString(key)
+}
 
 // HeaderCSRF carries the CSRF token on htmx requests (set once on <body>
 // with hx-headers); plain forms send the FieldCSRF field.

@@ -22,6 +22,7 @@ const (
 	HeaderRetarget           = "HX-Retarget"
 	HeaderReswap             = "HX-Reswap"
 	HeaderRedirect           = "HX-Redirect"
+	HeaderTrigger            = "HX-Trigger"
 	HeaderTriggerAfterSettle = "HX-Trigger-After-Settle"
 )
 
@@ -54,6 +55,7 @@ func (r Request) Partial() bool { return r.Enabled && !r.Boosted && !r.HistoryRe
 const (
 	SwapInnerHTML = "innerHTML"
 	SwapOuterHTML = "outerHTML"
+	SwapNone      = "none" // keep the page as it is
 )
 
 // Response is what a response tells htmx to do; empty fields set nothing.
@@ -61,6 +63,9 @@ type Response struct {
 	Retarget string // a CSS selector to swap into instead of the request's target
 	Reswap   string // the swap style to use instead of the request's
 	Redirect string // a URL to load as a whole page
+	// Trigger names client events, with their detail, to fire as soon as
+	// the answer arrives (whether or not anything is swapped).
+	Trigger map[string]string
 	// TriggerAfterSettle names client events, with their detail, to fire
 	// once the swap has settled.
 	TriggerAfterSettle map[string]string
@@ -76,8 +81,10 @@ func (r Response) Apply(h http.Header) {
 	set(HeaderRetarget, r.Retarget)
 	set(HeaderReswap, r.Reswap)
 	set(HeaderRedirect, r.Redirect)
-	if len(r.TriggerAfterSettle) > 0 {
-		b, _ := json.Marshal(r.TriggerAfterSettle) // a map of strings always marshals
-		h.Set(HeaderTriggerAfterSettle, string(b))
+	for header, events := range map[string]map[string]string{HeaderTrigger: r.Trigger, HeaderTriggerAfterSettle: r.TriggerAfterSettle} {
+		if len(events) > 0 {
+			b, _ := json.Marshal(events) // a map of strings always marshals
+			h.Set(header, string(b))
+		}
 	}
 }

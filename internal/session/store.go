@@ -308,6 +308,11 @@ func (s *Store) ClaimData(ctx context.Context, sessionID, name string, v any, tt
 	return s.b.setNX(ctx, key, []byte(enc), ttl)
 }
 
+// DeleteData forgets the session's data under name.
+func (s *Store) DeleteData(ctx context.Context, sessionID, name string) error {
+	return s.b.del(ctx, dataKey(sessionID, name))
+}
+
 // GetData loads the session's data under name into v; false when there is
 // none (never stored, expired, or not this session's).
 func (s *Store) GetData(ctx context.Context, sessionID, name string, v any) (bool, error) {
