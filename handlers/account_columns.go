@@ -22,7 +22,7 @@ func (h *handler) saveColumns(c echo.Context) error {
 		return &failure{act: action{verb: verbColumns}, err: errs}
 	}
 	c.SetCookie(&http.Cookie{
-		Name: columnsCookie, Value: f.Set.Encode(), Path: h.link(c, paths.Home.Link()), MaxAge: 365 * 24 * 3600,
+		Name: ColumnsCookie, Value: f.Set.Encode(), Path: h.link(c, paths.Home.Link()), MaxAge: 365 * 24 * 3600,
 		HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: h.isHTTPS(c.Request()),
 	})
 	return c.Redirect(http.StatusSeeOther, h.link(c, h.view(c).Path()))

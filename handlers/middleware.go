@@ -112,10 +112,10 @@ func (h *handler) logRequests(next echo.HandlerFunc) echo.HandlerFunc {
 	}
 }
 
-// columnsCookie remembers a browser's visible columns (not a secret, not
+// ColumnsCookie is the cookie that remembers a browser's visible columns (not a secret, not
 // tied to the session: it outlives sign-out on purpose). Only the POST of
 // the column chooser writes it.
-const columnsCookie = "runai-sa-cols"
+const ColumnsCookie = "runai-sa-cols"
 
 // loadSession loads the request's session state (see state): the
 // server-side session when the cookie names a live one, the visitor
@@ -197,7 +197,7 @@ func (h *handler) saveState(c echo.Context, st *state) {
 
 // columnsOf returns this browser's chosen columns (nil before any choice).
 func columnsOf(c echo.Context) listview.ColumnSet {
-	ck, err := c.Cookie(columnsCookie)
+	ck, err := c.Cookie(ColumnsCookie)
 	if err != nil {
 		return nil
 	}

@@ -5,12 +5,15 @@ import (
 	"net/http"
 	"net/netip"
 	"net/url"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/runai-tools/sa-dashboard/handlers"
 	"github.com/runai-tools/sa-dashboard/internal/form"
 	"github.com/runai-tools/sa-dashboard/internal/paths"
+	"github.com/runai-tools/sa-dashboard/internal/session"
 	"github.com/runai-tools/sa-dashboard/internal/stub"
 )
 
@@ -143,10 +146,25 @@ func TestReturnPathIsLocalOnly(t *testing.T) {
 func TestSignOut(t *testing.T) {
 	h := newHarness(t, options{seed: 1})
 	h.signIn()
+	h.post(paths.AccountsColumns.Link(), url.Values{form.FieldColumns: {"status"}}, false)
 	signedIn := h.cookies()
 	r := h.post(paths.SignOut.Link(), nil, false)
-	if r.StatusCode != http.StatusSeeOther || !strings.Contains(r.Header.Get("Clear-Site-Data"), `"cookies"`) {
+	// Only this origin's cache and storage: "cookies" would clear every
+	// cookie of the registrable domain (the SSO proxy's, other apps').
+	if r.StatusCode != http.StatusSeeOther || r.Header.Get("Clear-Site-Data") != `"cache", "storage"` {
 		t.Fatalf("%d %q", r.StatusCode, r.Header.Get("Clear-Site-Data"))
+	}
+	expired := map[string]bool{}
+	for _, c := range r.Cookies() {
+		if c.MaxAge < 0 {
+			expired[c.Name] = true
+		}
+	}
+	if !expired[session.CookieName(false)] || !expired[session.VisitorCookieName(false)] || len(expired) != 2 {
+		t.Errorf("cookies expired at sign-out: %v, want the session's and the visitor's", expired)
+	}
+	if cols := h.cookies(); !slices.ContainsFunc(cols, func(c *http.Cookie) bool { return c.Name == handlers.ColumnsCookie }) {
+		t.Error("the columns chosen did not outlive the sign-out")
 	}
 	// Replaying the old cookie is refused: the session is gone on the server.
 	u, _ := url.Parse(h.srv.URL)
