@@ -156,6 +156,7 @@ func (h *handler) startSession(c echo.Context, token string, exp time.Time, next
 		msg = "Signed in as " + name + "."
 	}
 	st.addFlash("success", msg)
+	h.reportSignedOutJobs(c)
 	if err := h.Sessions.Save(r, c.Response(), st.sess); err != nil {
 		st.sess = nil
 		return fmt.Errorf("start session: %w", err)
@@ -176,6 +177,11 @@ func (h *handler) endSession(c echo.Context) error {
 	st := stateOf(c)
 	if st.sess == nil {
 		return nil
+	}
+	// The session's token may not be used once it has ended: its bulk
+	// jobs stop, on every replica, before their next call.
+	if err := h.Jobs.StopSession(c.Request().Context(), h.jobOwner(c), session.HashID(st.id())); err != nil {
+		h.Logger.Warn("the session's bulk jobs were not told to stop (they stop here; other replicas hear it when the store answers)", "err", err, "request_id", requestIDOf(c))
 	}
 	h.lists.Delete(st.id())
 	st.sess.Options.MaxAge = -1

@@ -11,8 +11,10 @@ import (
 	"github.com/runai-tools/sa-dashboard/internal/bulk"
 	"github.com/runai-tools/sa-dashboard/internal/form"
 	"github.com/runai-tools/sa-dashboard/internal/listview"
+	"github.com/runai-tools/sa-dashboard/internal/paths"
 	"github.com/runai-tools/sa-dashboard/internal/runai"
 	"github.com/runai-tools/sa-dashboard/internal/words"
+	"github.com/runai-tools/sa-dashboard/views"
 )
 
 // What the bulk actions share. A confirmed bulk action runs as a job of
@@ -28,12 +30,14 @@ var bulkVerbs = map[form.BulkAction]verb{
 }
 
 // jobOwner is whose bulk jobs a request sees: the person behind the SSO
-// proxy, whatever their session, or the session without one.
+// proxy the session is bound to, whatever the session, or the session
+// without one.
 func (h *handler) jobOwner(c echo.Context) string {
-	if who := identityOf(c).key(); who != "" {
+	st := stateOf(c)
+	if who := st.str(keySSO); who != "" {
 		return "sso:" + who
 	}
-	if sid := stateOf(c).id(); sid != "" {
+	if sid := st.id(); sid != "" {
 		return "session:" + sid
 	}
 	return ""
@@ -127,4 +131,16 @@ func itemsOf(ids []string, accounts map[string]runai.ServiceAccount) []bulk.Item
 		items[i] = bulk.Item{ID: id, Name: accounts[id].Name}
 	}
 	return items
+}
+
+// reportSignedOutJobs tells a person signing in where the bulk jobs their
+// last sign-out stopped got to (behind the SSO proxy, where the person is
+// known across sessions).
+func (h *handler) reportSignedOutJobs(c echo.Context) {
+	for _, j := range h.Jobs.TakeSignedOut(c.Request().Context(), h.jobOwner(c)) {
+		ok, failed, notDone, pending := j.Counts()
+		stateOf(c).addFlashWith(views.Flash{Kind: "info",
+			Text: fmt.Sprintf("A bulk action you started was stopped when you signed out: %d done, %d failed, %d not done.", ok, failed, notDone+pending),
+			Link: paths.BulkJob.ID(j.ID), LinkText: "See its result"})
+	}
 }

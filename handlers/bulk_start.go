@@ -8,6 +8,7 @@ import (
 	"github.com/runai-tools/sa-dashboard/internal/bulk"
 	"github.com/runai-tools/sa-dashboard/internal/form"
 	"github.com/runai-tools/sa-dashboard/internal/paths"
+	"github.com/runai-tools/sa-dashboard/internal/session"
 	"github.com/runai-tools/sa-dashboard/views"
 )
 
@@ -51,7 +52,7 @@ func (h *handler) startBulk(c echo.Context) error {
 		return &failure{act: action{verb: verbReadRules}, err: errRulesUnreadable(d.In.RulesProblem)}
 	}
 	job := &bulk.Job{Owner: h.jobOwner(c), Action: string(f.Action), View: v.Query().Encode(), GrantLabel: work.label, Items: items,
-		RequestID: requestIDOf(c)}
+		RequestID: requestIDOf(c), Session: session.HashID(stateOf(c).id())}
 	if err := h.Jobs.Start(c.Request().Context(), job, work.one); err != nil {
 		return &failure{act: action{verb: verbBulk}, err: err}
 	}

@@ -4,8 +4,11 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 	"testing"
 	"time"
+
+	"github.com/PuerkitoBio/goquery"
 
 	"github.com/runai-tools/sa-dashboard/internal/htmx"
 	"github.com/runai-tools/sa-dashboard/internal/paths"
@@ -150,5 +153,61 @@ func TestBulkJobIsTheSessions(t *testing.T) {
 		if r.StatusCode != http.StatusNotFound || !strings.Contains(r.body, "result is gone") {
 			t.Errorf("%d: %.200s", r.StatusCode, r.doc(t).Find("main").Text())
 		}
+	}
+}
+
+// TestSignOutStopsTheSessionsJobs: signing out stops the bulk jobs the
+// session started: no call to Run:ai starts after the sign-out (those in
+// flight finish), the accounts not reached are reported as not done, and
+// the next sign-in of the same SSO identity says so, with the result.
+func TestSignOutStopsTheSessionsJobs(t *testing.T) {
+	var mu sync.Mutex
+	var signedOut bool
+	after := 0
+	count := func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			mu.Lock()
+			if signedOut && r.Method == http.MethodPatch {
+				after++
+			}
+			mu.Unlock()
+			next.ServeHTTP(w, r)
+		})
+	}
+	h := newHarness(t, options{seed: 40, trusted: loopback, upstream: count})
+	ada := ssoHeaders("ada@corp.example")
+	h.signInAs(ada)
+	h.do("GET", paths.Accounts.Link(), nil, ada)
+	var ids []string
+	for _, a := range h.stub.Accounts() {
+		ids = append(ids, a.ID)
+	}
+	h.stub.SetLatency(100 * time.Millisecond)
+	started := h.asSSO(ada, paths.Bulk.Link(), url.Values{"action": {"disable"}, "ids": ids})
+	page := h.jobPage(started)
+	time.Sleep(300 * time.Millisecond)
+	h.asSSO(ada, paths.SignOut.Link(), url.Values{})
+	mu.Lock()
+	signedOut = true
+	mu.Unlock()
+	time.Sleep(600 * time.Millisecond)
+	h.stub.SetLatency(0)
+	mu.Lock()
+	n := after
+	mu.Unlock()
+	if n != 0 {
+		t.Errorf("%d calls to Run:ai started after the sign-out", n)
+	}
+	h.signInAs(ada)
+	doc := h.do("GET", paths.Accounts.Link(), nil, ada).doc(t)
+	flash := doc.Find(`[data-testid="flash"]`).FilterFunction(func(_ int, s *goquery.Selection) bool {
+		return strings.Contains(s.Text(), "stopped when you signed out")
+	})
+	if href, _ := flash.Find("a").Attr("href"); href != page.String() {
+		t.Fatalf("the next sign-in does not point to the stopped job: %q %q", flash.Text(), href)
+	}
+	result := h.do("GET", page, nil, ada).doc(t)
+	if result.Find(`[data-testid="bulk-notdone"]`).Length() == 0 || !strings.Contains(result.Text(), "you signed out before it was reached") {
+		t.Errorf("the job's result: %s", result.Find(`[data-testid="bulk-job"], [data-testid="bulk-result"]`).Text())
 	}
 }

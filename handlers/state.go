@@ -99,9 +99,11 @@ func (s *state) signIn(sess *sessions.Session, sso, token, user, sub string, exp
 	s.set(keyExp, exp)
 }
 
-func (s *state) addFlash(kind, text string) {
+func (s *state) addFlash(kind, text string) { s.addFlashWith(views.Flash{Kind: kind, Text: text}) }
+
+func (s *state) addFlashWith(f views.Flash) {
 	fs, _ := s.values()[keyFlash].([]views.Flash)
-	s.set(keyFlash, append(fs[:len(fs):len(fs)], views.Flash{Kind: kind, Text: text}))
+	s.set(keyFlash, append(fs[:len(fs):len(fs)], f))
 }
 
 func (s *state) takeFlashes() []views.Flash {

@@ -38,6 +38,10 @@ type User struct {
 type Flash struct {
 	Kind string // success, error, warning, info
 	Text string
+	// Link, when set, is where the message's subject can be seen, under
+	// LinkText.
+	Link     paths.Path
+	LinkText string
 }
 
 // Request is what every page needs to know about the current request.

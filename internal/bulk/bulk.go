@@ -18,6 +18,7 @@ import (
 	"fmt"
 	"log/slog"
 	"regexp"
+	"slices"
 	"sync"
 	"time"
 
@@ -74,6 +75,9 @@ type Job struct {
 	// RequestID is the request that started the job: every call the job
 	// makes carries it upstream.
 	RequestID string
+	// Session is the (hashed) session that started the job: its sign-out
+	// stops the job (StopSession).
+	Session string
 }
 
 // Counts are how many items are done, failed, not done and still to do.
@@ -98,6 +102,7 @@ func (j Job) Counts() (ok, failed, notDone, pending int) {
 type Store interface {
 	PutData(ctx context.Context, owner, name string, v any, ttl time.Duration) error
 	GetData(ctx context.Context, owner, name string, v any) (bool, error)
+	DeleteData(ctx context.Context, owner, name string) error
 }
 
 // Work applies the job's action to the item with id and says what was
@@ -121,6 +126,9 @@ const (
 	// ReasonCutOff is why a call in flight has no outcome: the grace at
 	// shutdown ended before Run:ai answered.
 	ReasonCutOff = "The dashboard restarted before Run:ai answered, so the change may or may not have been made: check it."
+	// ReasonSignedOut is why an item was not reached: the session that
+	// started the job signed out, and its token may not be used after.
+	ReasonSignedOut = "you signed out before it was reached"
 )
 
 // ErrStopping is Start's answer once Shutdown has begun.
@@ -139,6 +147,7 @@ type Engine struct {
 	mu      sync.Mutex
 	closed  bool
 	running sync.WaitGroup
+	local   map[string]*running // the jobs this process runs, by id
 }
 
 // New returns an engine with no job running.
@@ -159,11 +168,22 @@ func New(cfg Config) *Engine {
 		cfg.Stall = DefaultStall
 	}
 	base, cancel := context.WithCancel(context.Background())
-	return &Engine{cfg: cfg, base: base, cancelBase: cancel, stopping: make(chan struct{})}
+	return &Engine{cfg: cfg, base: base, cancelBase: cancel, stopping: make(chan struct{}), local: map[string]*running{}}
 }
 
-func jobKey(id string) string    { return "job:" + id }
-func cancelKey(id string) string { return "job:" + id + ":cancel" }
+// The store's names for a job's data, all under its owner.
+const (
+	indexKey     = "jobs"            // the owner's recent jobs, for StopSession
+	signedOutKey = "jobs:signed-out" // the jobs a sign-out stopped, for TakeSignedOut
+	indexLen     = 20
+)
+
+func jobKey(id string) string              { return "job:" + id }
+func cancelKey(id string) string           { return "job:" + id + ":cancel" }
+func sessionStopKey(session string) string { return "stopped-session:" + session }
+
+// indexEntry is one job in its owner's index.
+type indexEntry struct{ ID, Session string }
 
 // idPattern is what rand.Text makes: ids of any other shape are not
 // looked up.
@@ -187,26 +207,122 @@ func (e *Engine) Start(ctx context.Context, job *Job, work Work) error {
 	if err := e.cfg.Store.PutData(ctx, job.Owner, jobKey(job.ID), job, Keep); err != nil {
 		return fmt.Errorf("bulk: record the job: %w", err)
 	}
+	e.index(ctx, job)
+	r := e.newRunning(job)
+	e.local[job.ID] = r
 	e.running.Add(1)
-	go e.run(job, work)
+	go e.run(r, work)
 	return nil
 }
 
+// index adds job to its owner's recent jobs (best effort: a sign-out
+// stops the session's jobs by a marker every job reads, whether or not
+// the index names it; the index only finds them to report).
+func (e *Engine) index(ctx context.Context, job *Job) {
+	var idx []indexEntry
+	if _, err := e.cfg.Store.GetData(ctx, job.Owner, indexKey, &idx); err != nil {
+		return
+	}
+	idx = append(idx, indexEntry{ID: job.ID, Session: job.Session})
+	if len(idx) > indexLen {
+		idx = idx[len(idx)-indexLen:]
+	}
+	_ = e.cfg.Store.PutData(ctx, job.Owner, indexKey, idx, Keep)
+}
+
 // Get reads the owner's job id; false when there is none (never started,
-// past Keep, another owner's, or an id of the wrong shape).
+// past Keep, another owner's, or an id of the wrong shape). A job this
+// process runs, or ran and could not yet save, is read from memory when
+// the store does not answer.
 func (e *Engine) Get(ctx context.Context, owner, id string) (Job, bool, error) {
 	var j Job
 	if owner == "" || !idPattern.MatchString(id) {
 		return j, false, nil
 	}
 	ok, err := e.cfg.Store.GetData(ctx, owner, jobKey(id), &j)
+	if err != nil {
+		if r := e.localJob(owner, id); r != nil {
+			return r.snapshot(), true, nil
+		}
+	}
 	return j, ok, err
 }
 
-// Stop asks the owner's job id to stop: whichever replica runs it hears
-// it within Flush. Items not yet started are then left as they are.
+// localJob is the owner's job id when this process runs it.
+func (e *Engine) localJob(owner, id string) *running {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if r := e.local[id]; r != nil && r.job.Owner == owner {
+		return r
+	}
+	return nil
+}
+
+// Stop asks the owner's job id to stop. This process stops it at once
+// when it runs it (whether or not the store answers); another replica
+// hears it through the store, before its next item.
 func (e *Engine) Stop(ctx context.Context, owner, id string) error {
-	return e.cfg.Store.PutData(ctx, owner, cancelKey(id), true, Keep)
+	r := e.localJob(owner, id)
+	if r != nil {
+		r.halt("")
+	}
+	err := e.cfg.Store.PutData(ctx, owner, cancelKey(id), true, Keep)
+	if r != nil {
+		return nil
+	}
+	return err
+}
+
+// StopSession stops the owner's jobs that session started, on every
+// replica (a marker every job reads before each item): its sign-out
+// means its token may not be used any more. The jobs it stopped are kept
+// for TakeSignedOut.
+func (e *Engine) StopSession(ctx context.Context, owner, session string) error {
+	if owner == "" || session == "" {
+		return nil
+	}
+	var stopped []string
+	e.mu.Lock()
+	for id, r := range e.local {
+		if r.job.Owner == owner && r.job.Session == session {
+			r.halt(ReasonSignedOut)
+			stopped = append(stopped, id)
+		}
+	}
+	e.mu.Unlock()
+	err := e.cfg.Store.PutData(ctx, owner, sessionStopKey(session), true, Keep)
+	var idx []indexEntry
+	if _, ierr := e.cfg.Store.GetData(ctx, owner, indexKey, &idx); ierr == nil {
+		for _, ent := range idx {
+			var j Job
+			if ent.Session == session && !slices.Contains(stopped, ent.ID) {
+				if ok, _ := e.cfg.Store.GetData(ctx, owner, jobKey(ent.ID), &j); ok && !j.Finished {
+					stopped = append(stopped, ent.ID)
+				}
+			}
+		}
+	}
+	if len(stopped) > 0 {
+		_ = e.cfg.Store.PutData(ctx, owner, signedOutKey, stopped, Keep)
+	}
+	return err
+}
+
+// TakeSignedOut returns the owner's jobs the last sign-out stopped, once:
+// the next sign-in shows where they stopped.
+func (e *Engine) TakeSignedOut(ctx context.Context, owner string) []Job {
+	var ids []string
+	if ok, err := e.cfg.Store.GetData(ctx, owner, signedOutKey, &ids); !ok || err != nil {
+		return nil
+	}
+	_ = e.cfg.Store.DeleteData(ctx, owner, signedOutKey)
+	var out []Job
+	for _, id := range ids {
+		if j, ok, err := e.Get(ctx, owner, id); ok && err == nil {
+			out = append(out, j)
+		}
+	}
+	return out
 }
 
 // Stalled reports whether a running job has written nothing for a while:
@@ -244,11 +360,10 @@ func (e *Engine) Shutdown(ctx context.Context) error {
 }
 
 // run works on the job's items and keeps its record up to date. It owns
-// job.
-func (e *Engine) run(job *Job, work Work) {
+// r.job.
+func (e *Engine) run(r *running, work Work) {
 	defer e.running.Done()
-	r := &running{e: e, job: job, stop: make(chan struct{}),
-		log: e.cfg.Logger.With("job", job.ID, "request_id", job.RequestID)}
+	job := r.job
 	ctx := reqid.With(e.base, job.RequestID)
 	done, flushed := make(chan struct{}), make(chan struct{})
 	go r.watch(ctx, done, flushed)
@@ -265,34 +380,66 @@ func (e *Engine) run(job *Job, work Work) {
 	job.Finished = true
 	r.mu.Unlock()
 	r.save(ctx)
-	ok, failed, notDone, _ := job.Counts()
+	e.mu.Lock()
+	delete(e.local, job.ID)
+	e.mu.Unlock()
+	ok, failed, notDone, _ := r.snapshot().Counts()
 	r.log.Info("bulk job finished", "action", job.Action, "accounts", len(job.Items), "done", ok, "failed", failed, "not_done", notDone)
 }
 
-// running is one job while its process runs it.
+// running is one job while this process runs it.
 type running struct {
-	e        *Engine
-	job      *Job
-	log      *slog.Logger
-	mu       sync.Mutex // guards job
-	stop     chan struct{}
-	stopOnce sync.Once
+	e    *Engine
+	job  *Job
+	log  *slog.Logger
+	mu   sync.Mutex // guards job and why
+	stop chan struct{}
+	once sync.Once
+	why  string // why it was stopped: "" on request, else a Reason
 }
 
-// item works on item i, unless the job was asked to stop or the engine is
-// stopping.
+func (e *Engine) newRunning(job *Job) *running {
+	return &running{e: e, job: job, stop: make(chan struct{}), log: e.cfg.Logger.With("job", job.ID, "request_id", job.RequestID)}
+}
+
+// halt stops the job: items not started are not done, for why.
+func (r *running) halt(why string) {
+	r.once.Do(func() {
+		r.mu.Lock()
+		r.job.Cancelling, r.why = true, why
+		r.mu.Unlock()
+		close(r.stop)
+	})
+}
+
+// snapshot is a copy of the job as it stands.
+func (r *running) snapshot() Job {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	j := *r.job
+	j.Items = append([]Item(nil), r.job.Items...)
+	return j
+}
+
+// item works on item i, unless the job was stopped (here, by a Stop or a
+// sign-out anywhere, or by the engine's shutdown). Before each call it
+// asks the store whether it may go on; a store that does not answer holds
+// the job (it could not hear a stop) until it does.
 func (r *running) item(ctx context.Context, i int, work Work) {
 	r.mu.Lock()
 	id := r.job.Items[i].ID
 	r.mu.Unlock()
-	select {
-	case <-r.stop:
-		r.set(i, NotDone, "", "")
+	if !r.mayGoOn(ctx) {
+		r.mu.Lock()
+		why := r.why
+		r.mu.Unlock()
+		select {
+		case <-r.e.stopping:
+			why = ReasonRestarted
+		default:
+		}
+		r.set(i, NotDone, "", why)
 		return
-	case <-r.e.stopping:
-		r.set(i, NotDone, "", ReasonRestarted)
-		return
-	default:
 	}
 	note, reason := work(ctx, id)
 	switch {
@@ -305,6 +452,58 @@ func (r *running) item(ctx context.Context, i int, work Work) {
 	}
 }
 
+// mayGoOn reports whether the next item may start: the job was not
+// stopped here, the engine is not stopping, and the store says no stop
+// was asked (of the job, or by its session's sign-out). While the store
+// does not answer it waits, a Flush at a time.
+func (r *running) mayGoOn(ctx context.Context) bool {
+	for {
+		select {
+		case <-r.stop:
+			return false
+		case <-r.e.stopping:
+			return false
+		default:
+		}
+		asked, err := r.stopAsked(ctx)
+		if err == nil {
+			if asked != nil {
+				r.halt(*asked)
+				return false
+			}
+			return true
+		}
+		r.log.Warn("bulk job: the store does not answer, so a stop could not be heard: waiting before the next account", "err", err)
+		select {
+		case <-time.After(r.e.cfg.Flush):
+		case <-r.stop:
+		case <-r.e.stopping:
+		}
+	}
+}
+
+// stopAsked reads whether a stop was asked through the store: nil when
+// none, else why (ReasonSignedOut, or "" on request).
+func (r *running) stopAsked(ctx context.Context) (*string, error) {
+	var asked bool
+	if ok, err := r.e.cfg.Store.GetData(ctx, r.job.Owner, cancelKey(r.job.ID), &asked); err != nil {
+		return nil, err
+	} else if ok && asked {
+		why := ""
+		return &why, nil
+	}
+	if r.job.Session == "" {
+		return nil, nil
+	}
+	if ok, err := r.e.cfg.Store.GetData(ctx, r.job.Owner, sessionStopKey(r.job.Session), &asked); err != nil {
+		return nil, err
+	} else if ok && asked {
+		why := ReasonSignedOut
+		return &why, nil
+	}
+	return nil, nil
+}
+
 func (r *running) set(i int, s State, note, reason string) {
 	r.mu.Lock()
 	r.job.Items[i].State, r.job.Items[i].Note, r.job.Items[i].Reason = s, note, reason
@@ -312,7 +511,7 @@ func (r *running) set(i int, s State, note, reason string) {
 }
 
 // watch writes the job's progress every Flush until done is closed, and
-// hears a request to stop it (from any replica, through the store).
+// hears a stop asked through the store.
 func (r *running) watch(ctx context.Context, done, flushed chan struct{}) {
 	defer close(flushed)
 	t := time.NewTicker(r.e.cfg.Flush)
@@ -323,12 +522,8 @@ func (r *running) watch(ctx context.Context, done, flushed chan struct{}) {
 			return
 		case <-t.C:
 		}
-		var asked bool
-		if ok, _ := r.e.cfg.Store.GetData(ctx, r.job.Owner, cancelKey(r.job.ID), &asked); ok && asked {
-			r.mu.Lock()
-			r.job.Cancelling = true
-			r.mu.Unlock()
-			r.stopOnce.Do(func() { close(r.stop) })
+		if asked, err := r.stopAsked(ctx); err == nil && asked != nil {
+			r.halt(*asked)
 		}
 		if err := r.write(ctx); err != nil {
 			r.log.Warn("bulk job: progress not saved", "err", err)
@@ -340,29 +535,32 @@ func (r *running) watch(ctx context.Context, done, flushed chan struct{}) {
 func (r *running) write(ctx context.Context) error {
 	r.mu.Lock()
 	r.job.Updated = r.e.cfg.Now()
-	snapshot := *r.job
-	snapshot.Items = append([]Item(nil), r.job.Items...)
 	r.mu.Unlock()
-	return r.e.cfg.Store.PutData(ctx, r.job.Owner, jobKey(r.job.ID), snapshot, Keep)
+	return r.e.cfg.Store.PutData(ctx, r.job.Owner, jobKey(r.job.ID), r.snapshot(), Keep)
 }
 
 // save writes the job's result: it must reach the store, so a store that
-// is away is tried again for a while, but not past the end of a
-// shutdown's grace.
+// is away is tried again, less and less often, until it answers, Keep
+// has passed, or the engine is shut down. Meanwhile this process answers
+// for the job from memory (Get).
 func (r *running) save(ctx context.Context) {
 	wctx := context.WithoutCancel(ctx)
-	for try := 0; ; try++ {
+	deadline := time.Now().Add(Keep)
+	wait := time.Second
+	for {
 		err := r.write(wctx)
 		if err == nil {
 			return
 		}
-		if try == 20 || r.e.base.Err() != nil {
+		if time.Now().After(deadline) || r.e.base.Err() != nil {
 			r.log.Error("bulk job: result not saved", "err", err)
 			return
 		}
+		r.log.Warn("bulk job: result not saved yet; trying again", "err", err, "in", wait)
 		select {
-		case <-time.After(time.Second):
+		case <-time.After(wait):
 		case <-r.e.base.Done():
 		}
+		wait = min(2*wait, time.Minute)
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -229,5 +230,104 @@ func TestStalled(t *testing.T) {
 	}
 	if e.Stalled(bulk.Job{Updated: now.Add(-29 * time.Second)}) {
 		t.Error("a job that wrote 29 s ago is stalled")
+	}
+}
+
+// TestStopSession: a sign-out stops the jobs its session started, on any
+// replica, before their next item; the owner's other sessions' jobs go on;
+// the next sign-in finds the stopped ones once.
+func TestStopSession(t *testing.T) {
+	for name, stores := range sharedStores {
+		t.Run(name, func(t *testing.T) {
+			sa, sb := stores(t)
+			a := bulk.New(bulk.Config{Store: sa, Concurrency: 1, Flush: 20 * time.Millisecond})
+			b := bulk.New(bulk.Config{Store: sb, Concurrency: 1, Flush: 20 * time.Millisecond})
+			var afterSignOut atomic.Int32
+			var signedOut atomic.Bool
+			work := func(session string) bulk.Work {
+				return func(ctx context.Context, id string) (string, string) {
+					if signedOut.Load() && session == "s1" {
+						afterSignOut.Add(1)
+					}
+					time.Sleep(5 * time.Millisecond)
+					return "", ""
+				}
+			}
+			j1 := &bulk.Job{Owner: "sso:ada", Session: "s1", Items: items(60)}
+			j2 := &bulk.Job{Owner: "sso:ada", Session: "s2", Items: items(10)}
+			if err := a.Start(context.Background(), j1, work("s1")); err != nil {
+				t.Fatal(err)
+			}
+			if err := a.Start(context.Background(), j2, work("s2")); err != nil {
+				t.Fatal(err)
+			}
+			time.Sleep(30 * time.Millisecond)
+			signedOut.Store(true)
+			if err := b.StopSession(context.Background(), "sso:ada", "s1"); err != nil { // signed out on the other replica
+				t.Fatal(err)
+			}
+			got1 := waitFor(t, b, "sso:ada", j1.ID, finished)
+			got2 := waitFor(t, b, "sso:ada", j2.ID, finished)
+			if _, _, notDone, _ := got1.Counts(); notDone == 0 || got1.Items[len(got1.Items)-1].Reason != bulk.ReasonSignedOut {
+				t.Errorf("the signed-out session's job: %d not done, last %+v", notDone, got1.Items[len(got1.Items)-1])
+			}
+			if n := afterSignOut.Load(); n > 1 { // at most the call in flight when the sign-out came
+				t.Errorf("%d calls started after the sign-out", n)
+			}
+			if ok, _, notDone, _ := got2.Counts(); ok != 10 || notDone != 0 {
+				t.Errorf("the other session's job was stopped: %d done, %d not done", ok, notDone)
+			}
+			took := a.TakeSignedOut(context.Background(), "sso:ada")
+			if len(took) != 1 || took[0].ID != j1.ID {
+				t.Errorf("the next sign-in finds %d jobs stopped at sign-out, want j1", len(took))
+			}
+			if again := a.TakeSignedOut(context.Background(), "sso:ada"); len(again) != 0 {
+				t.Error("the stopped jobs were reported twice")
+			}
+		})
+	}
+}
+
+// TestStoreOutage: a job whose store stops answering holds (it could not
+// hear a stop), can still be stopped on its own replica, and writes its
+// result once the store is back.
+func TestStoreOutage(t *testing.T) {
+	srv := redistest.Start(t)
+	s, err := session.NewStore(session.Config{Keys: [][]byte{session.RandomKey()}, RedisURL: srv.URL})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	e := bulk.New(bulk.Config{Store: s, Concurrency: 1, Flush: 20 * time.Millisecond, Logger: slog.New(slog.DiscardHandler)})
+	var calls atomic.Int32
+	job := &bulk.Job{Owner: "sso:ada", Session: "s1", Items: items(100)}
+	if err := e.Start(context.Background(), job, func(ctx context.Context, id string) (string, string) {
+		calls.Add(1)
+		time.Sleep(5 * time.Millisecond)
+		return "", ""
+	}); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(50 * time.Millisecond)
+	srv.Stop()
+	time.Sleep(100 * time.Millisecond)
+	held := calls.Load()
+	time.Sleep(200 * time.Millisecond)
+	if n := calls.Load(); n > held+1 {
+		t.Errorf("the job went on without its store: %d calls, then %d", held, n)
+	}
+	if err := e.Stop(context.Background(), "sso:ada", job.ID); err != nil {
+		t.Errorf("stop during the outage: %v", err)
+	}
+	j, ok, err := e.Get(context.Background(), "sso:ada", job.ID)
+	if !ok || err != nil {
+		t.Errorf("the job is not readable on its replica during the outage: %v %v", ok, err)
+	} else if j.Items[len(j.Items)-1].State != bulk.Pending && j.Items[len(j.Items)-1].State != bulk.NotDone {
+		t.Errorf("last item %+v", j.Items[len(j.Items)-1])
+	}
+	srv.Restart() // empty: the result must be written again
+	got := waitFor(t, e, "sso:ada", job.ID, finished)
+	if _, _, notDone, _ := got.Counts(); notDone == 0 {
+		t.Error("the stop during the outage was lost")
 	}
 }
