@@ -8,6 +8,7 @@ import (
 	"github.com/runai-tools/sa-dashboard/internal/form"
 	"github.com/runai-tools/sa-dashboard/internal/history"
 	"github.com/runai-tools/sa-dashboard/internal/runai"
+	"github.com/runai-tools/sa-dashboard/internal/session"
 	"github.com/runai-tools/sa-dashboard/views"
 )
 
@@ -31,11 +32,18 @@ func (h *handler) showActivity(c echo.Context) error {
 func (h *handler) activity(c echo.Context, f form.Activity, want, maxScan int) (views.ActivityPage, error) {
 	start, end := f.Window(h.Now())
 	q := runai.AuditQuery{Start: start, End: end, Offset: f.Offset, Filters: f.Filters()}
-	r := h.histories.Activity(c.Request().Context(), h.tokenOf(c), q, f.Keep, want, maxScan)
+	// The accounts the token may read: the events' links, and what of
+	// the dashboard's record the page may show (nothing of others when
+	// the token may read no account).
 	var ix history.Index
+	scope := history.Scope{Accounts: map[string]bool{}, Session: session.HashID(stateOf(c).id())}
 	if d, err := h.list(c, false); err == nil {
 		ix = history.NewIndex(d.In.All)
+		for _, a := range d.In.All {
+			scope.Accounts[a.ID] = true
+		}
 	}
+	r := h.histories.Activity(c.Request().Context(), h.tokenOf(c), q, f.Keep, want, maxScan, scope)
 	p := views.ActivityPage{Filter: f, Start: start, End: end, Items: worded(r.Items, false, ix), Older: r.Next}
 	p.HistorySource = h.historySource(c, r.Page)
 	return p, r.Err

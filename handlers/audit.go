@@ -63,7 +63,7 @@ func (h *handler) auditAs(ctx context.Context, who actor, a action, err error) {
 	h.changed(ctx, who.session)
 	e := record.Entry{
 		Time: h.Now().UTC(), SSO: who.sso, Subject: who.sub, Action: a.auditName(), AccountID: a.id, AccountName: a.name,
-		Detail: a.detail, Outcome: outcome, Status: status, RequestID: who.requestID,
+		Detail: a.detail, Outcome: outcome, Status: status, RequestID: who.requestID, Session: session.HashID(who.session),
 	}
 	// Not the request's context: a change made is recorded even when the
 	// request's budget ran out.

@@ -146,6 +146,9 @@ type options struct {
 	attempts      int    // the client's attempts for a GET; 0 for one (no retry)
 	// upstream wraps the stub, to break its answers in ways it cannot.
 	upstream func(http.Handler) http.Handler
+	// readersNeedRules: a service account without a rule may not read
+	// accounts (stub.Config.ReadersNeedRules).
+	readersNeedRules bool
 }
 
 func newHarness(t testing.TB, o options) *harness {
@@ -157,7 +160,8 @@ func newHarness(t testing.TB, o options) *harness {
 func newHarnessWith(t testing.TB, o options, adjust func(*handlers.Deps)) *harness {
 	t.Helper()
 	clk := &clock{t: time.Now().UTC()}
-	s := stub.New(stub.Config{Seed: o.seed, AdminClientID: "admin", AdminClientSecret: "admin-secret-value-123", AdminEmail: "ada@example.com", Now: clk.Now})
+	s := stub.New(stub.Config{Seed: o.seed, AdminClientID: "admin", AdminClientSecret: "admin-secret-value-123", AdminEmail: "ada@example.com", Now: clk.Now,
+		ReadersNeedRules: o.readersNeedRules})
 	var up http.Handler = s
 	if o.upstream != nil {
 		up = o.upstream(s)

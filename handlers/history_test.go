@@ -457,3 +457,39 @@ func TestRecordUnavailable(t *testing.T) {
 		t.Error("the page does not say the record is unavailable")
 	}
 }
+
+// TestRecordScopedToTheToken: where Run:ai's audit log is refused, the
+// dashboard's record stands in only for the accounts the session's token
+// may read, and for the session's own changes: a token that may read no
+// account sees nothing of other people's (their SSO identities, account
+// names and ids), on the Activity page and in its CSV.
+func TestRecordScopedToTheToken(t *testing.T) {
+	h, ada, a := ssoAdminWith(t, options{seed: 3, readersNeedRules: true}, "scoped-bot")
+	h.asSSO(ada, paths.AccountDisable.ID(a.ID), url.Values{})
+
+	sa := h.stub.Insert(runai.ServiceAccount{Name: "no-role", Enabled: true}, "no-role-secret-0123456789abcdef")
+	other := *h
+	u := &other
+	u.client = &http.Client{Jar: newJar(), CheckRedirect: h.client.CheckRedirect}
+	u.clientID, u.secret = sa.ClientID, "no-role-secret-0123456789abcdef"
+	u.signIn()
+	if r := u.post(paths.Accounts.Link(), url.Values{"name": {"own-bot"}}, false); r.StatusCode != http.StatusOK {
+		t.Fatalf("the service account's own create: %d", r.StatusCode)
+	}
+	page := u.get(paths.Activity.Link().RawQuery("range=24h"))
+	csv := u.get(paths.ActivityExport.Link().RawQuery("range=24h"))
+	for name, body := range map[string]string{"page": page.doc(t).Find("main").Text(), "csv": csv.body} {
+		for _, leak := range []string{"ada@corp.example", "scoped-bot", a.ID} {
+			if strings.Contains(body, leak) {
+				t.Errorf("the %s shows %q to a token that may read no account", name, leak)
+			}
+		}
+		if !strings.Contains(body, "own-bot") {
+			t.Errorf("the %s does not show the session's own change", name)
+		}
+	}
+	// The admin, whose token reads everything, still sees it all.
+	if got := h.do("GET", paths.Activity.Link().RawQuery("range=24h"), nil, ada).doc(t).Find("main").Text(); !strings.Contains(got, "scoped-bot") {
+		t.Error("the admin lost sight of the record")
+	}
+}

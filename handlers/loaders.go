@@ -17,6 +17,7 @@ import (
 	"github.com/runai-tools/sa-dashboard/internal/history"
 	"github.com/runai-tools/sa-dashboard/internal/listview"
 	"github.com/runai-tools/sa-dashboard/internal/runai"
+	"github.com/runai-tools/sa-dashboard/internal/session"
 	"github.com/runai-tools/sa-dashboard/views"
 )
 
@@ -241,7 +242,8 @@ func (h *handler) copyForm(c echo.Context, a runai.ServiceAccount, all []runai.S
 // accountHistory is the history section of a's page (ruleIDs: its rules
 // now), from the page cursor names.
 func (h *handler) accountHistory(c echo.Context, a runai.ServiceAccount, ruleIDs []string, cursor string) views.HistoryView {
-	r := h.histories.Account(c.Request().Context(), h.tokenOf(c), a, ruleIDs, cursor, h.Now())
+	scope := history.Scope{Accounts: map[string]bool{a.ID: true}, Session: session.HashID(stateOf(c).id())} // the page read a
+	r := h.histories.Account(c.Request().Context(), h.tokenOf(c), a, ruleIDs, cursor, h.Now(), scope)
 	v := views.HistoryView{AccountID: a.ID, Days: history.AccountDays, Paged: history.ParseCursor(cursor) != history.Cursor{},
 		Items: worded(r.Items, true, nil), Older: r.Older}
 	v.HistorySource = h.historySource(c, r.Page)

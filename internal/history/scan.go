@@ -54,6 +54,20 @@ type Scanner struct {
 	Logger *slog.Logger
 }
 
+// Scope is what of the dashboard's record a session may see where
+// Run:ai's audit log cannot be read (the record names the people behind
+// changes, which the token alone could not learn): the changes to the
+// accounts its token may read from Run:ai, and its own changes.
+type Scope struct {
+	Accounts map[string]bool // ids of the accounts the token may read
+	Session  string          // the session, hashed as the record keeps it
+}
+
+// Allows reports whether the scope may see e.
+func (s Scope) Allows(e record.Entry) bool {
+	return (s.Session != "" && e.Session == s.Session) || (e.AccountID != "" && s.Accounts[e.AccountID])
+}
+
 // Page is one page of a history.
 type Page struct {
 	Items []Item
@@ -83,7 +97,9 @@ type AccountPageResult struct {
 // or id picks a's), so that neither reads the whole audit log. The
 // Run:ai calls: two listings of up to 1000 events each, more only while a
 // page of matches is not found (at most MaxScan events each).
-func (s *Scanner) Account(ctx context.Context, token string, a runai.ServiceAccount, ruleIDs []string, cursor string, now time.Time) AccountPageResult {
+//
+// The record stands in for Run:ai's log within scope.
+func (s *Scanner) Account(ctx context.Context, token string, a runai.ServiceAccount, ruleIDs []string, cursor string, now time.Time, scope Scope) AccountPageResult {
 	start, end := now.Add(-AccountDays*24*time.Hour), now.Add(time.Minute)
 	from := ParseCursor(cursor)
 	about := func(it Item) bool { return it.About(a, ruleIDs) }
@@ -108,7 +124,7 @@ func (s *Scanner) Account(ctx context.Context, token string, a runai.ServiceAcco
 	})
 	if err := g.Wait(); err != nil {
 		var out AccountPageResult
-		items, next, ok := s.fromRecord(ctx, start, end, about, from.account, AccountPage)
+		items, next, ok := s.fromRecord(ctx, start, end, scope, about, from.account, AccountPage)
 		out.Items, out.Err, out.RecordUnavailable = items, err, !ok
 		if next > 0 {
 			out.Older = Cursor{account: next}.String()
@@ -129,13 +145,14 @@ type ActivityResult struct {
 // Activity reads up to want events of q's range and filters that keep
 // accepts, from q.Offset, reading at most maxScan events: the Activity
 // page (want ActivityPage) and its export (want and maxScan
-// MaxExportScan). Run:ai calls: one listing per 1000 events read.
-func (s *Scanner) Activity(ctx context.Context, token string, q runai.AuditQuery, keep func(Item) bool, want, maxScan int) ActivityResult {
+// MaxExportScan). Run:ai calls: one listing per 1000 events read. The
+// record stands in for Run:ai's log within scope.
+func (s *Scanner) Activity(ctx context.Context, token string, q runai.AuditQuery, keep func(Item) bool, want, maxScan int, scope Scope) ActivityResult {
 	who := s.attributor()
 	sc, err := s.scan(ctx, token, q, want, maxScan, who, keep)
 	out := ActivityResult{Page: Page{Items: sc.items, Limited: sc.read, RecordUnavailable: !who.ok()}, Next: sc.next}
 	if err != nil {
-		items, next, ok := s.fromRecord(ctx, q.Start, q.End, keep, q.Offset, want)
+		items, next, ok := s.fromRecord(ctx, q.Start, q.End, scope, keep, q.Offset, want)
 		out.Items, out.Next, out.Limited, out.Err, out.RecordUnavailable = items, next, 0, err, !ok
 	}
 	return out
@@ -241,10 +258,10 @@ func (s *Scanner) log(ctx context.Context, err error) {
 }
 
 // fromRecord is the page of the record's entries in [start, end] that
-// keep accepts, from offset, and the offset of the next page (0 at the
-// end): the history when Run:ai's cannot be read. ok is false when the
-// record could not be read either (logged).
-func (s *Scanner) fromRecord(ctx context.Context, start, end time.Time, keep func(Item) bool, offset, want int) (out []Item, next int, ok bool) {
+// scope allows and keep accepts, from offset, and the offset of the next
+// page (0 at the end): the history when Run:ai's cannot be read. ok is
+// false when the record could not be read either (logged).
+func (s *Scanner) fromRecord(ctx context.Context, start, end time.Time, scope Scope, keep func(Item) bool, offset, want int) (out []Item, next int, ok bool) {
 	entries, err := s.Record.Recent(context.WithoutCancel(ctx), record.DefaultLimit)
 	if err != nil {
 		s.log(ctx, err)
@@ -252,7 +269,7 @@ func (s *Scanner) fromRecord(ctx context.Context, start, end time.Time, keep fun
 	}
 	n := 0
 	for _, e := range entries {
-		if e.Time.Before(start) || e.Time.After(end) {
+		if e.Time.Before(start) || e.Time.After(end) || !scope.Allows(e) {
 			continue
 		}
 		it, ok := FromRecord(e)

@@ -38,6 +38,9 @@ type Entry struct {
 	Outcome     string    `json:"outcome"`
 	Status      int       `json:"status,omitempty"` // Run:ai's HTTP status on failure
 	RequestID   string    `json:"request_id,omitempty"`
+	// Session is the (hashed) session that made the change: a session
+	// sees its own changes whatever its token may read.
+	Session string `json:"session,omitempty"`
 }
 
 // Store keeps a bounded record. Implementations are safe for concurrent

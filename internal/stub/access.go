@@ -581,3 +581,18 @@ func (s *Server) listProjects(w http.ResponseWriter, r *http.Request) {
 	}
 	s.orgPage(w, r, "projects", items)
 }
+
+// holdsRules reports whether the service account with id holds any
+// access rule.
+func (s *Server) holdsRules(id string) bool {
+	a, ok := s.Account(id)
+	if !ok {
+		return false
+	}
+	for _, r := range s.Rules() {
+		if a.Owns(r) {
+			return true
+		}
+	}
+	return false
+}

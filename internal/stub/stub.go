@@ -72,6 +72,10 @@ type Config struct {
 	TenantID          string        // default "1001"
 	Seed              int           // preload this many realistic accounts, about half with access rules
 	PageCap           int           // most org units in one page; default 100
+	// ReadersNeedRules refuses (403) service-account reads to a service
+	// account that holds no access rule, as Run:ai does to a key without
+	// a role; off by default, where any valid token reads every account.
+	ReadersNeedRules bool
 	Now               func() time.Time
 	Logger            *slog.Logger // one line per request; nil logs nothing
 }
@@ -367,6 +371,10 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) (Op, string) {
 	if !ok {
 		writeError(w, http.StatusUnauthorized, "missing, invalid or expired bearer token", "")
 		return op, ""
+	}
+	if s.cfg.ReadersNeedRules && sess.accountID != "" && (op == OpList || op == OpGet) && !s.holdsRules(sess.accountID) {
+		writeError(w, http.StatusForbidden, "this service account has no role that may read service accounts", "")
+		return op, sess.identity
 	}
 	var note auditNote
 	switch op {
