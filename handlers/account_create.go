@@ -42,9 +42,10 @@ func (h *handler) createAccount(c echo.Context) error {
 	if errs != nil {
 		return failed(errs)
 	}
+	done := h.begin(c, act)
 	cr, err := h.API.CreateServiceAccount(c.Request().Context(), h.tokenOf(c), f.Name)
 	act.id = cr.ID
-	h.audit(c, act, err)
+	done(act, err)
 	o.settle(c.Request().Context(), err, act.subject()+" was created at "+clock(o.at)+"; its secret was shown once then.", paths.Account.ID(cr.ID))
 	if err != nil {
 		return failed(err)

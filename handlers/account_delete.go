@@ -15,8 +15,9 @@ func (h *handler) deleteAccount(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	done := h.begin(c, act)
 	err = h.API.DeleteServiceAccount(c.Request().Context(), h.tokenOf(c), a.ID)
-	h.audit(c, act, err)
+	done(act, err)
 	if err != nil {
 		return &failure{act: act, err: err}
 	}

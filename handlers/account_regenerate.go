@@ -25,8 +25,9 @@ func (h *handler) regenerateSecret(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	done := h.begin(c, act)
 	secret, err := h.API.RegenerateSecret(c.Request().Context(), h.tokenOf(c), a.ID)
-	h.audit(c, act, err)
+	done(act, err)
 	o.settle(c.Request().Context(), err, "this secret was regenerated at "+clock(o.at)+"; it was shown once then.", paths.Account.ID(a.ID))
 	if err != nil {
 		return &failure{act: act, err: err}

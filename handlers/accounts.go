@@ -134,8 +134,9 @@ func (h *handler) setEnabled(c echo.Context, id string, enabled bool) error {
 	if err != nil {
 		return err
 	}
+	done := h.begin(c, act)
 	err = h.API.SetServiceAccountEnabled(c.Request().Context(), h.tokenOf(c), a.ID, enabled)
-	h.audit(c, act, err)
+	done(act, err)
 	if err != nil {
 		return &failure{act: act, err: err}
 	}

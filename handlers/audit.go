@@ -2,7 +2,9 @@ package handlers
 
 import (
 	"context"
+	"crypto/rand"
 	"log/slog"
+	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -29,21 +31,50 @@ func (h *handler) actorOf(c echo.Context) actor {
 	return actor{token: tok, sso: identityOf(c).display(), sub: sub, requestID: requestIDOf(c), session: stateOf(c).id()}
 }
 
-// audit records one attempted change of the request: see auditAs.
-func (h *handler) audit(c echo.Context, a action, err error) {
-	h.auditAs(c.Request().Context(), h.actorOf(c), a, err)
+// A change is recorded twice in the dashboard's record: its intent, before
+// it is sent (begin), and its outcome, once Run:ai answered (the function
+// begin returns). A process that dies in between leaves the intent, and
+// the change is not lost from the histories (its outcome unknown).
+
+// begin records the intent of a change the request is about to send, and
+// returns what records its outcome: see beginAs.
+func (h *handler) begin(c echo.Context, a action) func(action, error) {
+	return h.beginAs(c.Request().Context(), h.actorOf(c), a)
 }
 
-// auditAs records one attempted change: who, what, on which account (named
-// as the API names it, never as a form did), and the outcome. Never a
-// secret or token. A change sent starts a new generation of the session's
-// list (see loaders.go), whatever its outcome.
-func (h *handler) auditAs(ctx context.Context, who actor, a action, err error) {
-	outcome, status := "success", 0
+// beginAs records, for who, the intent of the change a (in the record),
+// and returns the function to call with the action as it ended (its
+// account id may only be known then) and the error: it writes the audit
+// line and the outcome, and starts a new generation of the session's
+// list (see loaders.go), whatever the outcome.
+func (h *handler) beginAs(ctx context.Context, who actor, a action) func(action, error) {
+	ch := change{id: rand.Text(), at: h.Now().UTC()}
+	h.keep(ctx, who, a, ch, record.Pending, 0)
+	return func(a action, err error) { h.auditAs(ctx, who, a, err, &ch) }
+}
+
+// change names one change in the record: its intent and outcome share it.
+type change struct {
+	id string
+	at time.Time
+}
+
+// audit logs an attempted change that failed before anything was sent
+// (reading the account first): an audit line, nothing in the record.
+func (h *handler) audit(c echo.Context, a action, err error) {
+	h.auditAs(c.Request().Context(), h.actorOf(c), a, err, nil)
+}
+
+// auditAs writes the audit line of one attempted change: who, what, on
+// which account (named as the API names it, never as a form did), and the
+// outcome; never a secret or token. A change that was sent (ch) also gets
+// its outcome in the record.
+func (h *handler) auditAs(ctx context.Context, who actor, a action, err error, ch *change) {
+	outcome, status := record.Succeeded, 0
 	if err != nil {
-		outcome, status = "failure", apiclient.StatusCode(err)
-		if apiclient.IsTimeout(err) {
-			outcome = "unknown"
+		outcome, status = record.Failed, apiclient.StatusCode(err)
+		if mayHaveChanged(err) {
+			outcome = record.Unknown
 		}
 	}
 	h.Logger.LogAttrs(ctx, slog.LevelInfo, "audit",
@@ -57,19 +88,27 @@ func (h *handler) auditAs(ctx context.Context, who actor, a action, err error) {
 		slog.Int("upstream_status", status),
 		slog.String("request_id", who.requestID),
 	)
-	if !a.mutates() || a.before {
+	if ch == nil || !a.mutates() || a.before {
 		return // nothing was sent
 	}
 	h.changed(ctx, who.session)
+	h.keep(ctx, who, a, *ch, outcome, status)
+}
+
+// keep writes one line of a change to the record. Not the request's
+// context: a change made is recorded even when the request's budget ran
+// out.
+func (h *handler) keep(ctx context.Context, who actor, a action, ch change, outcome string, status int) {
+	if !a.mutates() {
+		return
+	}
 	e := record.Entry{
-		Time: h.Now().UTC(), SSO: who.sso, Subject: who.sub, Action: a.auditName(), AccountID: a.id, AccountName: a.name,
+		ID: ch.id, Time: ch.at, SSO: who.sso, Subject: who.sub, Action: a.auditName(), AccountID: a.id, AccountName: a.name,
 		Detail: a.detail, Outcome: outcome, Status: status, RequestID: who.requestID, Session: session.HashID(who.session),
 	}
-	// Not the request's context: a change made is recorded even when the
-	// request's budget ran out.
 	if err := h.Record.Add(context.WithoutCancel(ctx), e); err != nil {
-		h.Logger.LogAttrs(ctx, slog.LevelError, "the dashboard's record did not keep a change (the audit line above has it)",
-			slog.Any("err", err), slog.String("request_id", who.requestID))
+		h.Logger.LogAttrs(ctx, slog.LevelError, "the dashboard's record did not keep a change (the audit line has it)",
+			slog.Any("err", err), slog.String("outcome", outcome), slog.String("request_id", who.requestID))
 	}
 }
 

@@ -78,12 +78,14 @@ func (j bulkWork) one(ctx context.Context, id string) (note, reason string) {
 	}
 	switch j.action {
 	case form.BulkDelete:
+		done := j.h.beginAs(ctx, j.who, act)
 		err := j.h.API.DeleteServiceAccount(ctx, j.who.token, id)
-		j.h.auditAs(ctx, j.who, act, err)
+		done(act, err)
 		return "", fail(err)
 	case form.BulkEnable, form.BulkDisable:
+		done := j.h.beginAs(ctx, j.who, act)
 		err := j.h.API.SetServiceAccountEnabled(ctx, j.who.token, id, j.action == form.BulkEnable)
-		j.h.auditAs(ctx, j.who, act, err)
+		done(act, err)
 		return "", fail(err)
 	case form.BulkAddRule:
 		if !known {
@@ -113,8 +115,9 @@ func (j bulkWork) removeAll(ctx context.Context, act action) (note, reason strin
 	for _, r := range rules {
 		a := act
 		a.detail = r.Label()
+		done := j.h.beginAs(ctx, j.who, a)
 		err := j.h.API.DeleteAccessRule(ctx, j.who.token, r.ID)
-		j.h.auditAs(ctx, j.who, a, err)
+		done(a, err)
 		if err != nil {
 			return "", fmt.Sprintf("removed %d of %d rules; %s: %s", removed, len(rules), r.Label(), classify(err, a).Detail)
 		}

@@ -93,3 +93,16 @@ var rotationSteps = map[paths.Route]struct {
 	paths.RotationCancel:  {verbDisable, false, func(s rotation.Step) bool { return s != rotation.Cancelled }},
 	paths.RotationDiscard: {verbDelete, false, func(s rotation.Step) bool { return s == rotation.Cancelled }},
 }
+
+// errRulesNotCopied is a rotation stopped before the handover: a rule of
+// the old account could not be given to the successor (each rule's
+// outcome says why).
+type errRulesNotCopied struct{}
+
+func (errRulesNotCopied) Error() string { return "not every access rule was copied to the successor" }
+
+func (errRulesNotCopied) word(p *problem, _ action) {
+	p.status = http.StatusBadGateway
+	p.Detail = "Not every access rule of the old account could be given to the successor."
+	p.Next = "Resume the rotation from the account's page once the rules can be added."
+}

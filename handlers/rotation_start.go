@@ -50,21 +50,30 @@ func (h *handler) startRotation(c echo.Context) error {
 	if !from.Known {
 		return failed(act, errRulesUnreadable(problem))
 	}
+	// The rotation is one change, recorded as such: begun before the
+	// successor is created, succeeded only once every rule is copied.
+	rotated := h.begin(c, act)
 	create := action{verb: verbCreate, name: f.Name}
+	created := h.begin(c, create)
 	cr, err := h.API.CreateServiceAccount(c.Request().Context(), h.tokenOf(c), f.Name)
 	create.id = cr.ID
-	h.audit(c, create, err)
+	created(create, err)
 	o.settle(c.Request().Context(), err, "the rotation of "+act.subject()+" to "+create.subject()+" was started at "+clock(o.at)+"; the successor's credentials were shown once then.",
 		paths.Account.ID(old.ID))
 	if err != nil {
+		rotated(act, err)
 		return failed(create, err)
 	}
-	h.audit(c, act, nil)
 	succ, err := h.API.GetServiceAccount(c.Request().Context(), h.tokenOf(c), cr.ID)
 	if err != nil {
 		succ = runai.ServiceAccount{ID: cr.ID, Name: cr.Name, ClientID: cr.ClientID, Enabled: true, CreatedAt: h.Now()}
 	}
 	outcomes, _, complete := h.copyRules(c, succ, from.Rules, nil)
+	if complete {
+		rotated(act, nil)
+	} else {
+		rotated(act, errRulesNotCopied{})
+	}
 	res := views.RotationResult{Pair: rotation.Pair{Old: old, Successor: succ}, Outcomes: outcomes, Complete: complete}
 	if complete {
 		res.Secret = &views.Secret{Name: succ.Name, ClientID: succ.ClientID, Value: cr.ClientSecret.Reveal(), TokenURL: h.API.TokenURL()}

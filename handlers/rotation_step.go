@@ -25,12 +25,13 @@ func (h *handler) rotationStep(step paths.Route) echo.HandlerFunc {
 			return h.redirectWithFlash(c, "warning", "Nothing was changed: the rotation has moved on. Here is where it stands.", h.link(c, paths.Account.ID(p.Old.ID)))
 		}
 		ctx, token := c.Request().Context(), h.tokenOf(c)
+		done := h.begin(c, act)
 		if s.verb == verbDelete {
 			err = h.API.DeleteServiceAccount(ctx, token, target.ID)
 		} else {
 			err = h.API.SetServiceAccountEnabled(ctx, token, target.ID, false)
 		}
-		h.audit(c, act, err)
+		done(act, err)
 		if err != nil {
 			return &failure{act: act, err: err}
 		}

@@ -1,13 +1,16 @@
 package handlers_test
 
 import (
+	"context"
 	"net/http"
 	"net/url"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/runai-tools/sa-dashboard/handlers"
 	"github.com/runai-tools/sa-dashboard/internal/paths"
+	"github.com/runai-tools/sa-dashboard/internal/record"
 	"github.com/runai-tools/sa-dashboard/internal/runai"
 	"github.com/runai-tools/sa-dashboard/internal/stub"
 )
@@ -192,5 +195,29 @@ func TestRotationName(t *testing.T) {
 	r := h.post(paths.AccountRotate.ID(etl.ID), url.Values{"name": {"etl-r2"}}, false)
 	if r.StatusCode != http.StatusConflict || !strings.Contains(r.doc(t).Find("#successor-name-error").Text(), "already taken") {
 		t.Errorf("taken: %d %q", r.StatusCode, r.doc(t).Find("#successor-name-error").Text())
+	}
+}
+
+// TestRotationRecordedWhenDone: the dashboard's record says a rotation
+// succeeded only once every rule was copied; one stopped by a refused
+// rule is recorded as failed. Every change is recorded before it is sent
+// (its intent), and once with its outcome.
+func TestRotationRecordedWhenDone(t *testing.T) {
+	rec := record.NewMemory(100)
+	h, accts := accessFixture(t, func(d *handlers.Deps) { d.Record = rec })
+	h.stub.FailNext(stub.OpRuleCreate, 1, http.StatusForbidden)
+	h.post(paths.AccountRotate.ID(accts["alpha"].ID), url.Values{"name": {"alpha-r2"}}, false)
+	entries, _ := rec.Recent(context.Background(), 100)
+	outcomes := map[string]string{}
+	for _, e := range entries {
+		outcomes[e.Action] = e.Outcome
+	}
+	if outcomes["rotate"] != record.Failed || outcomes["create"] != record.Succeeded {
+		t.Errorf("outcomes %v: the rotation stopped before the handover must be recorded as failed", outcomes)
+	}
+	for _, e := range entries {
+		if e.ID == "" || e.Outcome == record.Pending {
+			t.Errorf("%s: %+v, want a change id and an outcome", e.Action, e)
+		}
 	}
 }

@@ -22,8 +22,9 @@ func (h *handler) removeRule(c echo.Context) error {
 		return &failure{act: act, err: err}
 	}
 	act.detail = r.Label()
+	done := h.begin(c, act)
 	err = h.API.DeleteAccessRule(c.Request().Context(), h.tokenOf(c), r.ID)
-	h.audit(c, act, err)
+	done(act, err)
 	if err != nil {
 		return &failure{act: act, err: err}
 	}

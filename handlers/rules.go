@@ -48,10 +48,11 @@ func (h *handler) grant(c echo.Context, act action, a runai.ServiceAccount, g ru
 // grantAs creates one rule for a (act names it, for the audit line). A 409
 // is not a failure: the account already has the rule.
 func (h *handler) grantAs(ctx context.Context, who actor, act action, a runai.ServiceAccount, g runai.Grant, cluster string) (views.RuleOutcome, error) {
+	done := h.beginAs(ctx, who, act)
 	created, err := h.API.CreateAccessRule(ctx, who.token, runai.NewAccessRule{
 		SubjectID: h.RuleSubject.Of(a), RoleID: g.RoleID, ScopeType: g.ScopeType, ScopeID: g.ScopeID, ClusterID: cluster,
 	})
-	h.auditAs(ctx, who, act, err)
+	done(act, err)
 	out := views.RuleOutcome{Label: act.detail, OK: err == nil}
 	if err == nil && created.ScopeType == runai.ScopeTenant && created.ScopeName != "" {
 		out.Label = created.RoleName + " · " + created.ScopeName // only the API knows the tenant's name

@@ -99,6 +99,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	}
 	defer rec.Close()
 	logger.Info("record of changes", "store", rec.Backend(), "limit", cfg.RecordLimit)
+	if f, ok := rec.(*record.File); ok && (f.Repaired > 0 || f.Skipped > 0) {
+		logger.Warn("record of changes: the file was repaired on opening (the process ended while writing it)",
+			"file", cfg.RecordFile, "torn_bytes_cut", f.Repaired, "unreadable_lines_skipped", f.Skipped)
+	}
 	// The engines below the handlers, each stopped here at shutdown.
 	jobs := bulk.New(bulk.Config{Store: store, Logger: logger})
 	e, err := handlers.New(handlers.Deps{

@@ -3,18 +3,24 @@ package main
 import (
 	"bufio"
 	"context"
+	"crypto/rand"
 	"encoding/hex"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
 	"net/url"
 	"os"
+	"os/exec"
+	"path"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/runai-tools/sa-dashboard/internal/record"
 	"github.com/runai-tools/sa-dashboard/internal/stub"
 )
 
@@ -222,4 +228,109 @@ func TestGracefulShutdown(t *testing.T) {
 	if err := <-done; err != nil {
 		t.Fatal(err)
 	}
+}
+
+// TestKilledMidBulkJob: the dashboard killed (SIGKILL) while a bulk job
+// runs leaves every change that reached Run:ai in its record file (the
+// intent is written before the change is sent), the last line of the
+// file repaired if the kill tore it.
+func TestKilledMidBulkJob(t *testing.T) {
+	if args := os.Getenv("DASHBOARD_CHILD_ARGS"); args != "" {
+		err := run(context.Background(), strings.Fields(args), env(nil), os.Stdout, io.Discard)
+		fmt.Fprintln(os.Stderr, "dashboard child:", err)
+		os.Exit(1)
+	}
+	s := stub.New(stub.Config{Seed: 60})
+	up := httptest.NewServer(s)
+	defer up.Close()
+	path := filepath.Join(t.TempDir(), "record.jsonl")
+	cmd := exec.Command(os.Args[0], "-test.run=^TestKilledMidBulkJob$")
+	cmd.Env = append(os.Environ(), "DASHBOARD_CHILD_ARGS=--listen 127.0.0.1:0 --runai-url "+up.URL+" --session-keys "+goodKey+" --record-file "+path)
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = cmd.Process.Kill(); _ = cmd.Wait() }()
+	sc := bufio.NewScanner(out)
+	base := ""
+	for base == "" && sc.Scan() {
+		if m := regexp.MustCompile(`open:\s+(\S+)`).FindStringSubmatch(sc.Text()); m != nil {
+			base = m[1]
+		}
+	}
+	go io.Copy(io.Discard, out)
+	if base == "" {
+		t.Fatal("the dashboard did not start")
+	}
+	jar, _ := cookiejar.New(nil)
+	c := &http.Client{Jar: jar}
+	res, err := c.Get(base + "signin")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	csrfRe := regexp.MustCompile(`name="_csrf" value="([^"]+)"`)
+	id, secret := s.AdminCredentials()
+	res, err = c.PostForm(base+"signin/key", url.Values{"_csrf": {csrfRe.FindStringSubmatch(string(b))[1]}, "client_id": {id}, "client_secret": {secret}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ = io.ReadAll(res.Body)
+	res.Body.Close()
+	var ids []string
+	for _, a := range s.Accounts() {
+		ids = append(ids, a.ID)
+	}
+	s.SetLatency(20 * time.Millisecond)
+	res, err = c.PostForm(base+"accounts/bulk", url.Values{"_csrf": {csrfRe.FindStringSubmatch(string(b))[1]}, "once": {rand.Text()},
+		"action": {"disable"}, "ids": ids})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	for deadline := time.Now().Add(10 * time.Second); ; {
+		if n := len(patches(s)); n >= 20 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the job did not get going: %d changes", len(patches(s)))
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	_ = cmd.Process.Kill() // kill -9, mid-job
+	_ = cmd.Wait()
+	time.Sleep(50 * time.Millisecond) // calls in flight reach the stub
+	reached := patches(s)
+	rec, err := record.OpenFile(path, 10_000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rec.Close()
+	entries, _ := rec.Recent(context.Background(), 10_000)
+	recorded := map[string]bool{}
+	for _, e := range entries {
+		recorded[e.AccountID] = true
+	}
+	for _, acct := range reached {
+		if !recorded[acct] {
+			t.Errorf("the change to %s reached Run:ai but is not in the record", acct)
+		}
+	}
+	t.Logf("killed mid-job: %d changes reached Run:ai, %d recorded (the intents of those in flight among them); torn line cut: %d bytes",
+		len(reached), len(entries), rec.Repaired)
+}
+
+// patches lists the accounts the stub was sent a change (PATCH) for.
+func patches(s *stub.Server) []string {
+	var out []string
+	for _, c := range s.Calls() {
+		if c.Op == stub.OpUpdate {
+			out = append(out, path.Base(c.Path))
+		}
+	}
+	return out
 }

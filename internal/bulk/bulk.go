@@ -290,17 +290,24 @@ func (e *Engine) StopSession(ctx context.Context, owner, session string) error {
 		}
 	}
 	e.mu.Unlock()
-	err := e.cfg.Store.PutData(ctx, owner, sessionStopKey(session), true, Keep)
 	var idx []indexEntry
-	if _, ierr := e.cfg.Store.GetData(ctx, owner, indexKey, &idx); ierr == nil {
-		for _, ent := range idx {
-			var j Job
-			if ent.Session == session && !slices.Contains(stopped, ent.ID) {
-				if ok, _ := e.cfg.Store.GetData(ctx, owner, jobKey(ent.ID), &j); ok && !j.Finished {
-					stopped = append(stopped, ent.ID)
-				}
-			}
+	_, err := e.cfg.Store.GetData(ctx, owner, indexKey, &idx)
+	started := len(stopped) > 0
+	for _, ent := range idx {
+		if ent.Session != session {
+			continue
 		}
+		started = true
+		var j Job
+		if ok, _ := e.cfg.Store.GetData(ctx, owner, jobKey(ent.ID), &j); ok && !j.Finished && !slices.Contains(stopped, ent.ID) {
+			stopped = append(stopped, ent.ID)
+		}
+	}
+	if !started && err == nil {
+		return nil // the session started no job: nothing to stop, nothing to store
+	}
+	if perr := e.cfg.Store.PutData(ctx, owner, sessionStopKey(session), true, Keep); perr != nil {
+		return perr
 	}
 	if len(stopped) > 0 {
 		_ = e.cfg.Store.PutData(ctx, owner, signedOutKey, stopped, Keep)

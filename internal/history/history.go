@@ -234,7 +234,8 @@ func (it Item) AboutRule() bool { return it.Kind == RuleAdded || it.Kind == Rule
 func FromRecord(e record.Entry) (Item, bool) {
 	it := Item{
 		Time: e.Time, Actor: e.Subject, ViaDash: true, Via: e.SSO, AccountID: e.AccountID, Account: e.AccountName,
-		Failed: e.Outcome != record.Succeeded, Unknown: e.Outcome == record.Unknown, Status: e.Status, RequestID: e.RequestID,
+		Failed: e.Outcome != record.Succeeded, Unknown: e.Outcome == record.Unknown || e.Outcome == record.Pending, Status: e.Status,
+		RequestID:  e.RequestID,
 		FromRecord: true,
 	}
 	switch strings.TrimPrefix(e.Action, "bulk-") {

@@ -11,20 +11,27 @@ import (
 	"sync"
 )
 
-// File is a record in a file of JSON lines, one entry per line, appended
-// as changes are made and read back at start. It keeps its entries in
-// memory too; past twice the limit the file is rewritten with the newest
-// limit entries (through a temporary file and a rename, so a crash leaves
-// the old or the new file, never half of one). One process per file:
-// replicas share a record through Redis.
+// File is a record in a file of JSON lines, one line per intent or
+// outcome, appended as changes are made and read back at start. It keeps
+// its lines in memory too; past twice what it keeps the file is rewritten
+// with the newest changes (through a temporary file and a rename, so a
+// crash leaves the old or the new file, never half of one). A process
+// killed while it appended leaves a torn last line: opening the file cuts
+// it off (Repaired says how many bytes), so that the next line starts on
+// a line of its own. One process per file: replicas share a record
+// through Redis.
 type File struct {
 	mu    sync.Mutex
 	mem   *Memory
 	path  string
 	f     *os.File
 	lines int // lines in the file
-	// Skipped counts lines of the file that could not be read at start.
+	// Skipped counts whole lines of the file that could not be read at
+	// start (written by something else).
 	Skipped int
+	// Repaired is how many bytes of a torn last line opening the file cut
+	// off; 0 when it ended on a whole line.
+	Repaired int
 }
 
 // OpenFile opens (or creates) the record at path, keeping at most limit
@@ -39,7 +46,7 @@ func OpenFile(path string, limit int) (*File, error) {
 		return nil, fmt.Errorf("record: %w", err)
 	}
 	r.f = f
-	if r.lines > 2*r.mem.limit {
+	if r.lines > 2*r.mem.lines {
 		if err := r.compact(); err != nil {
 			_ = f.Close()
 			return nil, err
@@ -49,31 +56,58 @@ func OpenFile(path string, limit int) (*File, error) {
 }
 
 func (r *File) load() error {
-	f, err := os.Open(r.path)
+	b, err := os.ReadFile(r.path)
 	if os.IsNotExist(err) {
 		return nil
 	}
 	if err != nil {
 		return fmt.Errorf("record: %w", err)
 	}
-	defer f.Close()
-	sc := bufio.NewScanner(f)
-	sc.Buffer(make([]byte, 0, 64<<10), 1<<20)
-	for sc.Scan() {
-		line := bytes.TrimSpace(sc.Bytes())
+	if whole := bytes.LastIndexByte(b, '\n') + 1; whole < len(b) {
+		// The process ended while it appended: end a line it finished but
+		// for its newline; cut one it did not off. Either way the next
+		// line is not glued to it.
+		var e Entry
+		if json.Unmarshal(b[whole:], &e) == nil && !e.Time.IsZero() {
+			if err := appendNewline(r.path); err != nil {
+				return err
+			}
+			b = append(b, '\n')
+		} else {
+			if err := os.Truncate(r.path, int64(whole)); err != nil {
+				return fmt.Errorf("record: repair the torn last line of %s: %w", r.path, err)
+			}
+			r.Repaired, b = len(b)-whole, b[:whole]
+		}
+	}
+	for line := range bytes.Lines(b) {
+		line = bytes.TrimSpace(line)
 		if len(line) == 0 {
 			continue
 		}
 		r.lines++
 		var e Entry
 		if json.Unmarshal(line, &e) != nil || e.Time.IsZero() {
-			r.Skipped++ // a torn last line after a crash, say
+			r.Skipped++
 			continue
 		}
 		r.mem.add(e)
 	}
-	if err := sc.Err(); err != nil {
-		return fmt.Errorf("record: read %s: %w", r.path, err)
+	return nil
+}
+
+// appendNewline ends the file at path with a newline.
+func appendNewline(path string) error {
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND, 0o600)
+	if err != nil {
+		return fmt.Errorf("record: %w", err)
+	}
+	_, err = f.Write([]byte{'\n'})
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return fmt.Errorf("record: end the last line of %s: %w", path, err)
 	}
 	return nil
 }
@@ -91,7 +125,7 @@ func (r *File) Add(_ context.Context, e Entry) error {
 		return fmt.Errorf("%w: %w", ErrUnavailable, err)
 	}
 	r.lines++
-	if r.lines > 2*r.mem.limit {
+	if r.lines > 2*r.mem.lines {
 		return r.compact()
 	}
 	return nil

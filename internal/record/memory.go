@@ -12,16 +12,17 @@ type Memory struct {
 	ring  []Entry
 	next  int // where the next entry goes
 	full  bool
-	limit int
+	limit int // changes
+	lines int // lines kept: intents and outcomes
 }
 
-// NewMemory returns a record of at most limit entries (DefaultLimit when
+// NewMemory returns a record of at most limit changes (DefaultLimit when
 // limit ≤ 0).
 func NewMemory(limit int) *Memory {
 	if limit <= 0 {
 		limit = DefaultLimit
 	}
-	return &Memory{ring: make([]Entry, 0, min(limit, 1024)), limit: limit}
+	return &Memory{ring: make([]Entry, 0, min(limit, 1024)), limit: limit, lines: linesPerEntry * limit}
 }
 
 // Add implements Store.
@@ -33,12 +34,12 @@ func (m *Memory) Add(_ context.Context, e Entry) error {
 }
 
 func (m *Memory) add(e Entry) {
-	if len(m.ring) < m.limit {
+	if len(m.ring) < m.lines {
 		m.ring = append(m.ring, e)
 		return
 	}
 	m.ring[m.next] = e
-	m.next = (m.next + 1) % m.limit
+	m.next = (m.next + 1) % m.lines
 	m.full = true
 }
 
@@ -50,12 +51,18 @@ func (m *Memory) Recent(_ context.Context, n int) ([]Entry, error) {
 }
 
 func (m *Memory) recent(n int) []Entry {
+	n = min(n, m.limit)
+	return merge(m.lastLines(linesPerEntry*n), n)
+}
+
+// lastLines is up to n lines, newest first.
+func (m *Memory) lastLines(n int) []Entry {
 	n = min(n, len(m.ring))
 	out := make([]Entry, 0, n)
 	// The newest is just before next (or at the end while filling).
 	last := len(m.ring) - 1
 	if m.full {
-		last = (m.next - 1 + m.limit) % m.limit
+		last = (m.next - 1 + m.lines) % m.lines
 	}
 	for i := range n {
 		out = append(out, m.ring[(last-i+len(m.ring))%len(m.ring)])

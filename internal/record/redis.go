@@ -48,7 +48,7 @@ func (r *Redis) Add(ctx context.Context, e Entry) error {
 	}
 	_, err = r.c.TxPipelined(ctx, func(p redis.Pipeliner) error {
 		p.LPush(ctx, RedisKey, b)
-		p.LTrim(ctx, RedisKey, 0, int64(r.limit-1))
+		p.LTrim(ctx, RedisKey, 0, int64(linesPerEntry*r.limit-1))
 		if e.RequestID != "" {
 			p.SAdd(ctx, RedisKey+":req:"+e.RequestID, e.SSO)
 			p.Expire(ctx, RedisKey+":req:"+e.RequestID, requestTTL)
@@ -66,18 +66,19 @@ func (r *Redis) Recent(ctx context.Context, n int) ([]Entry, error) {
 	if n <= 0 {
 		return nil, nil
 	}
-	raw, err := r.c.LRange(ctx, RedisKey, 0, int64(min(n, r.limit)-1)).Result()
+	n = min(n, r.limit)
+	raw, err := r.c.LRange(ctx, RedisKey, 0, int64(linesPerEntry*n-1)).Result()
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrUnavailable, err)
 	}
-	out := make([]Entry, 0, len(raw))
+	lines := make([]Entry, 0, len(raw))
 	for _, s := range raw {
 		var e Entry
 		if json.Unmarshal([]byte(s), &e) == nil {
-			out = append(out, e)
+			lines = append(lines, e)
 		}
 	}
-	return out, nil
+	return merge(lines, n), nil
 }
 
 // Identities implements Store: one pipelined SMEMBERS per id.
