@@ -32,6 +32,7 @@ import (
 	"github.com/runai-tools/sa-dashboard/internal/history"
 	"github.com/runai-tools/sa-dashboard/internal/listview"
 	"github.com/runai-tools/sa-dashboard/internal/metrics"
+	"github.com/runai-tools/sa-dashboard/internal/probe"
 	"github.com/runai-tools/sa-dashboard/internal/record"
 	"github.com/runai-tools/sa-dashboard/internal/runai"
 	"github.com/runai-tools/sa-dashboard/internal/session"
@@ -68,6 +69,11 @@ type API interface {
 	TokenURL() string
 }
 
+// Upstream is what the handlers ask of the probe that watches Run:ai.
+type Upstream interface {
+	Status() probe.Status
+}
+
 // Deps are the handlers' dependencies, built by cmd/web.
 type Deps struct {
 	API      API
@@ -91,9 +97,10 @@ type Deps struct {
 	// DemoClientID, when set, marks demo mode: the sign-in page says to
 	// sign in with this client ID and the secret printed at start.
 	DemoClientID string
-	// Ready, when set, checks that the Run:ai control plane answers; it
-	// backs /readyz.
-	Ready func(context.Context) error
+	// Upstream, when set, says whether the Run:ai control plane answers
+	// (internal/probe): the pages say when it does not. /readyz does not
+	// depend on it.
+	Upstream Upstream
 	// StaleDays is the default of "not used for N days"; 0 means
 	// listview.DefaultStaleDays.
 	StaleDays int
@@ -117,7 +124,6 @@ type Deps struct {
 // route handlers.
 type handler struct {
 	Deps
-	ready     *readiness // nil without Deps.Ready
 	catalogs  *cache.Catalogs
 	lists     *cache.Cache[listData] // per session, see loaders.go
 	histories *history.Scanner
@@ -164,9 +170,6 @@ func New(d Deps) (*echo.Echo, error) {
 		catalogs:  cache.NewCatalogs(d.API, cache.Config{TTL: cache.CatalogTTL, MaxBytes: cache.CatalogBytes, Now: d.Now, Freed: release.Freed}),
 		lists:     cache.New[listData](cache.Config{TTL: cache.ListTTL, MaxBytes: cache.ListBytes, Now: d.Now, Freed: release.Freed}),
 		histories: &history.Scanner{Log: d.API, Record: d.Record, Logger: d.Logger},
-	}
-	if d.Ready != nil {
-		h.ready = &readiness{check: d.Ready}
 	}
 	return h.routes(), nil
 }

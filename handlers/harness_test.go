@@ -190,7 +190,7 @@ func newHarnessWith(t testing.TB, o options, adjust func(*handlers.Deps)) *harne
 	}
 	logs := &lockedBuffer{}
 	deps := handlers.Deps{API: api, Sessions: store, Logger: slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
-		BasePath: o.basePath, Now: clk.Now, TrustedProxies: o.trusted, Ready: api.Ping, Metrics: m, Record: redisRecord(t, o)}
+		BasePath: o.basePath, Now: clk.Now, TrustedProxies: o.trusted, Metrics: m, Record: redisRecord(t, o)}
 	if o.publicURL != "" {
 		deps.PublicURL, _ = url.Parse(o.publicURL)
 	}

@@ -8,30 +8,47 @@ import (
 	"regexp"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/google/uuid"
 
+	"github.com/runai-tools/sa-dashboard/apiclient"
+	"github.com/runai-tools/sa-dashboard/handlers"
 	"github.com/runai-tools/sa-dashboard/internal/paths"
+	"github.com/runai-tools/sa-dashboard/internal/probe"
 	"github.com/runai-tools/sa-dashboard/internal/stub"
 )
 
+// TestProbes: readiness is what the replica itself needs (its session
+// store), not Run:ai: with the control plane down the replica stays ready
+// and its pages say what is wrong; Run:ai's reachability is a metric.
 func TestProbes(t *testing.T) {
-	h := newHarness(t, options{})
+	var watch *probe.Probe
+	h := newHarnessWith(t, options{seed: 2}, func(d *handlers.Deps) {
+		api := d.API.(*apiclient.Client)
+		watch = probe.New(probe.Config{Check: api.Ping, Observe: d.Metrics.SetRunaiUp})
+		d.Upstream = watch
+	})
 	if r := h.get(paths.Healthz.Link()); r.StatusCode != 200 {
 		t.Errorf("healthz %d", r.StatusCode)
 	}
+	watch.CheckNow(t.Context())
 	if r := h.get(paths.Readyz.Link()); r.StatusCode != 200 {
 		t.Errorf("readyz with the control plane up: %d %s", r.StatusCode, r.body)
 	}
-	// The result is cached briefly: a failure now shows after the TTL.
-	h.stub.FailNext(stub.OpList, 5, 503)
-	if r := h.get(paths.Readyz.Link()); r.StatusCode != 200 {
-		t.Errorf("readyz not cached: %d", r.StatusCode)
+	h.signIn()
+	if h.get(paths.Accounts.Link()).doc(t).Find(`[data-testid="runai-down"]`).Length() != 0 {
+		t.Error("a page says Run:ai is down while it answers")
 	}
-	h.clock.Advance(6 * time.Second)
-	if r := h.get(paths.Readyz.Link()); r.StatusCode != http.StatusServiceUnavailable || !strings.Contains(r.body, "does not answer") {
-		t.Errorf("readyz with the control plane down: %d %s", r.StatusCode, r.body)
+	h.stub.FailNext(stub.OpList, 1, 503) // the probe's call
+	watch.CheckNow(t.Context())
+	if r := h.get(paths.Readyz.Link()); r.StatusCode != 200 {
+		t.Errorf("readyz with the control plane down: %d %s, want ready", r.StatusCode, r.body)
+	}
+	if got := h.get(paths.Accounts.Link()).doc(t).Find(`[data-testid="runai-down"]`).Text(); !strings.Contains(got, "has not answered since") {
+		t.Errorf("the page does not say Run:ai is down: %q", got)
+	}
+	if body := h.get(paths.Metrics.Link()).body; !strings.Contains(body, "dashboard_runai_up 0") {
+		t.Error("no dashboard_runai_up 0 in the metrics")
 	}
 }
 

@@ -170,6 +170,11 @@ func (h *handler) loadSession(next echo.HandlerFunc) echo.HandlerFunc {
 			CSRF: maskToken(st.csrf()), BasePath: h.prefix(c), RequestID: requestIDOf(c), Demo: h.DemoClientID != "",
 			Now: h.Now(), User: h.viewUser(c), SSO: identityOf(c).display(), Columns: columnsOf(c),
 		}
+		if h.Upstream != nil {
+			if s := h.Upstream.Status(); s.Known && !s.Up {
+				vr.RunaiDownSince = s.Since
+			}
+		}
 		c.SetRequest(r.WithContext(views.WithRequest(r.Context(), vr)))
 		return next(c)
 	}

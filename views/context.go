@@ -60,6 +60,9 @@ type Request struct {
 	// Refresh, when above zero, reloads the page after that many seconds
 	// without JavaScript (with it, htmx polls what changes).
 	Refresh int
+	// RunaiDownSince, when set, is since when the Run:ai control plane
+	// has not answered the dashboard's probe: every page says so.
+	RunaiDownSince time.Time
 }
 
 type requestKey struct{}

@@ -15,6 +15,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"sync"
 	"syscall"
 	"time"
 
@@ -25,6 +26,7 @@ import (
 	"github.com/runai-tools/sa-dashboard/handlers"
 	"github.com/runai-tools/sa-dashboard/internal/bulk"
 	"github.com/runai-tools/sa-dashboard/internal/metrics"
+	"github.com/runai-tools/sa-dashboard/internal/probe"
 	"github.com/runai-tools/sa-dashboard/internal/record"
 	"github.com/runai-tools/sa-dashboard/internal/session"
 	"github.com/runai-tools/sa-dashboard/internal/stub"
@@ -105,9 +107,13 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	}
 	// The engines below the handlers, each stopped here at shutdown.
 	jobs := bulk.New(bulk.Config{Store: store, Logger: logger})
+	watch := probe.New(probe.Config{Check: api.Ping, Observe: m.SetRunaiUp})
+	var engines sync.WaitGroup
+	defer engines.Wait()
+	engines.Go(func() { watch.Run(ctx) })
 	e, err := handlers.New(handlers.Deps{
 		API: api, Sessions: store, Record: rec, Logger: logger, BasePath: cfg.BasePath, PublicURL: cfg.PublicURL,
-		TrustedProxies: cfg.TrustedProxies, SSO: cfg.SSO, DemoClientID: demoID, Ready: api.Ping, Metrics: m, StaleDays: cfg.StaleDays, RuleSubject: cfg.RuleSubject,
+		TrustedProxies: cfg.TrustedProxies, SSO: cfg.SSO, DemoClientID: demoID, Upstream: watch, Metrics: m, StaleDays: cfg.StaleDays, RuleSubject: cfg.RuleSubject,
 		UpstreamTimeout: cfg.UpstreamTimeout, Jobs: jobs,
 	})
 	if err != nil {

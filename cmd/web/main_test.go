@@ -209,9 +209,19 @@ func TestGracefulShutdown(t *testing.T) {
 		status int
 		err    error
 	}
+	jar, _ := cookiejar.New(nil)
+	c := &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	res, err := c.Get(base + "signin")
+	if err != nil {
+		t.Fatal(err)
+	}
+	page, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	csrf := regexp.MustCompile(`name="_csrf" value="([^"]+)"`).FindStringSubmatch(string(page))[1]
+	id, secret := s.AdminCredentials()
 	inflight := make(chan result, 1)
-	go func() {
-		res, err := http.Get(base + "readyz") // waits on the slow upstream
+	go func() { // a sign-in waits on the slow token exchange
+		res, err := c.PostForm(base+"signin/key", url.Values{"_csrf": {csrf}, "client_id": {id}, "client_secret": {secret}})
 		if err != nil {
 			inflight <- result{0, err}
 			return
@@ -222,7 +232,7 @@ func TestGracefulShutdown(t *testing.T) {
 	time.Sleep(200 * time.Millisecond)
 	cancel() // SIGTERM
 	r := <-inflight
-	if r.err != nil || r.status != 200 {
+	if r.err != nil || r.status != http.StatusSeeOther {
 		t.Fatalf("in-flight request: %d %v", r.status, r.err)
 	}
 	if err := <-done; err != nil {

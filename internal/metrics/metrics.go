@@ -20,6 +20,7 @@ type Metrics struct {
 	latency     *prometheus.HistogramVec
 	upstream    *prometheus.CounterVec
 	upstreamDur *prometheus.HistogramVec
+	runaiUp     prometheus.Gauge
 }
 
 // New returns metrics registered with a fresh registry that also carries
@@ -45,8 +46,12 @@ func New() *Metrics {
 			Help:    "Time of Run:ai API calls (each attempt), by operation.",
 			Buckets: []float64{.01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10, 30},
 		}, []string{"operation"}),
+		runaiUp: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "dashboard_runai_up",
+			Help: "Whether the Run:ai control plane answered the dashboard's last probe (1) or not (0).",
+		}),
 	}
-	m.registry.MustRegister(m.requests, m.latency, m.upstream, m.upstreamDur,
+	m.registry.MustRegister(m.requests, m.latency, m.upstream, m.upstreamDur, m.runaiUp,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }
@@ -76,6 +81,15 @@ func MethodLabel(method string) string {
 func (m *Metrics) ObserveUpstream(op string, status int, d time.Duration) {
 	m.upstream.WithLabelValues(op, strconv.Itoa(status)).Inc()
 	m.upstreamDur.WithLabelValues(op).Observe(d.Seconds())
+}
+
+// SetRunaiUp records the result of a probe of the Run:ai control plane.
+func (m *Metrics) SetRunaiUp(up bool) {
+	v := 0.0
+	if up {
+		v = 1
+	}
+	m.runaiUp.Set(v)
 }
 
 // Handler serves the metrics in the Prometheus exposition format,
