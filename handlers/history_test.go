@@ -205,7 +205,7 @@ func TestHistoryRefusals(t *testing.T) {
 			h, ada, a := ssoAdminWith(t, options{seed: 2}, "rec-bot")
 			h.asSSO(ada, paths.AccountDisable.ID(a.ID), url.Values{})
 
-			h.stub.FailNext(stub.OpAudit, 1, tc.status)
+			h.stub.FailNext(stub.OpAudit, 2, tc.status) // both of the page's listings
 			r := h.do("GET", paths.Account.ID(a.ID), nil, ada)
 			if r.StatusCode != http.StatusOK {
 				t.Fatalf("page: %d", r.StatusCode)
