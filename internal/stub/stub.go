@@ -76,8 +76,8 @@ type Config struct {
 	// account that holds no access rule, as Run:ai does to a key without
 	// a role; off by default, where any valid token reads every account.
 	ReadersNeedRules bool
-	Now               func() time.Time
-	Logger            *slog.Logger // one line per request; nil logs nothing
+	Now              func() time.Time
+	Logger           *slog.Logger // one line per request; nil logs nothing
 }
 
 // Account is a snapshot of one account as the stub holds it: the
