@@ -232,19 +232,18 @@ func (e *Engine) index(ctx context.Context, job *Job) {
 
 // Get reads the owner's job id; false when there is none (never started,
 // past Keep, another owner's, or an id of the wrong shape). A job this
-// process runs, or ran and could not yet save, is read from memory when
-// the store does not answer.
+// process runs, or ran and could not yet save, is read from memory.
 func (e *Engine) Get(ctx context.Context, owner, id string) (Job, bool, error) {
 	var j Job
 	if owner == "" || !idPattern.MatchString(id) {
 		return j, false, nil
 	}
-	ok, err := e.cfg.Store.GetData(ctx, owner, jobKey(id), &j)
-	if err != nil {
-		if r := e.localJob(owner, id); r != nil {
-			return r.snapshot(), true, nil
-		}
+	// The replica that runs the job has the freshest copy, even while the
+	// store is out or has lost it (a Redis restarted empty).
+	if r := e.localJob(owner, id); r != nil {
+		return r.snapshot(), true, nil
 	}
+	ok, err := e.cfg.Store.GetData(ctx, owner, jobKey(id), &j)
 	return j, ok, err
 }
 
