@@ -144,6 +144,9 @@ func TestThroughOAuth2Proxy(t *testing.T) {
 	must(t, row(p, name).GetByRole("link", playwright.LocatorGetByRoleOptions{Name: name, Exact: playwright.Bool(true)}).Click())
 	must(t, p.GetByRole("link", playwright.PageGetByRoleOptions{Name: "Delete", Exact: playwright.Bool(true)}).Click())
 	must(t, p.GetByTestId("confirm").GetByRole("button", playwright.LocatorGetByRoleOptions{Name: "Delete " + name}).Click())
+	// Its page is gone: back to the list, which says so (the row is
+	// absent on the account page too, so it alone proves nothing).
+	must(t, expect.Locator(p.GetByTestId("flash").GetByText(`"`+name+`" was deleted`)).ToBeVisible())
 	must(t, expect.Locator(row(p, name)).ToHaveCount(0))
 	if _, ok := en.stub.AccountByName(name); ok {
 		t.Error("not deleted at the stub")
