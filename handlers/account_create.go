@@ -6,6 +6,7 @@ import (
 	"github.com/a-h/templ"
 	"github.com/labstack/echo/v4"
 
+	"github.com/runai-tools/sa-dashboard/internal/delivery"
 	"github.com/runai-tools/sa-dashboard/internal/form"
 	"github.com/runai-tools/sa-dashboard/internal/listview"
 	"github.com/runai-tools/sa-dashboard/internal/paths"
@@ -22,6 +23,7 @@ func (h *handler) createAccount(c echo.Context) error {
 		return err
 	}
 	f := form.ParseCreate(values)
+	d, derrs := h.parseDelivery(values)
 	o, err := h.claimOnce(c, values)
 	if err != nil {
 		return err
@@ -30,9 +32,9 @@ func (h *handler) createAccount(c echo.Context) error {
 	v := h.view(c)
 	act := action{verb: verbCreate, name: f.Name}
 	failed := func(err error) error {
-		return h.fail(c, act, err, func(p problem) (string, templ.Component) { return h.createForm(c, v, f, p) })
+		return h.fail(c, act, err, func(p problem) (string, templ.Component) { return h.createForm(c, v, f, d, err, p) })
 	}
-	errs := f.Validate()
+	errs := merged(f.Validate(), derrs)
 	var cat runai.Catalog
 	var cluster, label string
 	if errs == nil && !f.Access.Empty() {
@@ -41,6 +43,9 @@ func (h *handler) createAccount(c echo.Context) error {
 	}
 	if errs != nil {
 		return failed(errs)
+	}
+	if err := h.precheck(c, d, runai.ServiceAccount{Name: f.Name}); err != nil {
+		return failed(err)
 	}
 	done := h.begin(c, act)
 	cr, err := h.API.CreateServiceAccount(c.Request().Context(), h.tokenOf(c), f.Name)
@@ -57,7 +62,11 @@ func (h *handler) createAccount(c echo.Context) error {
 		acct = runai.ServiceAccount{ID: cr.ID, Name: cr.Name, ClientID: cr.ClientID, Enabled: true, CreatedAt: h.Now(), UpdatedAt: h.Now()}
 	}
 	secret := views.Secret{Name: cr.Name, ClientID: acct.ClientID, Value: cr.ClientSecret.Reveal(), TokenURL: h.API.TokenURL(),
-		AccountID: acct.ID, Grant: f.Access}
+		AccountID: acct.ID, Grant: f.Access, DeliveryOff: !h.deliveryOn()}
+	secret.Delivered = h.deliver(c, d, delivery.Credentials{Account: acct, ClientID: acct.ClientID, Secret: cr.ClientSecret, URL: h.runaiURL()})
+	if !secret.Shown() {
+		secret.Value = "" // deliver only: the secret never reaches the browser
+	}
 	if !f.Access.Empty() {
 		// The account exists whatever becomes of its rule: the secret is
 		// shown either way, and a failed rule can be added again at once.
@@ -73,7 +82,8 @@ func (h *handler) createAccount(c echo.Context) error {
 	row := h.rowOf(c, v, acct)
 	secret.OutOfView = !v.Shows(row)
 	if hxOf(c).Partial() {
-		return h.render(c, http.StatusOK, "Service accounts", views.CreateResult(secret, views.CreateForm{Picker: h.createPicker(c, acct.TenantID)}, v, row))
+		empty := views.CreateForm{Picker: h.createPicker(c, acct.TenantID), Deliver: h.deliveryChoice(form.Delivery{}, nil, nil)}
+		return h.render(c, http.StatusOK, "Service accounts", views.CreateResult(secret, empty, v, row))
 	}
 	// Without JavaScript the secret is rendered into this response: it may
 	// not travel through a redirect (no secret in the session or a URL).
@@ -87,10 +97,11 @@ func (h *handler) createAccount(c echo.Context) error {
 }
 
 // createForm is the answer to a failed create: the form with the input
-// kept and the problem next to its field; the form alone for HTMX, the
-// whole page (the list read as usual) otherwise.
-func (h *handler) createForm(c echo.Context, v listview.View, f form.Create, p problem) (string, templ.Component) {
-	cf := views.CreateForm{Input: f, Errors: p.fields}
+// kept and the problem next to its field (a Secret in the way of the
+// delivery, to confirm); the form alone for HTMX, the whole page (the
+// list read as usual) otherwise.
+func (h *handler) createForm(c echo.Context, v listview.View, f form.Create, d form.Delivery, err error, p problem) (string, templ.Component) {
+	cf := views.CreateForm{Input: f, Errors: p.fields, Deliver: h.deliveryChoice(d, p.fields, foreignOf(err))}
 	if len(p.fields) == 0 {
 		cf.Problem = &p.Problem
 	}

@@ -5,15 +5,25 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/runai-tools/sa-dashboard/internal/delivery"
+	"github.com/runai-tools/sa-dashboard/internal/form"
 	"github.com/runai-tools/sa-dashboard/internal/htmx"
 	"github.com/runai-tools/sa-dashboard/views"
 )
 
 // deleteAccount deletes an account after its confirmation.
 func (h *handler) deleteAccount(c echo.Context) error {
+	values, err := posted(c)
+	if err != nil {
+		return err
+	}
 	a, act, err := h.target(c, verbDelete)
 	if err != nil {
 		return err
+	}
+	var held []delivery.Held
+	if values.Get(form.FieldDeleteSecrets) == "1" && h.deliveryOn() {
+		held = h.heldBy(c, a).Held // read while the account exists
 	}
 	done := h.begin(c, act)
 	err = h.API.DeleteServiceAccount(c.Request().Context(), h.tokenOf(c), a.ID)
@@ -22,6 +32,9 @@ func (h *handler) deleteAccount(c echo.Context) error {
 		return &failure{act: act, err: err}
 	}
 	msg := act.subject() + " was deleted. Its credentials no longer work."
+	if len(held) > 0 {
+		msg += " " + h.deleteHeld(c, a, held)
+	}
 	if !hxOf(c).Partial() {
 		return h.redirectWithFlash(c, "success", msg, h.link(c, h.view(c).Path()))
 	}

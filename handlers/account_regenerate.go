@@ -3,8 +3,10 @@ package handlers
 import (
 	"net/http"
 
+	"github.com/a-h/templ"
 	"github.com/labstack/echo/v4"
 
+	"github.com/runai-tools/sa-dashboard/internal/delivery"
 	"github.com/runai-tools/sa-dashboard/internal/paths"
 	"github.com/runai-tools/sa-dashboard/views"
 )
@@ -16,6 +18,7 @@ func (h *handler) regenerateSecret(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	d, derrs := h.parseDelivery(values)
 	o, err := h.claimOnce(c, values)
 	if err != nil {
 		return err
@@ -25,6 +28,21 @@ func (h *handler) regenerateSecret(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	refused := func(err error) error { // before anything was sent: the confirmation again, input kept
+		return h.fail(c, act, err, func(p problem) (string, templ.Component) {
+			cf := h.confirmation(c, a, views.ConfirmRegenerate, d, p.fields, foreignOf(err))
+			if len(p.fields) == 0 {
+				cf.Problem = &p.Problem
+			}
+			return "Confirm", views.ConfirmView(cf)
+		})
+	}
+	if derrs != nil {
+		return refused(derrs)
+	}
+	if err := h.precheck(c, d, a); err != nil {
+		return refused(err)
+	}
 	done := h.begin(c, act)
 	secret, err := h.API.RegenerateSecret(c.Request().Context(), h.tokenOf(c), a.ID)
 	done(act, err)
@@ -33,7 +51,12 @@ func (h *handler) regenerateSecret(c echo.Context) error {
 		return &failure{act: act, err: err}
 	}
 	a.UpdatedAt = h.Now()
-	s := views.Secret{Name: a.Name, ClientID: a.ClientID, Value: secret.Reveal(), Regenerated: true, TokenURL: h.API.TokenURL()}
+	s := views.Secret{Name: a.Name, ClientID: a.ClientID, Value: secret.Reveal(), Regenerated: true, TokenURL: h.API.TokenURL(),
+		DeliveryOff: !h.deliveryOn()}
+	s.Delivered = h.deliver(c, d, delivery.Credentials{Account: a, ClientID: a.ClientID, Secret: secret, URL: h.runaiURL()})
+	if !s.Shown() {
+		s.Value = "" // deliver only: the secret never reaches the browser
+	}
 	v := h.view(c)
 	if hxOf(c).Partial() {
 		if !h.fromList(c) { // the account's page: no row to update

@@ -6,6 +6,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/runai-tools/sa-dashboard/internal/delivery"
 	"github.com/runai-tools/sa-dashboard/internal/form"
 	"github.com/runai-tools/sa-dashboard/internal/htmx"
 	"github.com/runai-tools/sa-dashboard/internal/listview"
@@ -161,9 +162,21 @@ func (h *handler) confirm(c echo.Context, action string) error {
 	if err != nil {
 		return err
 	}
-	return h.render(c, http.StatusOK, "Confirm", views.ConfirmView(views.Confirm{
-		Account: a, Action: action, Page: !hxOf(c).Partial(), View: h.view(c),
-	}))
+	return h.render(c, http.StatusOK, "Confirm", views.ConfirmView(h.confirmation(c, a, action, form.Delivery{}, nil, nil)))
+}
+
+// confirmation is a confirmation's model: with delivery on, where a
+// regenerated secret goes (the input, its errors, a Secret in the way)
+// and the Secrets that hold the account.
+func (h *handler) confirmation(c echo.Context, a runai.ServiceAccount, action string, d form.Delivery, errs form.Errors, foreign *delivery.ForeignError) views.Confirm {
+	cf := views.Confirm{Account: a, Action: action, Page: !hxOf(c).Partial(), View: h.view(c), Held: h.heldBy(c, a)}
+	if action == views.ConfirmRegenerate {
+		if d.Name == "" && len(cf.Held.Held) == 0 {
+			d.Name = a.Name // a good Secret name, when it is one
+		}
+		cf.Deliver = h.deliveryChoice(d, errs, foreign)
+	}
+	return cf
 }
 
 // accountsByID maps account ids to accounts.

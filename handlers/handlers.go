@@ -113,6 +113,9 @@ type Deps struct {
 	UpstreamTimeout time.Duration
 	// Metrics, when set, records requests and is served at /metrics.
 	Metrics *metrics.Metrics
+	// Delivery, when set, lets the forms that make a secret deliver it into
+	// a Kubernetes Secret (deliver.go); nil leaves delivery off.
+	Delivery *Delivery
 	// Jobs runs bulk actions in the background; cmd/web shuts it down
 	// with the server. nil: an engine of the handlers' own (tests).
 	Jobs *bulk.Engine

@@ -58,6 +58,7 @@ type harness struct {
 	srv      *httptest.Server
 	e        *echo.Echo
 	stub     *stub.Server
+	stubURL  string
 	api      *apiclient.Client
 	client   *http.Client
 	clock    *clock
@@ -206,7 +207,7 @@ func newHarnessWith(t testing.TB, o options, adjust func(*handlers.Deps)) *harne
 	jar, _ := cookiejar.New(nil)
 	t.Cleanup(func() { store.Close() })
 	h := &harness{
-		t: t, srv: srv, e: e, stub: s, api: api, clock: clk, logs: logs, clientID: "admin", secret: "admin-secret-value-123", base: o.basePath,
+		t: t, srv: srv, e: e, stub: s, stubURL: stubSrv.URL, api: api, clock: clk, logs: logs, clientID: "admin", secret: "admin-secret-value-123", base: o.basePath,
 		client: &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }},
 		deps:   deps, store: store, sessionKey: sessionKey, opts: o,
 	}

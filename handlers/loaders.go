@@ -13,6 +13,7 @@ import (
 
 	"github.com/runai-tools/sa-dashboard/apiclient"
 	"github.com/runai-tools/sa-dashboard/internal/cache"
+	"github.com/runai-tools/sa-dashboard/internal/delivery"
 	"github.com/runai-tools/sa-dashboard/internal/form"
 	"github.com/runai-tools/sa-dashboard/internal/history"
 	"github.com/runai-tools/sa-dashboard/internal/listview"
@@ -30,12 +31,15 @@ import (
 //	    session has changed nothing since: none;
 //	    else readList: the accounts (1), every service account's rules (1
 //	    per 500), the catalog (roles, clusters, departments, projects: 4
-//	    or more, kept a minute per token).
+//	    or more, kept a minute per token); with delivery on, the managed
+//	    Secrets' metadata (1 Kubernetes listing per allowed namespace).
 //	account page (accountPage)
 //	    the account (1), its rules (1), the catalog (kept), every account
 //	    (1; none while the session's list is fresh), the rules of both
 //	    accounts of each rotation it is in (2 per rotation), its history
-//	    (2 audit-log listings, more while a page of matches is not found).
+//	    (2 audit-log listings, more while a page of matches is not found);
+//	    with delivery on, the managed Secrets' metadata (1 Kubernetes
+//	    listing per allowed namespace).
 //	one row, redrawn after a change (rowOf)
 //	    its rules and every account's name from the session's list while
 //	    it is fresh, whatever the session changed since (a change to one
@@ -47,6 +51,11 @@ type listData struct {
 	In  listview.Accounts
 	Cat runai.Catalog
 	At  time.Time
+	// Held are the Kubernetes Secrets the dashboard manages (with
+	// delivery on): the summary counts those that hold a deleted account.
+	// HeldUnread are the namespaces that could not be listed, in words.
+	Held       []delivery.Held
+	HeldUnread []string
 }
 
 // listKey is the session's key in the list cache; "" without a session.
@@ -87,6 +96,8 @@ func (h *handler) readList(c echo.Context) (listData, error) {
 		rules    []runai.AccessRule
 		rulesErr error
 		cat      runai.Catalog
+		held     []delivery.Held
+		unread   []string
 	)
 	at := h.Now()
 	g, ctx := errgroup.WithContext(c.Request().Context())
@@ -98,6 +109,9 @@ func (h *handler) readList(c echo.Context) (listData, error) {
 	})
 	g.Go(func() error { rules, rulesErr = h.API.ListServiceAccountRules(ctx, token); return nil })
 	g.Go(func() error { cat = h.catalogs.Get(ctx, token); return nil })
+	if h.deliveryOn() {
+		g.Go(func() error { held, unread = h.managedSecrets(c); return nil })
+	}
 	if err := g.Wait(); err != nil {
 		return listData{}, err
 	}
@@ -110,7 +124,7 @@ func (h *handler) readList(c echo.Context) (listData, error) {
 		in.RulesKnown, in.Rules = true, runai.RulesByAccount(all, rules)
 	}
 	in.Prepare() // once for the views the list serves while cached
-	return listData{In: in, Cat: cat, At: at}, nil
+	return listData{In: in, Cat: cat, At: at, Held: held, HeldUnread: unread}, nil
 }
 
 // accounts is every account: the session's fresh list's when there is
@@ -165,6 +179,10 @@ func (h *handler) listPage(c echo.Context, v listview.View, page views.AccountsP
 	page.List.Fetched = d.At
 	if !listInteraction(c) { // the list region alone has no create form
 		page.Create.Picker = h.picker(c, d.Cat, scopesFor(d.Cat, d.In.All, d.In.AllRules()))
+		if page.Create.Deliver.IsZero() { // not a failed create's, which has its own
+			page.Create.Deliver = h.deliveryChoice(form.Delivery{}, nil, nil)
+		}
+		page.Orphans, page.SecretsUnread = delivery.Orphans(d.Held, d.In.All), d.HeldUnread
 	}
 	return page, 200, nil
 }
@@ -217,6 +235,7 @@ func (h *handler) accountPage(c echo.Context, s views.AccessSection) views.Accou
 	var g errgroup.Group
 	g.Go(func() error { page.Rotations = h.rotationPanels(c, a, all); return nil })
 	g.Go(func() error { page.History = h.accountHistory(c, a, ruleIDs(s.Access), cursor); return nil })
+	g.Go(func() error { page.Held = h.heldBy(c, a); return nil })
 	_ = g.Wait()
 	return page
 }

@@ -47,6 +47,8 @@ const (
 	verbRotate      verb = "rotate"
 	verbReadHistory verb = "read-history"
 	verbBulk        verb = "start-bulk-action"
+	verbDeliver     verb = "deliver-secret"
+	verbDeleteHeld  verb = "delete-secret" // a Kubernetes Secret that held a deleted account
 )
 
 // action is what a user asked for, on which account, for messages and the
@@ -67,7 +69,7 @@ type action struct {
 // mutates reports whether the action changes anything upstream.
 func (a action) mutates() bool {
 	switch a.verb {
-	case verbCreate, verbEnable, verbDisable, verbDelete, verbRegenerate, verbAddRule, verbRemoveRule, verbRotate:
+	case verbCreate, verbEnable, verbDisable, verbDelete, verbRegenerate, verbAddRule, verbRemoveRule, verbRotate, verbDeliver, verbDeleteHeld:
 		return true
 	}
 	return false
@@ -141,6 +143,10 @@ func (a action) what() string {
 		return "read the history from Run:ai"
 	case verbBulk:
 		return "start the bulk action"
+	case verbDeliver:
+		return "deliver the credentials of " + a.subject() + " to the " + a.detail
+	case verbDeleteHeld:
+		return "delete the " + a.detail
 	}
 	return "complete the request"
 }

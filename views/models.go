@@ -10,6 +10,7 @@ import (
 	"github.com/a-h/templ"
 
 	"github.com/runai-tools/sa-dashboard/internal/bulk"
+	"github.com/runai-tools/sa-dashboard/internal/delivery"
 	"github.com/runai-tools/sa-dashboard/internal/form"
 	"github.com/runai-tools/sa-dashboard/internal/history"
 	"github.com/runai-tools/sa-dashboard/internal/listview"
@@ -36,6 +37,7 @@ type CreateForm struct {
 	Errors  form.Errors // next to their fields
 	Problem *Problem    // a failure that is not about a field
 	Picker  Picker      // what the optional initial access rule may name
+	Deliver DeliveryChoice
 }
 
 // Picker is what a role-and-scope choice offers: the roles and the scopes
@@ -95,6 +97,7 @@ type AccountPage struct {
 	Copy      CopyForm
 	Rotations []RotationPanel // the rotations the account is part of
 	History   HistoryView
+	Held      HeldSection // the Kubernetes Secrets that hold it
 }
 
 // RotateStart is the confirmation that starts a rotation.
@@ -155,6 +158,58 @@ type Secret struct {
 	Access    *RuleOutcome
 	AccountID string
 	Grant     form.Grant
+	// Delivered is what became of the delivery into a Kubernetes Secret,
+	// when one was asked for; with Only the secret itself is not in the
+	// page. DeliveryOff says delivery is not configured: the panel says
+	// in a line what it would do.
+	Delivered   *Delivered
+	DeliveryOff bool
+}
+
+// Shown reports whether the secret itself is in the page: not when it was
+// delivered only (or was to be, and the delivery failed).
+func (s Secret) Shown() bool { return s.Delivered == nil || !s.Delivered.Only }
+
+// DeliveryChoice is the delivery part of a form that makes a secret
+// (create, regenerate): where the secret goes, chosen before it exists.
+type DeliveryChoice struct {
+	On         bool     // delivery is configured
+	Namespaces []string // the namespaces Secrets may be written to
+	Input      form.Delivery
+	Errors     form.Errors
+	// Foreign is a Secret in the way, for the person to confirm.
+	Foreign *ForeignSecret
+}
+
+// IsZero reports whether the choice was never made up (not even to say
+// why a delivery was refused while delivery is off).
+func (d DeliveryChoice) IsZero() bool { return !d.On && d.Errors == nil }
+
+// ForeignSecret is a Secret in the way of a delivery: what is there.
+type ForeignSecret struct {
+	Target          string   // namespace/name
+	Holds           string   // the account it holds, when the dashboard manages it
+	Keys            []string // its data keys
+	ResourceVersion string   // what the person confirms
+}
+
+// Delivered is what became of a delivery.
+type Delivered struct {
+	Target    string   // namespace/name
+	Keys      []string // the data keys written
+	OK        bool
+	Reason    string // why it failed
+	Only      bool   // the secret was to be delivered only, never shown
+	AccountID string // for the way to deliver again
+}
+
+// HeldSection is an account's Kubernetes Secrets on its page: those that
+// hold it, and the namespaces that could not be read.
+type HeldSection struct {
+	On       bool // delivery is configured
+	Account  runai.ServiceAccount
+	Held     []delivery.Held
+	Problems []string
 }
 
 // Bulk is a bulk action's confirmation (Done false) or result (Done true).
@@ -198,6 +253,12 @@ type AccountsPage struct {
 	LoadError  *Problem    // the list could not be loaded
 	Create     CreateForm
 	Secret     *Secret // shown once, after a create or regenerate without JavaScript
+	// Orphans are the Kubernetes Secrets that hold an account that no
+	// longer exists (with delivery on).
+	Orphans []delivery.Held
+	// SecretsUnread says which allowed namespaces could not be listed,
+	// and why: the count above leaves them out.
+	SecretsUnread []string
 }
 
 // Confirm is a confirmation of a destructive action.
@@ -206,6 +267,14 @@ type Confirm struct {
 	Action  string        // ConfirmDelete or ConfirmRegenerate
 	Page    bool          // rendered as a page of its own (no JavaScript), not into the panel
 	View    listview.View // the list view the user came from, carried to the action and back
+	// Deliver is where a regenerated secret goes (regenerate).
+	Deliver DeliveryChoice
+	// Held are the Secrets that hold the account (delete offers to delete
+	// them too; regenerate names them).
+	Held HeldSection
+	// Problem is why the action was refused before anything was sent
+	// (a delivery the cluster refused), shown in the confirmation.
+	Problem *Problem
 }
 
 // Confirmation actions.

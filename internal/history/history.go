@@ -35,10 +35,13 @@ const (
 	RuleAdded   Kind = "rule-added"
 	RuleRemoved Kind = "rule-removed"
 	SignedIn    Kind = "signed-in" // the account obtained a token
+	// Delivered: the dashboard wrote the account's credentials into a
+	// Kubernetes Secret (its record alone knows).
+	Delivered Kind = "delivered"
 )
 
 // Kinds lists the kinds in the order a filter offers them.
-var Kinds = []Kind{Created, Enabled, Disabled, Updated, Deleted, Regenerated, RuleAdded, RuleRemoved, SignedIn}
+var Kinds = []Kind{Created, Enabled, Disabled, Updated, Deleted, Regenerated, RuleAdded, RuleRemoved, SignedIn, Delivered}
 
 // Label names a kind in a filter.
 func (k Kind) Label() string {
@@ -59,6 +62,8 @@ func (k Kind) Label() string {
 		return "Access rule added"
 	case RuleRemoved:
 		return "Access rule removed"
+	case Delivered:
+		return "Delivered to a Secret"
 	case SignedIn:
 		return "Token obtained"
 	}
@@ -253,6 +258,8 @@ func FromRecord(e record.Entry) (Item, bool) {
 		it.Kind, it.Rule = RuleAdded, e.Detail
 	case "remove-access-rule":
 		it.Kind, it.Rule = RuleRemoved, e.Detail
+	case "deliver-secret":
+		it.Kind, it.Rule = Delivered, e.Detail
 	default:
 		return Item{}, false
 	}
@@ -332,6 +339,11 @@ func (it Item) Sentence(onAccount bool) string {
 			return target + " was refused a token"
 		}
 		return target + " obtained a token"
+	case Delivered:
+		if it.Failed {
+			return who + " tried to deliver the credentials to " + it.Rule
+		}
+		return "the credentials were delivered to " + it.Rule + " by " + who
 	}
 	return who + " acted on " + target
 }

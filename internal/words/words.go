@@ -15,6 +15,15 @@ func Plural(n int, unit string) string {
 	return strconv.Itoa(n) + " " + unit + "s"
 }
 
+// Verb is the present-tense verb that agrees with a count of n: Verb(1,
+// "holds", "hold") is "holds".
+func Verb(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
+}
+
 // Duration says a span of time the way a page speaks of it: "90
 // minutes", "an hour", "2 hours", "a day", "3 days", "45 seconds".
 func Duration(d time.Duration) string {

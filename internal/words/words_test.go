@@ -9,9 +9,9 @@ func TestPlural(t *testing.T) {
 	for _, tc := range []struct {
 		n    int
 		want string
-	}{{0, "0 rules"}, {1, "1 rule"}, {2, "2 rules"}} {
-		if got := Plural(tc.n, "rule"); got != tc.want {
-			t.Errorf("Plural(%d) = %q, want %q", tc.n, got, tc.want)
+	}{{0, "0 rules hold"}, {1, "1 rule holds"}, {2, "2 rules hold"}} {
+		if got := Plural(tc.n, "rule") + " " + Verb(tc.n, "holds", "hold"); got != tc.want {
+			t.Errorf("Plural and Verb(%d) = %q, want %q", tc.n, got, tc.want)
 		}
 	}
 }
