@@ -8,13 +8,17 @@ import (
 	"log/slog"
 	"net/netip"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/dustin/go-humanize"
 
+	"k8s.io/apimachinery/pkg/util/validation"
+
 	"github.com/runai-tools/sa-dashboard/handlers"
+	"github.com/runai-tools/sa-dashboard/internal/kube"
 	"github.com/runai-tools/sa-dashboard/internal/listview"
 	"github.com/runai-tools/sa-dashboard/internal/record"
 	"github.com/runai-tools/sa-dashboard/internal/runai"
@@ -44,6 +48,10 @@ type Config struct {
 	StaleDays       int
 	RuleSubject     runai.SubjectKey
 	SSO             handlers.SSO
+	// DeliveryNamespaces are where credentials may be delivered into
+	// Kubernetes Secrets; none: delivery is off.
+	DeliveryNamespaces []string
+	Kube               kube.Config
 }
 
 // Bounds of UPSTREAM_MAX_BODY: below 64 KiB even small lists fail; above
@@ -89,6 +97,11 @@ var settings = []setting{
 	{"sso-token-header", "SSO_TOKEN_HEADER", "", "take the Run:ai token from this header, e.g. X-Forwarded-Access-Token (off when empty)"},
 	{"allowed-emails", "ALLOWED_EMAILS", "", "comma-separated SSO emails allowed in (with ALLOWED_GROUPS; everyone when both are empty)"},
 	{"allowed-groups", "ALLOWED_GROUPS", "", "comma-separated SSO groups allowed in"},
+	{"delivery-namespaces", "DELIVERY_NAMESPACES", "", "comma-separated Kubernetes namespaces the dashboard may deliver credentials into as Secrets; use namespaces dedicated to Run:ai credentials (off when empty)"},
+	{"kubeconfig", "KUBECONFIG", "", "kubeconfig file of the cluster to deliver into (default: the pod's in-cluster configuration)"},
+	{"delivery-impersonate", "DELIVERY_IMPERSONATE", "false", "make every Kubernetes call as the person signed in behind the SSO proxy (user and groups), so that the cluster's RBAC decides; needs TRUSTED_PROXIES"},
+	{"delivery-impersonate-user-prefix", "DELIVERY_IMPERSONATE_USER_PREFIX", "", "prefix added to the impersonated user name, as the API server's --oidc-username-prefix adds it, e.g. oidc:"},
+	{"delivery-impersonate-group-prefix", "DELIVERY_IMPERSONATE_GROUP_PREFIX", "", "prefix added to each impersonated group, as the API server's --oidc-groups-prefix adds it, e.g. oidc:"},
 }
 
 // loadConfig parses args, with defaults from getenv, and validates.
@@ -246,5 +259,38 @@ func loadConfig(args []string, getenv func(string) string, usageOut io.Writer) (
 		bad("access-rule-subject", err)
 	}
 	cfg.RuleSubject = subject
+	cfg.DeliveryNamespaces, cfg.Kube = deliveryConfig(get, list, bad, len(cfg.TrustedProxies) > 0)
 	return cfg, errors.Join(errs...)
+}
+
+// deliveryConfig reads the settings of delivery into Kubernetes Secrets.
+func deliveryConfig(get func(string) string, list func(string) []string, bad func(string, error), trusted bool) ([]string, kube.Config) {
+	var namespaces []string
+	for _, ns := range list("delivery-namespaces") {
+		if msgs := validation.IsDNS1123Label(ns); len(msgs) > 0 {
+			bad("delivery-namespaces", fmt.Errorf("%q is not a namespace name: %s", ns, strings.Join(msgs, "; ")))
+			continue
+		}
+		if !slices.Contains(namespaces, ns) {
+			namespaces = append(namespaces, ns)
+		}
+	}
+	kc := kube.Config{Kubeconfig: get("kubeconfig"), UserPrefix: get("delivery-impersonate-user-prefix"),
+		GroupPrefix: get("delivery-impersonate-group-prefix")}
+	imp, err := strconv.ParseBool(get("delivery-impersonate"))
+	switch {
+	case err != nil:
+		bad("delivery-impersonate", fmt.Errorf("%q: want true or false", get("delivery-impersonate")))
+	case imp && len(namespaces) == 0:
+		bad("delivery-impersonate", errors.New("is set without DELIVERY_NAMESPACES: there is nothing to deliver"))
+	case imp && !trusted:
+		bad("delivery-impersonate", errors.New("needs TRUSTED_PROXIES: the person acted as is believed only from a trusted proxy"))
+	}
+	kc.Impersonate = imp
+	for _, name := range []string{"delivery-impersonate-user-prefix", "delivery-impersonate-group-prefix"} {
+		if prefix := get(name); strings.HasPrefix(prefix, "system:") {
+			bad(name, fmt.Errorf("%q: a prefix starting with system: would name the cluster's own principals", prefix))
+		}
+	}
+	return namespaces, kc
 }

@@ -25,6 +25,7 @@ import (
 	"github.com/runai-tools/sa-dashboard/apiclient"
 	"github.com/runai-tools/sa-dashboard/handlers"
 	"github.com/runai-tools/sa-dashboard/internal/bulk"
+	"github.com/runai-tools/sa-dashboard/internal/kube"
 	"github.com/runai-tools/sa-dashboard/internal/metrics"
 	"github.com/runai-tools/sa-dashboard/internal/probe"
 	"github.com/runai-tools/sa-dashboard/internal/record"
@@ -105,16 +106,23 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		logger.Warn("record of changes: the file was repaired on opening (the process ended while writing it)",
 			"file", cfg.RecordFile, "torn_bytes_cut", f.Repaired, "unreadable_lines_skipped", f.Skipped)
 	}
-	// The engines below the handlers, each stopped here at shutdown.
+	delivery, err := openDelivery(cfg, runaiURL, logger)
+	if err != nil {
+		return err
+	}
+	// The engines below the handlers, each stopped here at shutdown, or
+	// when the start fails after them.
 	jobs := bulk.New(bulk.Config{Store: store, Logger: logger})
 	watch := probe.New(probe.Config{Check: api.Ping, Observe: m.SetRunaiUp})
 	var engines sync.WaitGroup
 	defer engines.Wait()
-	engines.Go(func() { watch.Run(ctx) })
+	engineCtx, stopEngines := context.WithCancel(ctx)
+	defer stopEngines() // before the Wait above
+	engines.Go(func() { watch.Run(engineCtx) })
 	e, err := handlers.New(handlers.Deps{
 		API: api, Sessions: store, Record: rec, Logger: logger, BasePath: cfg.BasePath, PublicURL: cfg.PublicURL,
 		TrustedProxies: cfg.TrustedProxies, SSO: cfg.SSO, DemoClientID: demoID, Upstream: watch, Metrics: m, StaleDays: cfg.StaleDays, RuleSubject: cfg.RuleSubject,
-		UpstreamTimeout: cfg.UpstreamTimeout, Jobs: jobs,
+		UpstreamTimeout: cfg.UpstreamTimeout, Jobs: jobs, Delivery: delivery,
 	})
 	if err != nil {
 		return err
@@ -187,6 +195,24 @@ func newLogger(cfg Config, w io.Writer) *slog.Logger {
 		return slog.New(slog.NewJSONHandler(w, opts))
 	}
 	return slog.New(slog.NewTextHandler(w, opts))
+}
+
+// openDelivery reaches the cluster credentials are delivered into, when
+// DELIVERY_NAMESPACES names where; nil when delivery is off.
+func openDelivery(cfg Config, runaiURL string, logger *slog.Logger) (*handlers.Delivery, error) {
+	if len(cfg.DeliveryNamespaces) == 0 {
+		return nil, nil
+	}
+	cluster, err := kube.New(cfg.Kube)
+	if err != nil {
+		return nil, fmt.Errorf("DELIVERY_NAMESPACES is set: %w (run in a pod with a service account, or set KUBECONFIG)", err)
+	}
+	as := "the dashboard's service account"
+	if cfg.Kube.Impersonate {
+		as = "the person signed in"
+	}
+	logger.Info("delivery into Kubernetes Secrets", "cluster", cluster.Host(), "namespaces", cfg.DeliveryNamespaces, "as", as)
+	return &handlers.Delivery{Cluster: cluster, Namespaces: cfg.DeliveryNamespaces, RunaiURL: runaiURL}, nil
 }
 
 // openRecord opens the dashboard's record of its changes where the

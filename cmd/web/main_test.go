@@ -16,6 +16,7 @@ import (
 	"path"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -83,6 +84,19 @@ func TestLoadConfig(t *testing.T) {
 		{"bad rule subject", []string{"--access-rule-subject", "email"}, nil, "ACCESS_RULE_SUBJECT (--access-rule-subject)", nil},
 		{"bad stale days", []string{"--stale-days", "0"}, nil, "STALE_DAYS (--stale-days): \"0\": want 1 to 3650", nil},
 		{"token header needs proxies", []string{"--sso-token-header", "X-Forwarded-Access-Token"}, nil, "SSO_TOKEN_HEADER", nil},
+		{"delivery off by default", nil, nil, "", func(c Config) bool { return len(c.DeliveryNamespaces) == 0 && !c.Kube.Impersonate }},
+		{"delivery namespaces", nil, map[string]string{"DELIVERY_NAMESPACES": "runai-creds, ml-ci ,runai-creds", "KUBECONFIG": "/etc/kube/config"}, "", func(c Config) bool {
+			return slices.Equal(c.DeliveryNamespaces, []string{"runai-creds", "ml-ci"}) && c.Kube.Kubeconfig == "/etc/kube/config"
+		}},
+		{"delivery bad namespace", []string{"--delivery-namespaces", "ok,Not_OK"}, nil, "DELIVERY_NAMESPACES (--delivery-namespaces): \"Not_OK\" is not a namespace name", nil},
+		{"impersonation", []string{"--delivery-namespaces", "creds", "--trusted-proxies", "10.0.0.1", "--delivery-impersonate", "true",
+			"--delivery-impersonate-user-prefix", "oidc:", "--delivery-impersonate-group-prefix", "oidc:"}, nil, "", func(c Config) bool {
+			return c.Kube.Impersonate && c.Kube.UserPrefix == "oidc:" && c.Kube.GroupPrefix == "oidc:"
+		}},
+		{"impersonation needs proxies", []string{"--delivery-namespaces", "creds", "--delivery-impersonate", "true"}, nil, "DELIVERY_IMPERSONATE (--delivery-impersonate): needs TRUSTED_PROXIES", nil},
+		{"impersonation needs namespaces", []string{"--trusted-proxies", "10.0.0.1", "--delivery-impersonate", "true"}, nil, "DELIVERY_IMPERSONATE (--delivery-impersonate): is set without DELIVERY_NAMESPACES", nil},
+		{"impersonation not a bool", []string{"--delivery-impersonate", "sometimes"}, nil, "DELIVERY_IMPERSONATE", nil},
+		{"impersonation system prefix", []string{"--delivery-impersonate-group-prefix", "system:"}, nil, "DELIVERY_IMPERSONATE_GROUP_PREFIX (--delivery-impersonate-group-prefix): \"system:\"", nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -162,6 +176,24 @@ func TestRefusesToStartWithoutKeys(t *testing.T) {
 	err := run(context.Background(), nil, env(map[string]string{"RUNAI_URL": "https://x.run.ai"}), io.Discard, io.Discard)
 	if err == nil || !strings.Contains(err.Error(), "SESSION_KEYS") {
 		t.Fatalf("err = %v", err)
+	}
+}
+
+// TestDeliveryNeedsACluster: delivery configured where no cluster can be
+// reached stops the start with what to do, rather than a dashboard whose
+// forms offer what it cannot do.
+func TestDeliveryNeedsACluster(t *testing.T) {
+	t.Setenv("KUBERNETES_SERVICE_HOST", "") // not in a pod, even when the tests run in one
+	for name, e := range map[string]map[string]string{
+		"no kubeconfig file": {"DELIVERY_NAMESPACES": "creds", "KUBECONFIG": filepath.Join(t.TempDir(), "missing")},
+		"not in a pod":       {"DELIVERY_NAMESPACES": "creds"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			err := run(context.Background(), []string{"--listen", "127.0.0.1:0"}, env(e), io.Discard, io.Discard)
+			if err == nil || !strings.Contains(err.Error(), "DELIVERY_NAMESPACES is set") || !strings.Contains(err.Error(), "set KUBECONFIG") {
+				t.Fatalf("err = %v", err)
+			}
+		})
 	}
 }
 
