@@ -7,11 +7,12 @@ FUZZTIME ?= 5s
 .PHONY: test check generate fuzz e2e-deps run stub screenshots bench
 
 ## test: everything CI runs: static checks, unit and contract tests (with a real
-## redis-server, installed when missing), then the browser tests on their own (so no
-## compile competes with Chromium), then short fuzzing
+## redis-server and a real kube-apiserver and etcd, installed or built when missing),
+## then the browser tests on their own (so no compile competes with Chromium), then
+## short fuzzing
 test: check
-	eval "$$(scripts/test-deps.sh)"; $(GO) test -race -count=1 $$($(GO) list ./... | grep -v '/e2e$$')
-	eval "$$(scripts/test-deps.sh)"; eval "$$(scripts/e2e-deps.sh)"; E2E_REQUIRED=1 $(GO) test -race -count=1 ./e2e
+	eval "$$(scripts/test-deps.sh)"; eval "$$(scripts/envtest-deps.sh)"; $(GO) test -race -count=1 $$($(GO) list ./... | grep -v '/e2e$$')
+	eval "$$(scripts/test-deps.sh)"; eval "$$(scripts/e2e-deps.sh)"; eval "$$(scripts/envtest-deps.sh)"; E2E_REQUIRED=1 $(GO) test -race -count=1 ./e2e
 	$(MAKE) fuzz
 
 ## check: formatting, generated files, vet, staticcheck
@@ -31,6 +32,7 @@ fuzz:
 	$(GO) test -run '^$$' -fuzz '^FuzzDecodeAccount$$' -fuzztime $(FUZZTIME) ./apiclient
 	$(GO) test -run '^$$' -fuzz '^FuzzParseView$$' -fuzztime $(FUZZTIME) ./internal/form
 	$(GO) test -run '^$$' -fuzz '^FuzzParseActivity$$' -fuzztime $(FUZZTIME) ./internal/form
+	$(GO) test -run '^$$' -fuzz '^FuzzParseDelivery$$' -fuzztime $(FUZZTIME) ./internal/form
 	$(GO) test -run '^$$' -fuzz '^FuzzName$$' -fuzztime $(FUZZTIME) ./internal/rotation
 
 ## bench: every speed figure of the README's Performance section in one
@@ -50,13 +52,14 @@ bench:
 
 ## screenshots: refresh the README's pictures from the browser tests
 screenshots:
-	eval "$$(scripts/e2e-deps.sh)"; E2E_REQUIRED=1 $(GO) test -count=1 -run 'TestSignInWithAccessKey|TestAccountLifecycle|TestDetailsPage|TestErrorsShownInPlace|TestAccessibility|TestSearchFilterSort|TestBulkActions|TestCredentialHandover|TestAccountAccess|TestRotation|TestAccountHistory' ./e2e
+	eval "$$(scripts/e2e-deps.sh)"; eval "$$(scripts/envtest-deps.sh)"; E2E_REQUIRED=1 $(GO) test -count=1 -run 'TestSignInWithAccessKey|TestAccountLifecycle|TestDetailsPage|TestErrorsShownInPlace|TestAccessibility|TestSearchFilterSort|TestBulkActions|TestCredentialHandover|TestAccountAccess|TestRotation|TestAccountHistory|TestDeliverToKubernetes' ./e2e
 	mkdir -p docs/screenshots
 	cp e2e/artifacts/signin.png e2e/artifacts/accounts.png e2e/artifacts/created-js.png \
 	   e2e/artifacts/confirm-delete-js.png e2e/artifacts/details.png e2e/artifacts/create-error-js.png \
 	   e2e/artifacts/accounts-dark.png e2e/artifacts/accounts-narrow.png e2e/artifacts/search-js.png \
 	   e2e/artifacts/bulk-confirm-js.png e2e/artifacts/handover-js.png e2e/artifacts/access-js.png e2e/artifacts/rotation-js.png \
-	   e2e/artifacts/history-js.png docs/screenshots/
+	   e2e/artifacts/history-js.png e2e/artifacts/deliver-form-js.png e2e/artifacts/delivered-js.png \
+	   e2e/artifacts/held-js.png docs/screenshots/
 
 ## run: the dashboard in demo mode
 run:

@@ -19,6 +19,7 @@ import (
 
 	"github.com/runai-tools/sa-dashboard/apiclient"
 	"github.com/runai-tools/sa-dashboard/handlers"
+	"github.com/runai-tools/sa-dashboard/internal/kubetest"
 	"github.com/runai-tools/sa-dashboard/internal/paths"
 	"github.com/runai-tools/sa-dashboard/internal/runai"
 	"github.com/runai-tools/sa-dashboard/internal/session"
@@ -67,6 +68,7 @@ func runMain(m *testing.M) int {
 	defer browser.Close()
 	code := m.Run()
 	writeAxeSummary()
+	kubetest.Stop()
 	return code
 }
 
@@ -86,6 +88,9 @@ type envOptions struct {
 	basePath string
 	trusted  []netip.Prefix
 	sso      handlers.SSO // the proxy's headers and the allow-list
+	// delivery, when set, delivers into Kubernetes Secrets (its RunaiURL
+	// is the stub's).
+	delivery *handlers.Delivery
 }
 
 type syncBuffer struct {
@@ -123,8 +128,11 @@ func newEnv(t *testing.T, o envOptions) *env {
 		t.Fatal(err)
 	}
 	logger := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	if o.delivery != nil {
+		o.delivery.RunaiURL = stubSrv.URL
+	}
 	e, err := handlers.New(handlers.Deps{API: api, Sessions: store, Logger: logger, BasePath: o.basePath,
-		TrustedProxies: o.trusted, DemoClientID: "e2e-admin", SSO: o.sso})
+		TrustedProxies: o.trusted, DemoClientID: "e2e-admin", SSO: o.sso, Delivery: o.delivery})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,0 +1,149 @@
+package e2e
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/playwright-community/playwright-go"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"github.com/runai-tools/sa-dashboard/handlers"
+	"github.com/runai-tools/sa-dashboard/internal/delivery"
+	"github.com/runai-tools/sa-dashboard/internal/kube"
+	"github.com/runai-tools/sa-dashboard/internal/kubetest"
+	"github.com/runai-tools/sa-dashboard/internal/paths"
+	"github.com/runai-tools/sa-dashboard/views"
+)
+
+// accountPage is the page of the stub's account called name.
+func accountPage(en *env, name string) paths.Path {
+	a, _ := en.stub.AccountByName(name)
+	return paths.Account.ID(a.ID)
+}
+
+const credsNamespace = "runai-credentials" // the delivery component's namespace
+
+// deliveryTo is delivery into a real API server (kubetest) with the
+// project's own RBAC applied, as the dashboard's service account.
+func deliveryTo(t *testing.T) (*kubetest.Env, *handlers.Delivery) {
+	t.Helper()
+	if browser == nil {
+		t.Skip(skipWhy)
+	}
+	k := kubetest.Shared(t)
+	k.Apply(t, kubetest.Only(kubetest.KustomizeWith(t, "../deploy/k8s", "delivery"), "Namespace", "Role", "RoleBinding"))
+	cl, err := kube.FromREST(k.User(t, "system:serviceaccount:runai-sa:runai-sa-dashboard", "system:serviceaccounts"), kube.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return k, &handlers.Delivery{Cluster: cl, Namespaces: []string{credsNamespace}}
+}
+
+// TestDeliverToKubernetes: with and without JavaScript, an account is
+// created straight into a Secret (its secret never shown), its page lists
+// the Secret, a regenerated secret is delivered into it, a Secret in the
+// way is written only once confirmed, and deleting the account deletes
+// its Secrets when asked. Every state passes axe.
+func TestDeliverToKubernetes(t *testing.T) {
+	for _, js := range []bool{true, false} {
+		t.Run(mode(js), func(t *testing.T) {
+			k, d := deliveryTo(t)
+			en := newEnv(t, envOptions{delivery: d})
+			p := en.page(js)
+			en.signIn(p)
+			name := "etl-" + mode(js)
+			secretOf := func(n string) *corev1.Secret {
+				t.Helper()
+				s, err := k.Admin.CoreV1().Secrets(credsNamespace).Get(context.Background(), n, metav1.GetOptions{})
+				must(t, err)
+				return s
+			}
+			a11y := func(state string) {
+				if js { // axe runs in the page
+					checkA11y(t, p, state)
+				}
+			}
+
+			// Create, delivered only: the browser never sees the secret.
+			must(t, p.GetByLabel("Name", playwright.PageGetByLabelOptions{Exact: playwright.Bool(true)}).Fill(name))
+			must(t, p.GetByText("Deliver to Kubernetes (optional)").Click())
+			_, err := p.Locator(views.Sel(views.DeliverNamespaceID)).SelectOption(playwright.SelectOptionValues{Values: &[]string{credsNamespace}})
+			must(t, err)
+			must(t, p.GetByLabel("Secret name").Fill(name))
+			must(t, p.GetByLabel("Deliver only: never show the secret in this browser").Check())
+			screenshot(t, p, "deliver-form-"+mode(js))
+			a11y("create form with delivery")
+			must(t, p.GetByRole("button", playwright.PageGetByRoleOptions{Name: "Create", Exact: playwright.Bool(true)}).Click())
+			must(t, expect.Locator(p.GetByTestId("delivered")).ToContainText("Delivered to the Secret "+credsNamespace+"/"+name))
+			must(t, expect.Locator(p.GetByTestId("secret-value")).ToHaveCount(0))
+			s := secretOf(name)
+			if err := en.exchange(string(s.Data["RUNAI_CLIENT_ID"]), string(s.Data["RUNAI_CLIENT_SECRET"])); err != nil {
+				t.Fatalf("the delivered credentials do not work: %v", err)
+			}
+			if html, _ := p.Content(); strings.Contains(html, string(s.Data["RUNAI_CLIENT_SECRET"])) {
+				t.Fatal("the secret is in the page")
+			}
+			screenshot(t, p, "delivered-"+mode(js))
+			a11y("secret panel, delivered only")
+
+			// Its page lists the Secret; regenerate into it.
+			must(t, p.GetByRole("link", playwright.PageGetByRoleOptions{Name: "Done"}).Click())
+			must(t, row(p, name).GetByRole("link", playwright.LocatorGetByRoleOptions{Name: name, Exact: playwright.Bool(true)}).Click())
+			held := p.GetByTestId("held-row")
+			must(t, expect.Locator(held).ToContainText(credsNamespace+"/"+name))
+			must(t, expect.Locator(held).ToContainText("this client ID"))
+			screenshot(t, p, "held-"+mode(js))
+			a11y("account page with its Secrets")
+			must(t, p.GetByRole("link", playwright.PageGetByRoleOptions{Name: "Regenerate secret"}).Click())
+			confirm := p.GetByTestId("confirm")
+			_, err = confirm.Locator(views.Sel(views.DeliverNamespaceID)).SelectOption(playwright.SelectOptionValues{Values: &[]string{credsNamespace}})
+			must(t, err)
+			must(t, confirm.GetByLabel("Secret name").Fill(name))
+			a11y("regenerate confirmation with delivery")
+			must(t, confirm.GetByRole("button", playwright.LocatorGetByRoleOptions{Name: "Regenerate secret"}).Click())
+			must(t, expect.Locator(p.GetByTestId("delivered")).ToContainText("Delivered to the Secret"))
+			shown, err := p.GetByTestId("secret-value").InnerText()
+			must(t, err)
+			if got := string(secretOf(name).Data["RUNAI_CLIENT_SECRET"]); got != shown || got == string(s.Data["RUNAI_CLIENT_SECRET"]) {
+				t.Fatal("the regenerated secret is not the Secret's")
+			}
+
+			// A Secret in the way: named, and written only once confirmed.
+			other := name + "-db"
+			_, err = k.Admin.CoreV1().Secrets(credsNamespace).Create(context.Background(), &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: other},
+				Type: corev1.SecretTypeOpaque, Data: map[string][]byte{"password": []byte("db")}}, metav1.CreateOptions{})
+			must(t, err)
+			_, err = p.Goto(at(accountPage(en, name)))
+			must(t, err)
+			must(t, p.GetByRole("link", playwright.PageGetByRoleOptions{Name: "Regenerate secret"}).Click())
+			_, err = confirm.Locator(views.Sel(views.DeliverNamespaceID)).SelectOption(playwright.SelectOptionValues{Values: &[]string{credsNamespace}})
+			must(t, err)
+			must(t, confirm.GetByLabel("Secret name").Fill(other))
+			must(t, confirm.GetByRole("button", playwright.LocatorGetByRoleOptions{Name: "Regenerate secret"}).Click())
+			must(t, expect.Locator(p.GetByTestId("delivery-foreign")).ToContainText("Its keys: password"))
+			a11y("a Secret in the way")
+			must(t, p.GetByLabel("Write into "+credsNamespace+"/"+other+" anyway").Check())
+			must(t, p.GetByTestId("confirm").GetByRole("button", playwright.LocatorGetByRoleOptions{Name: "Regenerate secret"}).Click())
+			must(t, expect.Locator(p.GetByTestId("delivered")).ToContainText("Delivered to the Secret "+credsNamespace+"/"+other))
+			if got := secretOf(other); string(got.Data["password"]) != "db" || !delivery.Managed(got.Labels) {
+				t.Error("the confirmed Secret lost its key or was not written")
+			}
+
+			// Delete, with its Secrets.
+			_, err = p.Goto(at(accountPage(en, name)))
+			must(t, err)
+			must(t, p.GetByRole("link", playwright.PageGetByRoleOptions{Name: "Delete", Exact: playwright.Bool(true)}).Click())
+			must(t, expect.Locator(p.GetByTestId("delete-held")).ToContainText("2 Kubernetes Secrets hold "+name))
+			a11y("delete confirmation naming the Secrets")
+			must(t, p.GetByTestId("confirm").GetByRole("button", playwright.LocatorGetByRoleOptions{Name: "Delete " + name}).Click())
+			must(t, expect.Locator(p.GetByTestId("flash")).ToContainText("Deleted its Secrets"))
+			for _, n := range []string{name, other} {
+				if _, err := k.Admin.CoreV1().Secrets(credsNamespace).Get(context.Background(), n, metav1.GetOptions{}); err == nil {
+					t.Errorf("Secret %s is still there", n)
+				}
+			}
+		})
+	}
+}
