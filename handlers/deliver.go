@@ -5,7 +5,6 @@ import (
 	"context"
 	"errors"
 	"net/http"
-	"slices"
 	"strings"
 
 	"github.com/labstack/echo/v4"
@@ -173,6 +172,7 @@ func (h *handler) deliver(c echo.Context, d form.Delivery, cr delivery.Credentia
 	if err == nil {
 		err = delivery.Write(context.WithoutCancel(c.Request().Context()), cl.Typed, t, cr, h.deliveredBy(c), h.Now(),
 			delivery.Overwrite{ResourceVersion: d.Overwrite}, false)
+		h.secrets.Changed() // whatever came of it: the next page lists anew
 	}
 	done(act, err)
 	if err != nil {
@@ -197,13 +197,14 @@ func (h *handler) heldBy(c echo.Context, a runai.ServiceAccount) views.HeldSecti
 }
 
 // managedSecrets lists every Secret the dashboard manages in the allowed
-// namespaces, and the namespaces it could not read, in words.
+// namespaces (sorted; shared, not to be modified), and the namespaces it
+// could not read, in words.
 func (h *handler) managedSecrets(c echo.Context) ([]delivery.Held, []string) {
 	cl, err := h.kubeFor(c)
 	if err != nil {
 		return nil, []string{deliveryReason(err)}
 	}
-	held, errs := delivery.List(c.Request().Context(), cl.Metadata, h.Delivery.Namespaces)
+	held, errs := h.secrets.List(c.Request().Context(), cl.Metadata, cl.As, h.Delivery.Namespaces)
 	var problems []string
 	for _, err := range errs {
 		var ne *delivery.NamespaceError
@@ -211,7 +212,6 @@ func (h *handler) managedSecrets(c echo.Context) ([]delivery.Held, []string) {
 			problems = append(problems, "namespace "+ne.Namespace+": "+deliveryReason(ne.Err))
 		}
 	}
-	slices.SortFunc(held, func(x, y delivery.Held) int { return strings.Compare(x.String(), y.String()) })
 	return held, problems
 }
 
@@ -260,6 +260,7 @@ func (h *handler) deleteHeld(c echo.Context, a runai.ServiceAccount, held []deli
 		act := action{verb: verbDeleteHeld, id: a.ID, name: a.Name, detail: "Secret " + s.String()}
 		done := h.begin(c, act)
 		err := delivery.Delete(context.WithoutCancel(c.Request().Context()), cl.Typed, s.Namespace, s.Name, a.ID)
+		h.secrets.Changed()
 		done(act, err)
 		if err != nil {
 			kept = append(kept, s.String()+" ("+deliveryReason(err)+")")

@@ -29,6 +29,7 @@ import (
 
 	"github.com/runai-tools/sa-dashboard/internal/bulk"
 	"github.com/runai-tools/sa-dashboard/internal/cache"
+	"github.com/runai-tools/sa-dashboard/internal/delivery"
 	"github.com/runai-tools/sa-dashboard/internal/history"
 	"github.com/runai-tools/sa-dashboard/internal/listview"
 	"github.com/runai-tools/sa-dashboard/internal/metrics"
@@ -129,6 +130,7 @@ type handler struct {
 	Deps
 	catalogs  *cache.Catalogs
 	lists     *cache.Cache[listData] // per session, see loaders.go
+	secrets   *delivery.Listings     // the managed Secrets each Kubernetes identity sees, see loaders.go
 	histories *history.Scanner
 	buffers   bufferPool
 }
@@ -173,6 +175,7 @@ func New(d Deps) (*echo.Echo, error) {
 		catalogs:  cache.NewCatalogs(d.API, cache.Config{TTL: cache.CatalogTTL, MaxBytes: cache.CatalogBytes, Now: d.Now, Freed: release.Freed}),
 		lists:     cache.New[listData](cache.Config{TTL: cache.ListTTL, MaxBytes: cache.ListBytes, Now: d.Now, Freed: release.Freed}),
 		histories: &history.Scanner{Log: d.API, Record: d.Record, Logger: d.Logger},
+		secrets:   delivery.NewListings(cache.Config{Now: d.Now, Freed: release.Freed}),
 	}
 	return h.routes(), nil
 }

@@ -32,14 +32,15 @@ import (
 //	    else readList: the accounts (1), every service account's rules (1
 //	    per 500), the catalog (roles, clusters, departments, projects: 4
 //	    or more, kept a minute per token); with delivery on, the managed
-//	    Secrets' metadata (1 Kubernetes listing per allowed namespace).
+//	    Secrets' metadata (1 Kubernetes listing per allowed namespace,
+//	    kept 10 s per Kubernetes identity, read anew after this replica
+//	    delivered or deleted a Secret: delivery.Listings).
 //	account page (accountPage)
 //	    the account (1), its rules (1), the catalog (kept), every account
 //	    (1; none while the session's list is fresh), the rules of both
 //	    accounts of each rotation it is in (2 per rotation), its history
 //	    (2 audit-log listings, more while a page of matches is not found);
-//	    with delivery on, the managed Secrets' metadata (1 Kubernetes
-//	    listing per allowed namespace).
+//	    with delivery on, the managed Secrets' metadata (as the list's).
 //	one row, redrawn after a change (rowOf)
 //	    its rules and every account's name from the session's list while
 //	    it is fresh, whatever the session changed since (a change to one
@@ -51,11 +52,25 @@ type listData struct {
 	In  listview.Accounts
 	Cat runai.Catalog
 	At  time.Time
-	// Held are the Kubernetes Secrets the dashboard manages (with
-	// delivery on): the summary counts those that hold a deleted account.
-	// HeldUnread are the namespaces that could not be listed, in words.
-	Held       []delivery.Held
+	// Orphans are the Kubernetes Secrets the dashboard manages (with
+	// delivery on) that hold a deleted account; HeldUnread the namespaces
+	// that could not be listed, in words. (The Secrets that hold live
+	// accounts are not kept: only an account's page lists them.)
+	Orphans    []delivery.Held
 	HeldUnread []string
+}
+
+// approxBytes is about how much memory d holds, for the list cache's
+// bound.
+func (d listData) approxBytes() int64 {
+	n := d.In.ApproxBytes()
+	for _, h := range d.Orphans {
+		n += int64(200 + len(h.Namespace) + len(h.Name) + len(h.Account) + len(h.AccountID) + len(h.ClientID) + len(h.DeliveredBy))
+	}
+	for _, s := range d.HeldUnread {
+		n += int64(16 + len(s))
+	}
+	return n
 }
 
 // listKey is the session's key in the list cache; "" without a session.
@@ -80,7 +95,7 @@ func (h *handler) list(c echo.Context, fresh bool) (listData, error) {
 	}
 	d, err := h.readList(c)
 	if err == nil && key != "" {
-		h.lists.Put(key, gen, d, d.In.ApproxBytes(), d.At)
+		h.lists.Put(key, gen, d, d.approxBytes(), d.At)
 	}
 	return d, err
 }
@@ -124,7 +139,7 @@ func (h *handler) readList(c echo.Context) (listData, error) {
 		in.RulesKnown, in.Rules = true, runai.RulesByAccount(all, rules)
 	}
 	in.Prepare() // once for the views the list serves while cached
-	return listData{In: in, Cat: cat, At: at, Held: held, HeldUnread: unread}, nil
+	return listData{In: in, Cat: cat, At: at, Orphans: delivery.Orphans(held, all), HeldUnread: unread}, nil
 }
 
 // accounts is every account: the session's fresh list's when there is
@@ -182,7 +197,7 @@ func (h *handler) listPage(c echo.Context, v listview.View, page views.AccountsP
 		if page.Create.Deliver.IsZero() { // not a failed create's, which has its own
 			page.Create.Deliver = h.deliveryChoice(form.Delivery{}, nil, nil)
 		}
-		page.Orphans, page.SecretsUnread = delivery.Orphans(d.Held, d.In.All), d.HeldUnread
+		page.Orphans, page.SecretsUnread = d.Orphans, d.HeldUnread
 	}
 	return page, 200, nil
 }

@@ -21,6 +21,7 @@ import (
 
 	"github.com/redis/go-redis/v9"
 	"golang.org/x/sync/errgroup"
+	"k8s.io/klog/v2"
 
 	"github.com/runai-tools/sa-dashboard/apiclient"
 	"github.com/runai-tools/sa-dashboard/handlers"
@@ -203,6 +204,7 @@ func openDelivery(cfg Config, runaiURL string, logger *slog.Logger) (*handlers.D
 	if len(cfg.DeliveryNamespaces) == 0 {
 		return nil, nil
 	}
+	klog.SetSlogLogger(logger.With("component", "client-go")) // the Kubernetes client's own lines, in the dashboard's log
 	cluster, err := kube.New(cfg.Kube)
 	if err != nil {
 		return nil, fmt.Errorf("DELIVERY_NAMESPACES is set: %w (run in a pod with a service account, or set KUBECONFIG)", err)

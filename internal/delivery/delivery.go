@@ -342,9 +342,13 @@ func Holding(held []Held, id string) []Held {
 // Orphans are the Secrets of held whose account is not among accounts:
 // they hold a dead credential.
 func Orphans(held []Held, accounts []runai.ServiceAccount) []Held {
+	live := make(map[string]bool, len(accounts))
+	for _, a := range accounts {
+		live[a.ID] = true
+	}
 	var out []Held
 	for _, h := range held {
-		if !slices.ContainsFunc(accounts, func(a runai.ServiceAccount) bool { return a.ID == h.AccountID }) {
+		if !live[h.AccountID] {
 			out = append(out, h)
 		}
 	}

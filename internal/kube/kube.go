@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
+	"time"
 
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/metadata"
@@ -17,6 +18,9 @@ import (
 	"k8s.io/client-go/tools/clientcmd"
 	"k8s.io/client-go/transport"
 )
+
+// Timeout bounds each Kubernetes request.
+const Timeout = 15 * time.Second
 
 // Config says how to reach the cluster and as whom.
 type Config struct {
@@ -80,6 +84,9 @@ func FromREST(rc *rest.Config, cfg Config) (*Cluster, error) {
 	rc.UserAgent = "runai-sa-dashboard"
 	if rc.QPS == 0 {
 		rc.QPS, rc.Burst = 50, 100
+	}
+	if rc.Timeout == 0 {
+		rc.Timeout = Timeout // a request of a page never waits on the cluster longer
 	}
 	hc, err := rest.HTTPClientFor(rc)
 	if err != nil {
