@@ -44,6 +44,7 @@ type options struct {
 	rules      int           // service-account access rules in the stub of the load figures
 	sessions   int           // signed-in sessions of the memory measure; 0 skips it
 	idle       time.Duration // how long the memory measure waits before its second reading
+	delivery   bool          // also measure memory with delivery into Kubernetes on (envtest)
 }
 
 func main() {
@@ -63,6 +64,7 @@ func main() {
 	fs.IntVar(&o.rules, "rules", 1500, "service-account access rules in the stub of the load figures")
 	fs.IntVar(&o.sessions, "sessions", 600, "admins who sign in and open the list once each, for the memory figures; 0 skips")
 	fs.DurationVar(&o.idle, "idle", time.Minute, "how long the memory measure waits, idle, before its second reading")
+	fs.BoolVar(&o.delivery, "delivery", false, "repeat the memory measure with delivery into Kubernetes Secrets on: a real kube-apiserver (KUBEBUILDER_ASSETS, scripts/envtest-deps.sh) holding one delivered Secret per account")
 	_ = fs.Parse(os.Args[1:])
 	if o.dashboard == "" {
 		fmt.Fprintln(os.Stderr, "loadbench: -dashboard is required (go build -o /tmp/web ./cmd/web)")
@@ -89,7 +91,7 @@ func run(ctx context.Context, o options, out, log io.Writer) error {
 	}
 
 	fmt.Fprintf(log, "loadbench: stub with %d accounts, dashboard %s\n", o.accounts, o.dashboard)
-	big, err := start(ctx, o.dashboard, o.accounts, o.rules)
+	big, err := start(ctx, o.dashboard, o.accounts, o.rules, variant{})
 	if err != nil {
 		return err
 	}
@@ -100,7 +102,7 @@ func run(ctx context.Context, o options, out, log io.Writer) error {
 
 	if o.flood > 0 {
 		// A dashboard of its own: the load above must not blur its memory.
-		fl, err := start(ctx, o.dashboard, o.small, 0)
+		fl, err := start(ctx, o.dashboard, o.small, 0, variant{})
 		if err != nil {
 			return err
 		}
@@ -113,14 +115,19 @@ func run(ctx context.Context, o options, out, log io.Writer) error {
 
 	if o.sessions > 0 {
 		// A dashboard of its own, at the load figures' size.
-		ms, err := start(ctx, o.dashboard, o.accounts, o.rules)
+		ms, err := start(ctx, o.dashboard, o.accounts, o.rules, variant{})
 		if err != nil {
 			return err
 		}
-		err = measureSessions(ctx, ms, o, &rep, log)
+		err = measureSessions(ctx, ms, o, "", &rep, log)
 		ms.stop()
 		if err != nil {
 			return fmt.Errorf("%w\n%s", err, ms.output())
+		}
+		if o.delivery {
+			if err := measureDelivery(ctx, o, &rep, log); err != nil {
+				return err
+			}
 		}
 		for _, h := range []struct {
 			name string
@@ -133,7 +140,7 @@ func run(ctx context.Context, o options, out, log io.Writer) error {
 	}
 
 	if o.lighthouse != "" {
-		small, err := start(ctx, o.dashboard, o.small, 0)
+		small, err := start(ctx, o.dashboard, o.small, 0, variant{})
 		if err != nil {
 			return err
 		}

@@ -69,16 +69,22 @@ type target struct {
 	logs     *headWriter
 }
 
+// variant is how a measure's dashboard differs from the deployed one.
+type variant struct {
+	hostile *stub.Hostile // answers the stub cannot give, when set
+	env     []string      // the dashboard's extra environment (delivery, say)
+}
+
 // start seeds a stub with n accounts (and, when rules > 0, that many
-// service-account access rules), behind hostile answers when any are
-// set, and starts the dashboard against it.
-func start(ctx context.Context, bin string, n, rules int, hostile ...stub.Hostile) (*target, error) {
+// service-account access rules), behind v's hostile answers when set,
+// and starts the dashboard against it, with v's environment.
+func start(ctx context.Context, bin string, n, rules int, v variant) (*target, error) {
 	t := &target{accounts: n, token: randomHex(16), logs: &headWriter{max: 16 << 10}}
 	t.stub = stub.New(stub.Config{Seed: n, AdminTokens: []string{t.token}})
 	t.stub.GrowRules(rules)
 	var upstream http.Handler = t.stub
-	for _, h := range hostile {
-		upstream = h.Wrap(t.stub)
+	if v.hostile != nil {
+		upstream = v.hostile.Wrap(t.stub)
 	}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -105,6 +111,7 @@ func start(ctx context.Context, bin string, n, rules int, hostile ...stub.Hostil
 		"LOG_LEVEL=info",       // as deployed: one line per request
 		"GOMEMLIMIT="+memLimit, // as deployed
 	)
+	t.cmd.Env = append(t.cmd.Env, v.env...)
 	t.cmd.Stdout, t.cmd.Stderr = t.logs, t.logs
 	if err := t.cmd.Start(); err != nil {
 		t.stop()
