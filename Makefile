@@ -46,8 +46,8 @@ bench:
 	mkdir -p $(BENCH_OUT)
 	$(GO) test -run '^$$' -bench 'Pair$$' -benchtime 2s -count 1 ./views ./apiclient | tee $(BENCH_OUT)/gobench.txt
 	$(GO) build -o $(BENCH_OUT)/web ./cmd/web
-	eval "$$(scripts/e2e-deps.sh)"; eval "$$(scripts/bench-deps.sh)"; \
-	  $(GO) run ./cmd/loadbench -dashboard $(BENCH_OUT)/web -gobench $(BENCH_OUT)/gobench.txt \
+	eval "$$(scripts/e2e-deps.sh)"; eval "$$(scripts/bench-deps.sh)"; eval "$$(scripts/envtest-deps.sh)"; \
+	  $(GO) run ./cmd/loadbench -dashboard $(BENCH_OUT)/web -gobench $(BENCH_OUT)/gobench.txt -delivery \
 	    -lighthouse "$$BENCH_LIGHTHOUSE" -chromium "$$E2E_CHROMIUM" | tee $(BENCH_OUT)/report.md
 
 ## screenshots: refresh the README's pictures from the browser tests
