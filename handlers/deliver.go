@@ -8,7 +8,6 @@ import (
 	"strings"
 
 	"github.com/labstack/echo/v4"
-	apierrors "k8s.io/apimachinery/pkg/api/errors"
 
 	"github.com/runai-tools/sa-dashboard/internal/delivery"
 	"github.com/runai-tools/sa-dashboard/internal/form"
@@ -88,53 +87,22 @@ func (e *errDelivery) Unwrap() error { return e.err }
 
 func (e *errDelivery) word(p *problem, _ action) {
 	p.status, p.fields = http.StatusUnprocessableEntity, form.Errors{}
-	var (
-		fe *delivery.ForeignError
-		no *delivery.NotOpaqueError
-	)
-	field, msg := form.FieldDeliverNamespace, deliveryReason(e.err)
-	switch {
-	case errors.As(e.err, &fe):
+	field := form.FieldDeliverNamespace
+	switch delivery.KindOf(e.err) {
+	case delivery.InTheWay, delivery.Conflict:
 		p.status, field = http.StatusConflict, form.FieldDeliverName
-	case errors.As(e.err, &no), errors.Is(e.err, delivery.ErrOwnSecret):
+	case delivery.NotWritable:
 		field = form.FieldDeliverName
-	case apierrors.IsForbidden(e.err), errors.Is(e.err, kube.ErrNoPerson):
+	case delivery.Forbidden:
 		p.status = http.StatusForbidden
-	case apierrors.IsConflict(e.err):
-		p.status, field = http.StatusConflict, form.FieldDeliverName
-	case !apierrors.IsInvalid(e.err) && !apierrors.IsNotFound(e.err):
+	case delivery.Unreachable:
 		p.status = http.StatusBadGateway
+	case delivery.Invalid:
 	}
+	msg := delivery.Reason(e.err)
 	p.fields[field] = msg
 	p.Detail = "The Secret " + e.target.String() + " cannot be written: " + msg
 	p.Next = "Nothing was created or changed. Choose another Secret or namespace, or deliver nowhere."
-}
-
-// deliveryReason says in a sentence why a delivery was refused: the
-// cluster's own reason when it refused.
-func deliveryReason(err error) string {
-	var (
-		fe *delivery.ForeignError
-		no *delivery.NotOpaqueError
-		st apierrors.APIStatus
-	)
-	switch {
-	case errors.As(err, &fe) && fe.Holds != "":
-		return "it holds the service account " + fe.Holds + ": confirm below to give it this account's credentials instead."
-	case errors.As(err, &fe):
-		return "it exists and this dashboard does not manage it: confirm below to overwrite it (its keys " + strings.Join(fe.Keys, ", ") + ")."
-	case errors.As(err, &no):
-		return "it is a Secret of type " + string(no.Type) + ", and only Opaque Secrets are written."
-	case errors.Is(err, delivery.ErrOwnSecret):
-		return "it is one of this dashboard's own Secrets, which are never written."
-	case errors.Is(err, kube.ErrNoPerson):
-		return "the dashboard writes Secrets as the person signed in behind the SSO proxy, and this request carries no SSO identity."
-	case apierrors.IsConflict(err):
-		return "it changed while it was being written (another writer): nothing was lost; deliver again to write over the new version."
-	case errors.As(err, &st):
-		return "the cluster refused: " + st.Status().Message + "."
-	}
-	return "the cluster did not answer (" + err.Error() + ")."
 }
 
 // precheck tries the delivery as a server-side dry run, before the
@@ -176,7 +144,7 @@ func (h *handler) deliver(c echo.Context, d form.Delivery, cr delivery.Credentia
 	}
 	done(act, err)
 	if err != nil {
-		out.Reason = deliveryReason(err)
+		out.Reason = delivery.Reason(err)
 		return out
 	}
 	out.OK = true
@@ -202,14 +170,14 @@ func (h *handler) heldBy(c echo.Context, a runai.ServiceAccount) views.HeldSecti
 func (h *handler) managedSecrets(c echo.Context) ([]delivery.Held, []string) {
 	cl, err := h.kubeFor(c)
 	if err != nil {
-		return nil, []string{deliveryReason(err)}
+		return nil, []string{delivery.Reason(err)}
 	}
 	held, errs := h.secrets.List(c.Request().Context(), cl.Metadata, cl.As, h.Delivery.Namespaces)
 	var problems []string
 	for _, err := range errs {
 		var ne *delivery.NamespaceError
 		if errors.As(err, &ne) {
-			problems = append(problems, "namespace "+ne.Namespace+": "+deliveryReason(ne.Err))
+			problems = append(problems, "namespace "+ne.Namespace+": "+delivery.Reason(ne.Err))
 		}
 	}
 	return held, problems
@@ -253,7 +221,7 @@ func (h *handler) runaiURL() string {
 func (h *handler) deleteHeld(c echo.Context, a runai.ServiceAccount, held []delivery.Held) string {
 	cl, err := h.kubeFor(c)
 	if err != nil {
-		return "Its Secrets were not deleted: " + deliveryReason(err)
+		return "Its Secrets were not deleted: " + delivery.Reason(err)
 	}
 	var gone, kept []string
 	for _, s := range held {
@@ -263,7 +231,7 @@ func (h *handler) deleteHeld(c echo.Context, a runai.ServiceAccount, held []deli
 		h.secrets.Changed()
 		done(act, err)
 		if err != nil {
-			kept = append(kept, s.String()+" ("+deliveryReason(err)+")")
+			kept = append(kept, s.String()+" ("+delivery.Reason(err)+")")
 			continue
 		}
 		gone = append(gone, s.String())
