@@ -1,6 +1,7 @@
 package deploy
 
 import (
+	"maps"
 	"slices"
 	"strings"
 	"testing"
@@ -70,9 +71,23 @@ func TestBaseHasNoKubernetesRights(t *testing.T) {
 	}
 }
 
+// grants is what a Role's rules grant: "group/resource" to its verbs.
+func grants(role *unstructured.Unstructured) map[string][]string {
+	out := map[string][]string{}
+	for _, r := range at(role.Object, "rules").([]any) {
+		for _, g := range strs(at(r, "apiGroups")) {
+			for _, res := range strs(at(r, "resources")) {
+				out[g+"/"+res] = append(out[g+"/"+res], strs(at(r, "verbs"))...)
+			}
+		}
+	}
+	return out
+}
+
 // TestDeliveryComponent: with delivery the token is mounted, and every
 // namespace in DELIVERY_NAMESPACES has a Role with exactly the verbs the
-// feature uses, on Secrets only, bound to the dashboard's account; none
+// feature uses (Secrets, and listing Pods with their ReplicaSets and Jobs
+// to say who reads them), bound to the dashboard's account; none
 // elsewhere.
 func TestDeliveryComponent(t *testing.T) {
 	objs := build(t, "delivery")
@@ -104,13 +119,14 @@ func TestDeliveryComponent(t *testing.T) {
 		if role == nil || binding == nil {
 			t.Fatalf("namespace %s: Role %v, RoleBinding %v", ns, role != nil, binding != nil)
 		}
-		rules := at(role.Object, "rules").([]any)
-		if len(rules) != 1 || !slices.Equal(strs(at(rules[0], "resources")), []string{"secrets"}) || !slices.Equal(strs(at(rules[0], "apiGroups")), []string{""}) {
-			t.Errorf("namespace %s: rules %v, want Secrets only", ns, rules)
+		want := map[string][]string{
+			"/secrets":         {"get", "list", "watch", "create", "update", "patch", "delete"},
+			"/pods":            {"list"}, // who reads a Secret
+			"apps/replicasets": {"get"},  // ... named by its Deployment
+			"batch/jobs":       {"get"},  // ... or its CronJob
 		}
-		want := []string{"get", "list", "watch", "create", "update", "patch", "delete"}
-		if got := strs(at(rules[0], "verbs")); !slices.Equal(got, want) {
-			t.Errorf("namespace %s: verbs %v, want %v", ns, got, want)
+		if got := grants(role); !maps.EqualFunc(got, want, slices.Equal) {
+			t.Errorf("namespace %s: the Role grants %v, want exactly %v", ns, got, want)
 		}
 		if at(binding.Object, "roleRef", "name") != role.GetName() ||
 			at(binding.Object, "subjects", 0, "kind") != "ServiceAccount" || at(binding.Object, "subjects", 0, "name") != "runai-sa-dashboard" ||
@@ -174,4 +190,35 @@ func strs(v any) []string {
 		out = append(out, s)
 	}
 	return out
+}
+
+// TestRestartComponent: restarting readers adds, in each delivery
+// namespace, exactly patch on Deployments, StatefulSets and DaemonSets,
+// bound to the dashboard's account; nothing else changes.
+func TestRestartComponent(t *testing.T) {
+	without, with := build(t, "delivery"), build(t, "delivery", "restart")
+	added := map[string]*unstructured.Unstructured{}
+	for _, o := range with {
+		if find(without, o.GetKind(), o.GetName()) == nil {
+			added[o.GetKind()+"/"+o.GetNamespace()+"/"+o.GetName()] = o
+		}
+	}
+	_, env := dashboardEnv(t, with)
+	for _, ns := range strings.Split(env["DELIVERY_NAMESPACES"], ",") {
+		role, binding := added["Role/"+ns+"/runai-sa-dashboard-restart"], added["RoleBinding/"+ns+"/runai-sa-dashboard-restart"]
+		if role == nil || binding == nil {
+			t.Fatalf("namespace %s: no restart Role and RoleBinding among %v", ns, slices.Collect(maps.Keys(added)))
+		}
+		want := map[string][]string{"apps/deployments": {"patch"}, "apps/statefulsets": {"patch"}, "apps/daemonsets": {"patch"}}
+		if got := grants(role); !maps.EqualFunc(got, want, slices.Equal) {
+			t.Errorf("namespace %s: the restart Role grants %v, want %v", ns, got, want)
+		}
+		if at(binding.Object, "roleRef", "name") != role.GetName() || at(binding.Object, "subjects", 0, "name") != "runai-sa-dashboard" ||
+			at(binding.Object, "subjects", 0, "namespace") != "runai-sa" {
+			t.Errorf("namespace %s: binding %v", ns, binding.Object)
+		}
+	}
+	if len(added) != 2*len(strings.Split(env["DELIVERY_NAMESPACES"], ",")) {
+		t.Errorf("the restart component adds %v", slices.Collect(maps.Keys(added)))
+	}
 }

@@ -46,9 +46,14 @@ const (
 	AnnDeliveredAt      = Prefix + "delivered-at"
 	AnnDeliveredBy      = Prefix + "delivered-by"
 	AnnKeys             = Prefix + "keys" // the data keys written, comma-separated
-	LabelOwnSecret      = "app.kubernetes.io/name"
-	OwnSecret           = "runai-sa-dashboard" // the dashboard's own Secrets carry LabelOwnSecret=OwnSecret
-	deliveredAtLayout   = time.RFC3339
+	// A rotation's hand-over: the account the Secret held before the
+	// successor was written into it, and when.
+	AnnPredecessor    = Prefix + "predecessor"
+	AnnPredecessorID  = Prefix + "predecessor-id"
+	AnnHandedOverAt   = Prefix + "handed-over-at"
+	LabelOwnSecret    = "app.kubernetes.io/name"
+	OwnSecret         = "runai-sa-dashboard" // the dashboard's own Secrets carry LabelOwnSecret=OwnSecret
+	deliveredAtLayout = time.RFC3339
 )
 
 // Keys are the names of the data keys a Secret gets.
@@ -163,13 +168,21 @@ func (e *NotOpaqueError) Error() string {
 // ErrOwnSecret is one of the dashboard's own Secrets: never written.
 var ErrOwnSecret = errors.New("delivery: the Secret is one of the dashboard's own")
 
+// ErrKeysUnknown is a Secret that does not say which keys it was written
+// with: it is not written again blindly.
+var ErrKeysUnknown = errors.New("delivery: the Secret does not say which keys it was written with")
+
 // ErrNamespace is a namespace outside the allowed list.
 var ErrNamespace = errors.New("delivery: the namespace is not one the dashboard may deliver to")
 
-// Overwrite is a person's confirmation of what is in the way: the
-// resource version of the Secret they were shown.
+// Overwrite says what may be overwritten beyond a Secret the dashboard
+// manages for the same account: a person's confirmation of what is in
+// the way (the resource version of the Secret they were shown), or a
+// rotation's hand-over (From: the account being replaced, whose Secrets
+// take its successor's credentials).
 type Overwrite struct {
 	ResourceVersion string
+	From            string // an account id
 }
 
 // Write puts cr into the Secret at t for by (an SSO identity, for
@@ -190,7 +203,7 @@ func Write(ctx context.Context, cs kubernetes.Interface, t Target, cr Credential
 	switch {
 	case apierrors.IsNotFound(err):
 		s := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: t.Name, Namespace: t.Namespace}, Type: corev1.SecretTypeOpaque}
-		stamp(s, t, cr, by, now)
+		stamp(s, t, cr, by, now, "")
 		_, err = secrets.Create(ctx, s, metav1.CreateOptions{DryRun: dry, FieldManager: ManagedBy})
 		if apierrors.IsAlreadyExists(err) { // created by another writer since it was read
 			return apierrors.NewConflict(secretsResource.GroupResource(), t.Name, errors.New("it was created by another writer meanwhile"))
@@ -203,7 +216,7 @@ func Write(ctx context.Context, cs kubernetes.Interface, t Target, cr Credential
 		return err
 	}
 	s := cur.DeepCopy()
-	stamp(s, t, cr, by, now)
+	stamp(s, t, cr, by, now, ow.From)
 	// The resource version read: a change made since is a conflict.
 	_, err = secrets.Update(ctx, s, metav1.UpdateOptions{DryRun: dry, FieldManager: ManagedBy})
 	return err
@@ -218,7 +231,7 @@ func Check(s *corev1.Secret, t Target, accountID string, ow Overwrite) error {
 	if s.Type != corev1.SecretTypeOpaque && s.Type != "" {
 		return &NotOpaqueError{Target: t, Type: s.Type}
 	}
-	if Managed(s.Labels) && s.Annotations[AnnServiceAccountID] == accountID {
+	if held := s.Annotations[AnnServiceAccountID]; Managed(s.Labels) && (held == accountID || (ow.From != "" && held == ow.From)) {
 		return nil
 	}
 	if ow.ResourceVersion != "" && ow.ResourceVersion == s.ResourceVersion {
@@ -245,8 +258,11 @@ func cmpOr(a, b string) string {
 // Managed reports whether labels mark a Secret the dashboard manages.
 func Managed(labels map[string]string) bool { return labels[LabelManagedBy] == ManagedBy }
 
-// stamp writes the credentials and what says what they are into s.
-func stamp(s *corev1.Secret, t Target, cr Credentials, by string, now time.Time) {
+// stamp writes the credentials and what says what they are into s. A
+// Secret that held the account from (a rotation's hand-over) records it
+// as the predecessor; one that changes account otherwise loses any
+// hand-over it recorded; the same account's keeps it.
+func stamp(s *corev1.Secret, t Target, cr Credentials, by string, now time.Time, from string) {
 	if s.Annotations == nil {
 		s.Annotations = map[string]string{}
 	}
@@ -260,6 +276,17 @@ func stamp(s *corev1.Secret, t Target, cr Credentials, by string, now time.Time)
 			if k != "" && !slices.Contains(t.Keys.list(), k) {
 				delete(s.Data, k)
 			}
+		}
+	}
+	if prev := s.Annotations[AnnServiceAccountID]; !Managed(s.Labels) || prev != cr.Account.ID {
+		if Managed(s.Labels) && from != "" && prev == from {
+			s.Annotations[AnnPredecessor] = cmpOr(s.Annotations[AnnServiceAccount], prev)
+			s.Annotations[AnnPredecessorID] = prev
+			s.Annotations[AnnHandedOverAt] = now.UTC().Format(deliveredAtLayout)
+		} else {
+			delete(s.Annotations, AnnPredecessor)
+			delete(s.Annotations, AnnPredecessorID)
+			delete(s.Annotations, AnnHandedOverAt)
 		}
 	}
 	if s.Labels == nil {
@@ -287,9 +314,23 @@ type Held struct {
 	DeliveredAt     time.Time
 	DeliveredBy     string
 	Keys            []string
+	// A rotation's hand-over into it: the account it held before, and
+	// when (zero when it was not handed over).
+	Predecessor, PredecessorID string
+	HandedOverAt               time.Time
 }
 
 func (h Held) String() string { return h.Namespace + "/" + h.Name }
+
+// Target is where its credentials are written again (a new secret, a
+// successor's), under the key names it was written with; false when
+// those are not known.
+func (h Held) Target() (Target, bool) {
+	if len(h.Keys) != 3 || slices.Contains(h.Keys, "") {
+		return Target{}, false
+	}
+	return Target{Namespace: h.Namespace, Name: h.Name, Keys: Keys{ClientID: h.Keys[0], ClientSecret: h.Keys[1], URL: h.Keys[2]}}, true
+}
 
 // Current reports whether it still holds a's client ID (a rotation that
 // replaced the account leaves it holding the old one).
@@ -358,8 +399,9 @@ func Orphans(held []Held, accounts []runai.ServiceAccount) []Held {
 func heldOf(m metav1.ObjectMeta) Held {
 	a := m.Annotations
 	h := Held{Namespace: m.Namespace, Name: m.Name, Account: a[AnnServiceAccount], AccountID: a[AnnServiceAccountID],
-		ClientID: a[AnnClientID], DeliveredBy: a[AnnDeliveredBy]}
+		ClientID: a[AnnClientID], DeliveredBy: a[AnnDeliveredBy], Predecessor: a[AnnPredecessor], PredecessorID: a[AnnPredecessorID]}
 	h.DeliveredAt, _ = time.Parse(deliveredAtLayout, a[AnnDeliveredAt])
+	h.HandedOverAt, _ = time.Parse(deliveredAtLayout, a[AnnHandedOverAt])
 	if k := a[AnnKeys]; k != "" {
 		h.Keys = strings.Split(k, ",")
 	}

@@ -146,3 +146,64 @@ func TestValidNameAndPresets(t *testing.T) {
 		t.Error("unknown preset accepted")
 	}
 }
+
+// TestHandOverRecordsThePredecessor: a Secret that holds an account takes
+// its successor's credentials only as a hand-over from that account
+// (never from another's), records whom it held and when, keeps that
+// through the successor's later writes, and forgets it when another
+// account is written into it.
+func TestHandOverRecordsThePredecessor(t *testing.T) {
+	ctx := context.Background()
+	t0 := time.Date(2026, 12, 6, 10, 0, 0, 0, time.UTC)
+	cs := fake.NewClientset()
+	old := runai.ServiceAccount{ID: "id-old", Name: "etl", ClientID: "cid-old"}
+	succ := runai.ServiceAccount{ID: "id-new", Name: "etl-r2", ClientID: "cid-new"}
+	get := func() *corev1.Secret {
+		s, err := cs.CoreV1().Secrets("creds").Get(ctx, "team-a", metav1.GetOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s
+	}
+	write := func(a runai.ServiceAccount, ow Overwrite, at time.Time) error {
+		return Write(ctx, cs, target, Credentials{Account: a, ClientID: a.ClientID, Secret: "s", URL: "u"}, "ada", at, ow, false)
+	}
+	if err := write(old, Overwrite{}, t0); err != nil {
+		t.Fatal(err)
+	}
+	var fe *ForeignError
+	if err := write(succ, Overwrite{From: "id-someone-else"}, t0); !errors.As(err, &fe) || fe.Holds != "etl" {
+		t.Fatalf("a hand-over from another account: %v", err)
+	}
+	if err := write(succ, Overwrite{From: old.ID}, t0.Add(time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	h := heldOf(get().ObjectMeta)
+	if h.AccountID != succ.ID || h.Predecessor != "etl" || h.PredecessorID != old.ID || !h.HandedOverAt.Equal(t0.Add(time.Hour)) {
+		t.Fatalf("after the hand-over: %+v", h)
+	}
+	if err := write(succ, Overwrite{}, t0.Add(2*time.Hour)); err != nil { // the successor's secret regenerated
+		t.Fatal(err)
+	}
+	if h := heldOf(get().ObjectMeta); h.Predecessor != "etl" || !h.HandedOverAt.Equal(t0.Add(time.Hour)) || !h.DeliveredAt.Equal(t0.Add(2*time.Hour)) {
+		t.Errorf("the successor's own write lost the hand-over: %+v", h)
+	}
+	other := runai.ServiceAccount{ID: "id-other", Name: "other", ClientID: "cid-other"}
+	cur := get() // the fake keeps no resource versions: give it one to confirm
+	cur.ResourceVersion = "42"
+	if _, err := cs.CoreV1().Secrets("creds").Update(ctx, cur, metav1.UpdateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if err := write(other, Overwrite{ResourceVersion: "42"}, t0.Add(3*time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	if h := heldOf(get().ObjectMeta); h.Predecessor != "" || h.PredecessorID != "" || !h.HandedOverAt.IsZero() {
+		t.Errorf("another account's write kept a hand-over it did not make: %+v", h)
+	}
+	if tg, ok := h.Target(); !ok || tg.Keys != EnvKeys || tg.String() != "creds/team-a" {
+		t.Errorf("Target = %v %v", tg, ok)
+	}
+	if _, ok := (Held{Keys: []string{"a", "b"}}).Target(); ok {
+		t.Error("a Secret with two keys recorded has a target")
+	}
+}

@@ -2,6 +2,7 @@ package delivery
 
 import (
 	"errors"
+	"fmt"
 	"strings"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -32,8 +33,10 @@ func KindOf(err error) Kind {
 	switch {
 	case errors.As(err, &fe):
 		return InTheWay
-	case errors.As(err, &no), errors.Is(err, ErrOwnSecret):
+	case errors.As(err, &no), errors.Is(err, ErrOwnSecret), errors.Is(err, ErrKeysUnknown), errors.Is(err, ErrNotRestartable):
 		return NotWritable
+	case errors.Is(err, ErrTooManyPods):
+		return Invalid
 	case apierrors.IsForbidden(err), errors.Is(err, kube.ErrNoPerson):
 		return Forbidden
 	case apierrors.IsConflict(err):
@@ -61,6 +64,12 @@ func Reason(err error) string {
 		return "it is a Secret of type " + string(no.Type) + ", and only Opaque Secrets are written."
 	case errors.Is(err, ErrOwnSecret):
 		return "it is one of this dashboard's own Secrets, which are never written."
+	case errors.Is(err, ErrKeysUnknown):
+		return "it does not say which keys it holds (the " + AnnKeys + " annotation): deliver into it from the create or regenerate form instead."
+	case errors.Is(err, ErrNotRestartable):
+		return "only Deployments, StatefulSets and DaemonSets are restarted: restart it by hand."
+	case errors.Is(err, ErrTooManyPods):
+		return fmt.Sprintf("the namespace has more than %d Pods, too many to look through.", MaxPods)
 	case errors.Is(err, kube.ErrNoPerson):
 		return "the dashboard writes Secrets as the person signed in behind the SSO proxy, and this request carries no SSO identity."
 	case apierrors.IsConflict(err):
