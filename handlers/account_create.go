@@ -23,7 +23,7 @@ func (h *handler) createAccount(c echo.Context) error {
 		return err
 	}
 	f := form.ParseCreate(values)
-	d, derrs := h.parseDelivery(values)
+	d, derrs := h.parseDelivery(values, 0)
 	o, err := h.claimOnce(c, values)
 	if err != nil {
 		return err

@@ -23,7 +23,7 @@ func (h *handler) deleteAccount(c echo.Context) error {
 	}
 	var held []delivery.Held
 	if values.Get(form.FieldDeleteSecrets) == "1" && h.deliveryOn() {
-		held = h.heldBy(c, a).Held // read while the account exists
+		held = h.heldBy(c, a).Secrets() // read while the account exists
 	}
 	done := h.begin(c, act)
 	err = h.API.DeleteServiceAccount(c.Request().Context(), h.tokenOf(c), a.ID)

@@ -7,18 +7,22 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/runai-tools/sa-dashboard/internal/delivery"
+	"github.com/runai-tools/sa-dashboard/internal/form"
 	"github.com/runai-tools/sa-dashboard/internal/paths"
 	"github.com/runai-tools/sa-dashboard/views"
 )
 
 // regenerateSecret replaces an account's secret and shows the new one
-// once, with the row (its new updated time) under the list's view.
+// once, with the row (its new updated time) under the list's view. The
+// new secret goes into the Secrets that hold the account (unless the
+// person unchecked it), and into a Secret chosen on the form; a write the
+// cluster would refuse stops it before anything changes.
 func (h *handler) regenerateSecret(c echo.Context) error {
 	values, err := posted(c)
 	if err != nil {
 		return err
 	}
-	d, derrs := h.parseDelivery(values)
+	in := form.ParseHandover(values)
 	o, err := h.claimOnce(c, values)
 	if err != nil {
 		return err
@@ -28,9 +32,16 @@ func (h *handler) regenerateSecret(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	ho := h.handover(c, a, in)
+	d, derrs := h.parseDelivery(values, 0)
+	into := intoHeld(ho, d)
+	if derrs != nil && len(into) > 0 {
+		_, derrs = h.parseDelivery(values, len(into))
+	}
 	refused := func(err error) error { // before anything was sent: the confirmation again, input kept
 		return h.fail(c, act, err, func(p problem) (string, templ.Component) {
 			cf := h.confirmation(c, a, views.ConfirmRegenerate, d, p.fields, foreignOf(err))
+			cf.Handover = ho
 			if len(p.fields) == 0 {
 				cf.Problem = &p.Problem
 			}
@@ -43,6 +54,9 @@ func (h *handler) regenerateSecret(c echo.Context) error {
 	if err := h.precheck(c, d, a); err != nil {
 		return refused(err)
 	}
+	if err := h.precheckHandover(c, views.HeldSection{Held: into}.Secrets(), a, ""); err != nil {
+		return refused(err)
+	}
 	done := h.begin(c, act)
 	secret, err := h.API.RegenerateSecret(c.Request().Context(), h.tokenOf(c), a.ID)
 	done(act, err)
@@ -52,9 +66,11 @@ func (h *handler) regenerateSecret(c echo.Context) error {
 	}
 	a.UpdatedAt = h.Now()
 	s := views.Secret{Name: a.Name, ClientID: a.ClientID, Value: secret.Reveal(), Regenerated: true, TokenURL: h.API.TokenURL(),
-		DeliveryOff: !h.deliveryOn()}
-	s.Delivered = h.deliver(c, d, delivery.Credentials{Account: a, ClientID: a.ClientID, Secret: secret, URL: h.runaiURL()})
-	if !s.Shown() {
+		DeliveryOff: !h.deliveryOn(), AccountID: a.ID}
+	cr := delivery.Credentials{Account: a, ClientID: a.ClientID, Secret: secret, URL: h.runaiURL()}
+	s.Delivered = h.deliver(c, d, cr)
+	s.HandedOver = h.handOver(c, into, cr, "", in.Restart)
+	if s.Hidden = d.Only; !s.Shown() {
 		s.Value = "" // deliver only: the secret never reaches the browser
 	}
 	v := h.view(c)
@@ -71,4 +87,21 @@ func (h *handler) regenerateSecret(c echo.Context) error {
 		page.LoadError = &p.Problem
 	}
 	return h.render(c, http.StatusOK, "New secret", views.AccountsView(page))
+}
+
+// intoHeld are the Secrets holding the account that a new secret is
+// written into: all of them when the hand-over is wanted, but the one
+// the form delivers to anyway.
+func intoHeld(ho views.Handover, d form.Delivery) []views.HeldSecret {
+	if !ho.Input.Write {
+		return nil
+	}
+	var out []views.HeldSecret
+	for _, hs := range ho.Held.Held {
+		if d.Wanted() && hs.Namespace == d.Namespace && hs.Name == d.Name {
+			continue
+		}
+		out = append(out, hs)
+	}
+	return out
 }

@@ -169,13 +169,18 @@ func (h *handler) confirm(c echo.Context, action string) error {
 // regenerated secret goes (the input, its errors, a Secret in the way)
 // and the Secrets that hold the account.
 func (h *handler) confirmation(c echo.Context, a runai.ServiceAccount, action string, d form.Delivery, errs form.Errors, foreign *delivery.ForeignError) views.Confirm {
-	cf := views.Confirm{Account: a, Action: action, Page: !hxOf(c).Partial(), View: h.view(c), Held: h.heldBy(c, a)}
-	if action == views.ConfirmRegenerate {
-		if d.Name == "" && len(cf.Held.Held) == 0 {
-			d.Name = a.Name // a good Secret name, when it is one
-		}
-		cf.Deliver = h.deliveryChoice(d, errs, foreign)
+	cf := views.Confirm{Account: a, Action: action, Page: !hxOf(c).Partial(), View: h.view(c)}
+	if action == views.ConfirmDelete {
+		cf.Held = h.heldBy(c, a)
+		return cf
 	}
+	cf.Handover = h.handover(c, a, form.Handover{Write: true})
+	if d == (form.Delivery{}) && cf.Handover.Offered() {
+		d.Only = true // the new secret goes where the old one was: no need to see it
+	} else if d.Name == "" && !cf.Handover.Offered() {
+		d.Name = a.Name // a good Secret name, when it is one
+	}
+	cf.Deliver = h.deliveryChoice(d, errs, foreign)
 	return cf
 }
 

@@ -64,7 +64,9 @@ func (h *handler) deliveryChoice(input form.Delivery, errs form.Errors, foreign 
 
 // parseDelivery reads and checks a form's delivery choice; a choice made
 // while delivery is off is refused.
-func (h *handler) parseDelivery(values map[string][]string) (form.Delivery, form.Errors) {
+// handedOver is how many Secrets that hold the account the secret goes
+// into besides (a hand-over).
+func (h *handler) parseDelivery(values map[string][]string, handedOver int) (form.Delivery, form.Errors) {
 	d := form.ParseDelivery(values)
 	if !h.deliveryOn() {
 		if d.Wanted() || d.Only {
@@ -72,7 +74,7 @@ func (h *handler) parseDelivery(values map[string][]string) (form.Delivery, form
 		}
 		return d, nil
 	}
-	return d, d.Validate(h.Delivery.Namespaces)
+	return d, d.Validate(h.Delivery.Namespaces, handedOver)
 }
 
 // errDelivery is a delivery the cluster or the dashboard refused, worded
@@ -86,23 +88,30 @@ func (e *errDelivery) Error() string { return "deliver to " + e.target.String() 
 func (e *errDelivery) Unwrap() error { return e.err }
 
 func (e *errDelivery) word(p *problem, _ action) {
-	p.status, p.fields = http.StatusUnprocessableEntity, form.Errors{}
+	p.status, p.fields = deliveryStatus(e.err), form.Errors{}
 	field := form.FieldDeliverNamespace
 	switch delivery.KindOf(e.err) {
-	case delivery.InTheWay, delivery.Conflict:
-		p.status, field = http.StatusConflict, form.FieldDeliverName
-	case delivery.NotWritable:
+	case delivery.InTheWay, delivery.Conflict, delivery.NotWritable:
 		field = form.FieldDeliverName
-	case delivery.Forbidden:
-		p.status = http.StatusForbidden
-	case delivery.Unreachable:
-		p.status = http.StatusBadGateway
-	case delivery.Invalid:
 	}
 	msg := delivery.Reason(e.err)
 	p.fields[field] = msg
 	p.Detail = "The Secret " + e.target.String() + " cannot be written: " + msg
 	p.Next = "Nothing was created or changed. Choose another Secret or namespace, or deliver nowhere."
+}
+
+// deliveryStatus is the HTTP status of a page that says a delivery was
+// refused, by the refusal's kind.
+func deliveryStatus(err error) int {
+	switch delivery.KindOf(err) {
+	case delivery.InTheWay, delivery.Conflict:
+		return http.StatusConflict
+	case delivery.Forbidden:
+		return http.StatusForbidden
+	case delivery.Unreachable:
+		return http.StatusBadGateway
+	}
+	return http.StatusUnprocessableEntity
 }
 
 // precheck tries the delivery as a server-side dry run, before the
@@ -160,7 +169,10 @@ func (h *handler) heldBy(c echo.Context, a runai.ServiceAccount) views.HeldSecti
 		return s
 	}
 	held, problems := h.managedSecrets(c)
-	s.Held, s.Problems = delivery.Holding(held, a.ID), problems
+	for _, hs := range delivery.Holding(held, a.ID) {
+		s.Held = append(s.Held, views.HeldSecret{Held: hs})
+	}
+	s.Problems = problems
 	return s
 }
 

@@ -809,7 +809,7 @@ func TestKubernetesCallsPerPage(t *testing.T) {
 			h.post(paths.AccountRegenerate.ID(a.ID), deliverTo(credsNamespace, secretName("calls"), delivery.PresetEnv, false), true) // a panel: no page read
 			calls.Store(0)
 			h.get(paths.Account.ID(a.ID))
-		}, 2},
+		}, 3}, // a listing per namespace, and who reads its Secret: the Pods of its namespace
 	} {
 		calls.Store(0)
 		step.do()

@@ -250,7 +250,7 @@ func (h *handler) accountPage(c echo.Context, s views.AccessSection) views.Accou
 	var g errgroup.Group
 	g.Go(func() error { page.Rotations = h.rotationPanels(c, a, all); return nil })
 	g.Go(func() error { page.History = h.accountHistory(c, a, ruleIDs(s.Access), cursor); return nil })
-	g.Go(func() error { page.Held = h.heldBy(c, a); return nil })
+	g.Go(func() error { page.Held = h.withReaders(c, h.heldBy(c, a)); return nil })
 	_ = g.Wait()
 	return page
 }

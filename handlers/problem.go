@@ -48,7 +48,8 @@ const (
 	verbReadHistory verb = "read-history"
 	verbBulk        verb = "start-bulk-action"
 	verbDeliver     verb = "deliver-secret"
-	verbDeleteHeld  verb = "delete-secret" // a Kubernetes Secret that held a deleted account
+	verbDeleteHeld  verb = "delete-secret"    // a Kubernetes Secret that held a deleted account
+	verbRestart     verb = "restart-workload" // a reader of a Secret just written
 )
 
 // action is what a user asked for, on which account, for messages and the
@@ -69,7 +70,7 @@ type action struct {
 // mutates reports whether the action changes anything upstream.
 func (a action) mutates() bool {
 	switch a.verb {
-	case verbCreate, verbEnable, verbDisable, verbDelete, verbRegenerate, verbAddRule, verbRemoveRule, verbRotate, verbDeliver, verbDeleteHeld:
+	case verbCreate, verbEnable, verbDisable, verbDelete, verbRegenerate, verbAddRule, verbRemoveRule, verbRotate, verbDeliver, verbDeleteHeld, verbRestart:
 		return true
 	}
 	return false
@@ -147,6 +148,8 @@ func (a action) what() string {
 		return "deliver the credentials of " + a.subject() + " to the " + a.detail
 	case verbDeleteHeld:
 		return "delete the " + a.detail
+	case verbRestart:
+		return "restart the " + a.detail
 	}
 	return "complete the request"
 }

@@ -22,9 +22,9 @@ import (
 
 // rotateStart is the start page's model: the form and the old account's
 // rules.
-func (h *handler) rotateStart(c echo.Context, a runai.ServiceAccount, f form.Rotate) views.RotateStart {
+func (h *handler) rotateStart(c echo.Context, a runai.ServiceAccount, f form.Rotate, ho views.Handover) views.RotateStart {
 	access, problem := h.accessOf(c, a)
-	return views.RotateStart{Account: a, Input: f, Rules: access.Rules, RulesProblem: problem}
+	return views.RotateStart{Account: a, Input: f, Rules: access.Rules, RulesProblem: problem, Handover: ho}
 }
 
 // pairOf finds the rotation whose old account is named by :id.
@@ -68,7 +68,10 @@ func (h *handler) rotationPanels(c echo.Context, a runai.ServiceAccount, all []r
 			continue
 		}
 		panel := views.RotationPanel{Pair: *p}
+		var g errgroup.Group
+		g.Go(func() error { panel.Old, panel.Successor = h.pairHeld(c, *p); return nil })
 		from, to := h.pairAccess(c, *p)
+		_ = g.Wait()
 		if panel.MissingKnown = from.Known && to.Known; panel.MissingKnown {
 			for _, r := range from.Rules {
 				if !slices.ContainsFunc(to.Rules, func(x runai.AccessRule) bool { return x.Grant() == r.Grant() }) {
@@ -76,10 +79,16 @@ func (h *handler) rotationPanels(c echo.Context, a runai.ServiceAccount, all []r
 				}
 			}
 		}
+		panel.CanDeliver = panel.MissingKnown && len(panel.Missing) == 0 && canRedeliver(*p) && len(panel.Old.Held) > 0
 		out = append(out, panel)
 	}
 	return out
 }
+
+// canRedeliver reports whether the successor's secret may be regenerated
+// to hand it over: it is enabled (the panel shows its last login, which
+// says whether anything but the dashboard's own check has used it).
+func canRedeliver(p rotation.Pair) bool { return p.Successor.Enabled }
 
 // rotationSteps are the confirmed steps: what each changes, and whether it
 // is allowed at the rotation's step.

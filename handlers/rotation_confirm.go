@@ -21,5 +21,5 @@ func (h *handler) confirmRotate(c echo.Context) error {
 	if err != nil {
 		return &failure{act: action{verb: verbList}, err: err}
 	}
-	return h.render(c, http.StatusOK, "Rotate "+a.Name, views.RotateView(h.rotateStart(c, a, form.Rotate{Name: rotation.Next(a.Name, all), Old: a.Name})))
+	return h.render(c, http.StatusOK, "Rotate "+a.Name, views.RotateView(h.rotateStart(c, a, form.Rotate{Name: rotation.Next(a.Name, all), Old: a.Name}, h.handover(c, a, form.Handover{Write: true}))))
 }

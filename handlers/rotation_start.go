@@ -14,9 +14,12 @@ import (
 )
 
 // startRotation creates the successor, copies every rule of the old
-// account onto it, and shows its credentials once; a rule that cannot be
-// copied stops the rotation before the handover (credentials unshown) and
-// the page says how to resume.
+// account onto it, and hands its credentials over: into the Secrets that
+// hold the old account (once a token was obtained with them; never
+// shown), or else shown once. A rule that cannot be copied stops the
+// rotation before the handover (credentials unshown) and the page says
+// how to resume; a write the cluster would refuse stops it before the
+// successor is created.
 func (h *handler) startRotation(c echo.Context) error {
 	values, err := posted(c)
 	if err != nil {
@@ -31,11 +34,12 @@ func (h *handler) startRotation(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	f := form.ParseRotate(values, old.Name)
+	f, in := form.ParseRotate(values, old.Name), form.ParseHandover(values)
 	act.detail = old.Name + " → " + f.Name
+	ho := h.handover(c, old, in)
 	failed := func(act action, err error) error {
 		return h.fail(c, act, err, func(p problem) (string, templ.Component) {
-			s := h.rotateStart(c, old, f)
+			s := h.rotateStart(c, old, f, ho)
 			s.Errors = p.fields
 			if len(p.fields) == 0 {
 				s.Problem = &p.Problem
@@ -49,6 +53,10 @@ func (h *handler) startRotation(c echo.Context) error {
 	from, problem := h.accessOf(c, old)
 	if !from.Known {
 		return failed(act, errRulesUnreadable(problem))
+	}
+	into := intoHeld(ho, form.Delivery{})
+	if err := h.precheckHandover(c, views.HeldSection{Held: into}.Secrets(), runai.ServiceAccount{Name: f.Name}, old.ID); err != nil {
+		return failed(act, err)
 	}
 	// The rotation is one change, recorded as such: begun before the
 	// successor is created, succeeded only once every rule is copied.
@@ -75,8 +83,12 @@ func (h *handler) startRotation(c echo.Context) error {
 		rotated(act, errRulesNotCopied{})
 	}
 	res := views.RotationResult{Pair: rotation.Pair{Old: old, Successor: succ}, Outcomes: outcomes, Complete: complete}
-	if complete {
-		res.Secret = &views.Secret{Name: succ.Name, ClientID: succ.ClientID, Value: cr.ClientSecret.Reveal(), TokenURL: h.API.TokenURL()}
+	switch {
+	case complete && len(into) > 0:
+		res.HandedOver, res.TokenProblem = h.handOverSuccessor(c, res.Pair, cr.ClientSecret, into, in.Restart)
+	case complete:
+		res.Secret = &views.Secret{Name: succ.Name, ClientID: succ.ClientID, Value: cr.ClientSecret.Reveal(), TokenURL: h.API.TokenURL(),
+			DeliveryOff: !h.deliveryOn()}
 	}
 	return h.render(c, http.StatusOK, "Rotating "+old.Name, views.RotationResultView(res))
 }

@@ -20,6 +20,10 @@ func (h *handler) confirmRotationStep(step paths.Route) echo.HandlerFunc {
 		if !rotationSteps[step].allowed(p.StepOf()) {
 			return h.redirectWithFlash(c, "warning", "That step does not apply: the rotation has moved on. Here is where it stands.", h.link(c, paths.Account.ID(p.Old.ID)))
 		}
-		return h.render(c, http.StatusOK, "Confirm", views.RotationConfirmView(views.RotationConfirm{Pair: p, Step: step, Page: true}))
+		cf := views.RotationConfirm{Pair: p, Step: step, Page: true}
+		if step == paths.RotationRetire {
+			cf.Old, cf.Successor = h.pairHeld(c, p) // who would lose access
+		}
+		return h.render(c, http.StatusOK, "Confirm", views.RotationConfirmView(cf))
 	}
 }

@@ -86,6 +86,7 @@ func (h *handler) routes() *echo.Echo {
 	e.GET(at(paths.AccountRotate), h.confirmRotate, auth...)
 	e.POST(at(paths.AccountRotate), h.startRotation, auth...)
 	e.POST(at(paths.RotationResume), h.resumeRotation, auth...)
+	e.POST(at(paths.RotationDeliver), h.deliverSuccessor, auth...)
 	for _, step := range []paths.Route{paths.RotationRetire, paths.RotationFinish, paths.RotationCancel, paths.RotationDiscard} {
 		e.GET(at(step), h.confirmRotationStep(step), auth...)
 		e.POST(at(step), h.rotationStep(step), auth...)

@@ -108,6 +108,9 @@ type RotateStart struct {
 	Problem      *Problem
 	Rules        []runai.AccessRule // the rules the successor gets
 	RulesProblem string             // why they cannot be read: no rotation then
+	// Handover is the Secrets that hold the account: the successor's
+	// credentials go into them.
+	Handover Handover
 }
 
 // RotationResult is what starting or resuming a rotation did.
@@ -117,7 +120,18 @@ type RotationResult struct {
 	Complete bool    // every rule of the old account is on the successor
 	Secret   *Secret // the successor's credentials, shown once
 	Resumed  bool
+	// HandedOver is what became of writing the successor's credentials
+	// into the Secrets that held the old account; TokenProblem says why
+	// nothing was written (no token was obtained with them).
+	HandedOver   []HandedOver
+	TokenProblem string
+	// Redelivered says the successor's secret was regenerated to be
+	// written (its first one was lost).
+	Redelivered bool
 }
+
+// HandedOverAny reports whether the credentials were to go into Secrets.
+func (r RotationResult) HandedOverAny() bool { return len(r.HandedOver) > 0 || r.TokenProblem != "" }
 
 // RotationPanel is a rotation on the page of one of its accounts.
 type RotationPanel struct {
@@ -126,6 +140,32 @@ type RotationPanel struct {
 	// is false when the rules could not be read.
 	Missing      []runai.AccessRule
 	MissingKnown bool
+	// Old are the Secrets that still hold the old account, Successor
+	// those that hold the successor, each with its readers.
+	Old, Successor HeldSection
+	// CanDeliver offers to write the successor into the Secrets still
+	// holding the old account (its secret regenerated: nobody uses it yet).
+	CanDeliver bool
+}
+
+// StillOld names the readers that still run with the old account's
+// credentials: every reader of a Secret that holds it, and those of a
+// Secret handed over that need a restart and have not had one.
+func (r RotationPanel) StillOld() []string { return stillOld(r.Old, r.Successor) }
+
+func stillOld(old, succ HeldSection) []string {
+	var out []string
+	for _, hs := range old.Held {
+		for _, rd := range hs.Readers {
+			out = append(out, rd.String()+" ("+hs.String()+")")
+		}
+	}
+	for _, hs := range succ.Held {
+		for _, rd := range hs.StillOld() {
+			out = append(out, rd.String()+" ("+hs.String()+", not restarted since)")
+		}
+	}
+	return out
 }
 
 // RotationConfirm asks before one step of a rotation.
@@ -133,7 +173,14 @@ type RotationConfirm struct {
 	Pair rotation.Pair
 	Step paths.Route // RotationRetire, RotationFinish, RotationCancel or RotationDiscard
 	Page bool
+	// Old and Successor are the Secrets that hold each account (with
+	// delivery on): Retire warns of the readers still on the old one.
+	Old, Successor HeldSection
 }
+
+// StillOld names the readers that still run with the old account's
+// credentials.
+func (c RotationConfirm) StillOld() []string { return stillOld(c.Old, c.Successor) }
 
 // RemoveRule confirms removing an access rule.
 type RemoveRule struct {
@@ -164,11 +211,15 @@ type Secret struct {
 	// in a line what it would do.
 	Delivered   *Delivered
 	DeliveryOff bool
+	// HandedOver is what became of writing it into the Secrets that held
+	// the account; Hidden says it was to be delivered only (never shown).
+	HandedOver []HandedOver
+	Hidden     bool
 }
 
 // Shown reports whether the secret itself is in the page: not when it was
 // delivered only (or was to be, and the delivery failed).
-func (s Secret) Shown() bool { return s.Delivered == nil || !s.Delivered.Only }
+func (s Secret) Shown() bool { return !s.Hidden && (s.Delivered == nil || !s.Delivered.Only) }
 
 // DeliveryChoice is the delivery part of a form that makes a secret
 // (create, regenerate): where the secret goes, chosen before it exists.
@@ -204,12 +255,81 @@ type Delivered struct {
 }
 
 // HeldSection is an account's Kubernetes Secrets on its page: those that
-// hold it, and the namespaces that could not be read.
+// hold it (with who reads them, where that was asked), and the
+// namespaces that could not be read.
 type HeldSection struct {
 	On       bool // delivery is configured
 	Account  runai.ServiceAccount
-	Held     []delivery.Held
+	Held     []HeldSecret
 	Problems []string
+	// ReadersListed says the readers were asked for (else none are shown).
+	ReadersListed bool
+}
+
+// Secrets are the Secrets, as delivery names them.
+func (s HeldSection) Secrets() []delivery.Held {
+	out := make([]delivery.Held, len(s.Held))
+	for i, h := range s.Held {
+		out[i] = h.Held
+	}
+	return out
+}
+
+// HeldSecret is a Secret that holds an account, and the workloads that
+// read it.
+type HeldSecret struct {
+	delivery.Held
+	Readers []delivery.Reader
+	// ReadersProblem says why its readers could not be listed.
+	ReadersProblem string
+}
+
+// NeedRestart are its readers that see a new secret only once restarted.
+func (h HeldSecret) NeedRestart() []delivery.Reader {
+	var out []delivery.Reader
+	for _, r := range h.Readers {
+		if r.NeedsRestart() {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+// StillOld are its readers that still run with what it held before its
+// last write (they need a restart and started before it).
+func (h HeldSecret) StillOld() []delivery.Reader {
+	var out []delivery.Reader
+	for _, r := range h.Readers {
+		if r.StillOld(h.DeliveredAt) {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+// Handover is the part of a form that writes a new secret (regenerate, a
+// rotation's successor) into the Secrets that hold the account: the
+// Secrets and their readers, and the choices.
+type Handover struct {
+	Held  HeldSection
+	Input form.Handover
+}
+
+// Offered reports whether there is anything to write into.
+func (h Handover) Offered() bool { return len(h.Held.Held) > 0 }
+
+// HandedOver is what became of writing into one Secret that held an
+// account, and of its readers.
+type HandedOver struct {
+	Secret string // namespace/name
+	OK     bool
+	Reason string // why it was not written
+	// Restarted are the readers restarted after the write; NotRestarted
+	// those that would have been and why not; ByHand those that need a
+	// restart the dashboard does not make (restart not asked for, or not
+	// a Deployment, StatefulSet or DaemonSet); Files those that see the
+	// new secret by themselves within about a minute.
+	Restarted, NotRestarted, ByHand, Files []string
 }
 
 // Bulk is a bulk action's confirmation (Done false) or result (Done true).
@@ -270,8 +390,11 @@ type Confirm struct {
 	// Deliver is where a regenerated secret goes (regenerate).
 	Deliver DeliveryChoice
 	// Held are the Secrets that hold the account (delete offers to delete
-	// them too; regenerate names them).
+	// them too).
 	Held HeldSection
+	// Handover is, for regenerate, the Secrets that hold the account and
+	// their readers: the new secret goes into them.
+	Handover Handover
 	// Problem is why the action was refused before anything was sent
 	// (a delivery the cluster refused), shown in the confirmation.
 	Problem *Problem

@@ -20,7 +20,31 @@ const (
 	// FieldDeleteSecrets, on the delete confirmation, deletes the Secrets
 	// that hold the account too.
 	FieldDeleteSecrets = "delete_secrets"
+	// FieldHandover ("1") writes the new secret into the Secrets that
+	// already hold the account (regenerate, a rotation's successor);
+	// FieldHandoverOffered says the form offered it, so that an unchecked
+	// box means no. FieldRestart ("1") restarts their readers that need
+	// it.
+	FieldHandover        = "handover"
+	FieldHandoverOffered = "handover_offered"
+	FieldRestart         = "restart_workloads"
 )
+
+// Handover is what a form that makes a new secret for an account already
+// delivered does with the Secrets that hold it.
+type Handover struct {
+	// Write puts the new secret into every Secret that holds the account:
+	// on unless the form offered it and it was unchecked.
+	Write bool
+	// Restart restarts, after the write, the Deployments, StatefulSets
+	// and DaemonSets that read it through environment variables or subPath.
+	Restart bool
+}
+
+// ParseHandover reads a hand-over choice.
+func ParseHandover(v url.Values) Handover {
+	return Handover{Write: v.Get(FieldHandover) == "1" || !v.Has(FieldHandoverOffered), Restart: v.Get(FieldRestart) == "1"}
+}
 
 // Delivery is where a form's new secret goes, chosen before it exists.
 type Delivery struct {
@@ -56,11 +80,13 @@ func (d Delivery) Target() delivery.Target {
 
 // Validate checks a wanted delivery against the allowed namespaces: a
 // namespace among them, a valid Secret name, a known preset. "Deliver
-// only" without a delivery is refused: the secret would go nowhere.
-func (d Delivery) Validate(allowed []string) Errors {
+// only" without a delivery is refused unless the secret also goes into
+// Secrets that hold the account (handedOver of them): it would go
+// nowhere.
+func (d Delivery) Validate(allowed []string, handedOver int) Errors {
 	e := Errors{}
 	if !d.Wanted() {
-		if d.Only {
+		if d.Only && handedOver == 0 {
 			e[FieldDeliverNamespace] = "Choose the namespace to deliver to: with \"deliver only\" the secret is shown nowhere else."
 		}
 		return e.orNil()

@@ -29,7 +29,7 @@ func FuzzParseDelivery(f *testing.F) {
 			return
 		}
 		d := form.ParseDelivery(v)
-		if errs := d.Validate(allowed); errs != nil {
+		if errs := d.Validate(allowed, 0); errs != nil {
 			return
 		}
 		if d.Only && !d.Wanted() {
@@ -43,4 +43,35 @@ func FuzzParseDelivery(f *testing.F) {
 			t.Fatalf("%q: accepted %+v", raw, tg)
 		}
 	})
+}
+
+func TestParseHandover(t *testing.T) {
+	for _, tt := range []struct {
+		raw  string
+		want form.Handover
+	}{
+		{"", form.Handover{Write: true}}, // a form that did not offer it: the default
+		{"handover_offered=1", form.Handover{}},
+		{"handover_offered=1&handover=1", form.Handover{Write: true}},
+		{"handover_offered=1&handover=1&restart_workloads=1", form.Handover{Write: true, Restart: true}},
+		{"handover_offered=1&restart_workloads=1", form.Handover{Restart: true}},
+		{"handover=0&handover_offered=1", form.Handover{}},
+	} {
+		v, _ := url.ParseQuery(tt.raw)
+		if got := form.ParseHandover(v); got != tt.want {
+			t.Errorf("%q: %+v, want %+v", tt.raw, got, tt.want)
+		}
+	}
+}
+
+// TestDeliverOnlyIntoHeldSecrets: "deliver only" with no new Secret is
+// refused unless the secret goes into Secrets that hold the account.
+func TestDeliverOnlyIntoHeldSecrets(t *testing.T) {
+	d := form.Delivery{Only: true}
+	if d.Validate([]string{"creds"}, 0) == nil {
+		t.Error("deliver only, to nowhere, accepted")
+	}
+	if errs := d.Validate([]string{"creds"}, 2); errs != nil {
+		t.Errorf("deliver only into two held Secrets refused: %v", errs)
+	}
 }

@@ -49,6 +49,10 @@ const (
 	RotationFinish    Route = "/accounts/:id/rotation/finish"
 	RotationCancel    Route = "/accounts/:id/rotation/cancel"
 	RotationDiscard   Route = "/accounts/:id/rotation/discard"
+	// RotationDeliver writes a rotation's successor into the Secrets that
+	// still hold the old account, its secret regenerated (the first one
+	// was lost before it was written).
+	RotationDeliver Route = "/accounts/:id/rotation/deliver"
 	// AccountHistory is the next page of an account's history.
 	AccountHistory Route = "/accounts/:id/history"
 	// Activity is every service-account and access-rule event.
@@ -70,7 +74,7 @@ var All = []Route{
 	Home, SignIn, SignInKey, SignInToken, SignOut, Accounts, AccountsExport, AccountsColumns, AccountsRows, BulkConfirm, Bulk,
 	BulkJob, BulkJobCancel, Verify, Account, AccountEnable, AccountDisable, AccountDelete, AccountRegenerate, AccountRules, AccountRulesCopy,
 	AccountRuleDelete, AccountRotate, RotationResume, RotationRetire, RotationFinish, RotationCancel, RotationDiscard,
-	AccountHistory, Activity, ActivityExport, ScopePicker, Healthz, Readyz, Metrics, Static,
+	RotationDeliver, AccountHistory, Activity, ActivityExport, ScopePicker, Healthz, Readyz, Metrics, Static,
 }
 
 // Path is a link within the dashboard, relative to its base path: a route
