@@ -4,6 +4,7 @@ import (
 	"context"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/playwright-community/playwright-go"
 	corev1 "k8s.io/api/core/v1"
@@ -96,18 +97,21 @@ func TestDeliverToKubernetes(t *testing.T) {
 			must(t, expect.Locator(held).ToContainText("this client ID"))
 			screenshot(t, p, "held-"+mode(js))
 			a11y("account page with its Secrets")
+			// Regenerate: the new secret goes into the Secret that holds the
+			// account, by default, and is shown nowhere.
 			must(t, p.GetByRole("link", playwright.PageGetByRoleOptions{Name: "Regenerate secret"}).Click())
 			confirm := p.GetByTestId("confirm")
-			_, err = confirm.Locator(views.Sel(views.DeliverNamespaceID)).SelectOption(playwright.SelectOptionValues{Values: &[]string{credsNamespace}})
-			must(t, err)
-			must(t, confirm.GetByLabel("Secret name").Fill(name))
-			a11y("regenerate confirmation with delivery")
+			must(t, expect.Locator(confirm.GetByTestId("handover-row")).ToContainText(credsNamespace+"/"+name))
+			a11y("regenerate confirmation with the Secrets that hold the account")
 			must(t, confirm.GetByRole("button", playwright.LocatorGetByRoleOptions{Name: "Regenerate secret"}).Click())
-			must(t, expect.Locator(p.GetByTestId("delivered")).ToContainText("Delivered to the Secret"))
-			shown, err := p.GetByTestId("secret-value").InnerText()
-			must(t, err)
-			if got := string(secretOf(name).Data["RUNAI_CLIENT_SECRET"]); got != shown || got == string(s.Data["RUNAI_CLIENT_SECRET"]) {
-				t.Fatal("the regenerated secret is not the Secret's")
+			must(t, expect.Locator(p.GetByTestId("handed-over")).ToContainText("Written into the Secret "+credsNamespace+"/"+name))
+			must(t, expect.Locator(p.GetByTestId("secret-value")).ToHaveCount(0))
+			regenerated := secretOf(name)
+			if string(regenerated.Data["RUNAI_CLIENT_SECRET"]) == string(s.Data["RUNAI_CLIENT_SECRET"]) {
+				t.Fatal("the Secret still holds the old secret")
+			}
+			if err := en.exchange(string(regenerated.Data["RUNAI_CLIENT_ID"]), string(regenerated.Data["RUNAI_CLIENT_SECRET"])); err != nil {
+				t.Fatalf("the regenerated credentials do not work: %v", err)
 			}
 
 			// A Secret in the way: named, and written only once confirmed.
@@ -121,6 +125,7 @@ func TestDeliverToKubernetes(t *testing.T) {
 			_, err = confirm.Locator(views.Sel(views.DeliverNamespaceID)).SelectOption(playwright.SelectOptionValues{Values: &[]string{credsNamespace}})
 			must(t, err)
 			must(t, confirm.GetByLabel("Secret name").Fill(other))
+			a11y("regenerate confirmation with delivery")
 			must(t, confirm.GetByRole("button", playwright.LocatorGetByRoleOptions{Name: "Regenerate secret"}).Click())
 			must(t, expect.Locator(p.GetByTestId("delivery-foreign")).ToContainText("Its keys: password"))
 			a11y("a Secret in the way")
@@ -144,6 +149,79 @@ func TestDeliverToKubernetes(t *testing.T) {
 					t.Errorf("Secret %s is still there", n)
 				}
 			}
+		})
+	}
+}
+
+// TestHandOverInTheBrowser: with and without JavaScript, an account's
+// page says who reads its Secret and how; a rotation writes the successor
+// into it, never shown; the rotation panel shows the Secret holding the
+// successor and the reader still running with the old credentials, and
+// Retire warns of it. Every state passes axe.
+func TestHandOverInTheBrowser(t *testing.T) {
+	for _, js := range []bool{true, false} {
+		t.Run(mode(js), func(t *testing.T) {
+			k, d := deliveryTo(t)
+			en := newEnv(t, envOptions{delivery: d})
+			p := en.page(js)
+			en.signIn(p)
+			a11y := func(state string) {
+				if js {
+					checkA11y(t, p, state)
+				}
+			}
+			name := "ingest-" + mode(js)
+			must(t, p.GetByLabel("Name", playwright.PageGetByLabelOptions{Exact: playwright.Bool(true)}).Fill(name))
+			must(t, p.GetByText("Deliver to Kubernetes (optional)").Click())
+			_, err := p.Locator(views.Sel(views.DeliverNamespaceID)).SelectOption(playwright.SelectOptionValues{Values: &[]string{credsNamespace}})
+			must(t, err)
+			must(t, p.GetByLabel("Secret name").Fill(name))
+			must(t, p.GetByLabel("Deliver only: never show the secret in this browser").Check())
+			must(t, p.GetByRole("button", playwright.PageGetByRoleOptions{Name: "Create", Exact: playwright.Bool(true)}).Click())
+			must(t, expect.Locator(p.GetByTestId("delivered")).ToContainText("Delivered to the Secret"))
+			old, err := k.Admin.CoreV1().Secrets(credsNamespace).Get(context.Background(), name, metav1.GetOptions{})
+			must(t, err)
+			k.Workload(t, credsNamespace, "Deployment", name+"-api", name, kubetest.ReadsEnv)
+			k.Workload(t, credsNamespace, "Deployment", name+"-worker", name, kubetest.ReadsFiles)
+			time.Sleep(1100 * time.Millisecond) // the readers start a second before the hand-over (times are to the second)
+
+			_, err = p.Goto(at(accountPage(en, name)))
+			must(t, err)
+			readers := p.GetByTestId("held-row").GetByTestId("reader")
+			must(t, expect.Locator(readers).ToHaveCount(2))
+			must(t, expect.Locator(readers.First()).ToContainText("Deployment "+name+"-api (environment; 1 Pod) needs a restart"))
+			must(t, expect.Locator(readers.Last()).ToContainText("Deployment "+name+"-worker (file; 1 Pod) picks it up"))
+			a11y("account page with the readers of its Secret")
+
+			must(t, p.GetByRole("link", playwright.PageGetByRoleOptions{Name: "Rotate without outage"}).Click())
+			must(t, expect.Locator(p.GetByTestId("handover-restart-needed")).ToContainText("Deployment "+name+"-api"))
+			a11y("rotation start with the Secrets that hold the account")
+			must(t, p.GetByRole("button", playwright.PageGetByRoleOptions{Name: "Start the rotation"}).Click())
+			must(t, expect.Locator(p.GetByTestId("rotation-handed-over")).ToContainText(name+"-r2 is handed over"))
+			must(t, expect.Locator(p.GetByTestId("secret-value")).ToHaveCount(0))
+			a11y("rotation handed over")
+			now, err := k.Admin.CoreV1().Secrets(credsNamespace).Get(context.Background(), name, metav1.GetOptions{})
+			must(t, err)
+			succ, _ := en.stub.AccountByName(name + "-r2")
+			if string(now.Data["RUNAI_CLIENT_ID"]) != succ.ClientID || en.exchange(succ.ClientID, string(now.Data["RUNAI_CLIENT_SECRET"])) != nil {
+				t.Fatal("the Secret does not hold the successor's working credentials")
+			}
+			if err := en.exchange(string(old.Data["RUNAI_CLIENT_ID"]), string(old.Data["RUNAI_CLIENT_SECRET"])); err != nil {
+				t.Fatalf("the old credentials stopped working before Retire: %v", err)
+			}
+
+			_, err = p.Goto(at(accountPage(en, name)))
+			must(t, err)
+			panel := p.GetByTestId("rotation-panel")
+			must(t, expect.Locator(panel.GetByTestId("rotation-secrets")).ToContainText("Secrets that hold "+name+"-r2"))
+			must(t, expect.Locator(panel.GetByTestId("rotation-still-old")).ToContainText("Deployment "+name+"-api"))
+			must(t, expect.Locator(panel.GetByTestId("rotation-still-old")).Not().ToContainText(name+"-worker"))
+			must(t, panel.ScrollIntoViewIfNeeded())
+			screenshot(t, p, "rotation-readers-"+mode(js))
+			a11y("rotation panel with the readers still on the old credentials")
+			must(t, panel.GetByRole("link", playwright.LocatorGetByRoleOptions{Name: "Retire " + name}).Click())
+			must(t, expect.Locator(p.GetByTestId("rotation-readers-warning")).ToContainText("Deployment "+name+"-api"))
+			a11y("retire confirmation warning of a reader on the old credentials")
 		})
 	}
 }
