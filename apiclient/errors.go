@@ -105,6 +105,10 @@ func (e *Error) Is(target error) bool {
 	return false
 }
 
+// HTTPStatus is the answer's status, for packages below this one that
+// classify errors without importing it.
+func (e *Error) HTTPStatus() int { return e.StatusCode }
+
 // UserMessage is the API's own message for the user, falling back to the
 // HTTP status text when the body carried none.
 func (e *Error) UserMessage() string {

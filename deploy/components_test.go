@@ -222,3 +222,62 @@ func TestRestartComponent(t *testing.T) {
 		t.Errorf("the restart component adds %v", slices.Collect(maps.Keys(added)))
 	}
 }
+
+// TestAutomationComponent: automatic rotation adds the standing
+// credential from a Secret (never a literal), the pod's namespace for the
+// Lease, and exactly: the Lease in the dashboard's namespace, Events in
+// the delivery namespace, and a binding of its own to the delivery Role
+// (so that it keeps it with impersonation).
+func TestAutomationComponent(t *testing.T) {
+	without, with := build(t, "delivery"), build(t, "delivery", "automation")
+	pod, env := dashboardEnv(t, with)
+	if env["AUTOMATION_CLIENT_ID"] != "" || env["AUTOMATION_CLIENT_SECRET"] != "" {
+		t.Error("the standing credential is a literal in the Deployment")
+	}
+	refs := map[string]string{}
+	for _, c := range at(pod, "containers").([]any) {
+		for _, e := range at(c, "env").([]any) {
+			if n, _ := at(e, "name").(string); strings.HasPrefix(n, "AUTOMATION_") || n == "POD_NAMESPACE" {
+				ref, _ := at(e, "valueFrom", "secretKeyRef", "name").(string)
+				if f, ok := at(e, "valueFrom", "fieldRef", "fieldPath").(string); ok {
+					ref = f
+				}
+				refs[n] = ref
+			}
+		}
+	}
+	want := map[string]string{"AUTOMATION_CLIENT_ID": "runai-sa-dashboard-automation", "AUTOMATION_CLIENT_SECRET": "runai-sa-dashboard-automation", "POD_NAMESPACE": "metadata.namespace"}
+	if !maps.Equal(refs, want) {
+		t.Errorf("env %v, want %v", refs, want)
+	}
+	roles := map[string]map[string][]string{}
+	var bound []string
+	for _, o := range with {
+		if find(without, o.GetKind(), o.GetName()) != nil {
+			continue
+		}
+		switch o.GetKind() {
+		case "Role":
+			roles[o.GetNamespace()+"/"+o.GetName()] = grants(o)
+		case "RoleBinding":
+			if at(o.Object, "subjects", 0, "name") != "runai-sa-dashboard" || at(o.Object, "subjects", 0, "namespace") != "runai-sa" {
+				t.Errorf("%s binds %v", o.GetName(), at(o.Object, "subjects"))
+			}
+			bound = append(bound, o.GetNamespace()+"/"+at(o.Object, "roleRef", "name").(string))
+		case "Secret":
+		default:
+			t.Errorf("the component adds %s %s", o.GetKind(), o.GetName())
+		}
+	}
+	wantRoles := map[string]map[string][]string{
+		"runai-sa/runai-sa-dashboard-automation-lease":           {"coordination.k8s.io/leases": {"get", "create", "update"}, "/events": {"create", "patch"}},
+		"runai-credentials/runai-sa-dashboard-automation-events": {"events.k8s.io/events": {"create", "patch"}},
+	}
+	if !maps.EqualFunc(roles, wantRoles, func(a, b map[string][]string) bool { return maps.EqualFunc(a, b, slices.Equal) }) {
+		t.Errorf("roles %v, want %v", roles, wantRoles)
+	}
+	slices.Sort(bound)
+	if want := []string{"runai-credentials/runai-sa-dashboard-automation-events", "runai-credentials/runai-sa-dashboard-delivery", "runai-sa/runai-sa-dashboard-automation-lease"}; !slices.Equal(bound, want) {
+		t.Errorf("bindings to %v, want %v", bound, want)
+	}
+}

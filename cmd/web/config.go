@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"errors"
 	"flag"
 	"fmt"
@@ -18,6 +19,7 @@ import (
 	"k8s.io/apimachinery/pkg/util/validation"
 
 	"github.com/runai-tools/sa-dashboard/handlers"
+	"github.com/runai-tools/sa-dashboard/internal/automation"
 	"github.com/runai-tools/sa-dashboard/internal/kube"
 	"github.com/runai-tools/sa-dashboard/internal/listview"
 	"github.com/runai-tools/sa-dashboard/internal/record"
@@ -52,7 +54,27 @@ type Config struct {
 	// Kubernetes Secrets; none: delivery is off.
 	DeliveryNamespaces []string
 	Kube               kube.Config
+	// Automation is the controller that rotates delivered credentials on
+	// their policy; off without a standing credential.
+	Automation Automation
 }
+
+// Automation configures the controller (README: Automatic rotation).
+type Automation struct {
+	// ClientID and Secret are the standing credential, read from the
+	// environment only (AUTOMATION_CLIENT_ID, AUTOMATION_CLIENT_SECRET):
+	// never a flag, which any process may read.
+	ClientID       string
+	Secret         runai.Secret
+	Adopt          []automation.AdoptRule
+	Paused, DryRun bool
+	MaxRotations   int
+	Jitter         time.Duration
+	LeaseNamespace string
+}
+
+// On reports whether the controller runs.
+func (a Automation) On() bool { return a.ClientID != "" }
 
 // Bounds of UPSTREAM_MAX_BODY: below 64 KiB even small lists fail; above
 // 1 GiB one answer could take the process down.
@@ -102,6 +124,12 @@ var settings = []setting{
 	{"delivery-impersonate", "DELIVERY_IMPERSONATE", "false", "make every Kubernetes call as the person signed in behind the SSO proxy (user and groups), so that the cluster's RBAC decides; needs TRUSTED_PROXIES"},
 	{"delivery-impersonate-user-prefix", "DELIVERY_IMPERSONATE_USER_PREFIX", "", "prefix added to the impersonated user name, as the API server's --oidc-username-prefix adds it, e.g. oidc:"},
 	{"delivery-impersonate-group-prefix", "DELIVERY_IMPERSONATE_GROUP_PREFIX", "", "prefix added to each impersonated group, as the API server's --oidc-groups-prefix adds it, e.g. oidc:"},
+	{"automation-adopt", "AUTOMATION_ADOPT", "", "approve ahead the Secrets declared in Git for accounts matching these comma-separated namespace=pattern pairs (shell-style patterns), e.g. team-a=etl-*,ml-ci=*"},
+	{"automation-paused", "AUTOMATION_PAUSED", "false", "pause the automation: nothing is rotated, retired or deleted until it is false again"},
+	{"automation-dry-run", "AUTOMATION_DRY_RUN", "false", "the automation says what it would do, as Kubernetes Events on the Secrets, and does nothing"},
+	{"automation-max-rotations", "AUTOMATION_MAX_ROTATIONS", "3", "at most this many rotations under way at once (started, not handed over yet)"},
+	{"automation-jitter", "AUTOMATION_JITTER", "1h", "a due rotation starts after a random delay within this window, so that many Secrets declared at once do not rotate in the same minute (0 for none)"},
+	{"automation-lease-namespace", "AUTOMATION_LEASE_NAMESPACE", "", "namespace of the Lease the replicas elect their one acting controller with; default the pod's namespace ($POD_NAMESPACE)"},
 }
 
 // loadConfig parses args, with defaults from getenv, and validates.
@@ -260,7 +288,44 @@ func loadConfig(args []string, getenv func(string) string, usageOut io.Writer) (
 	}
 	cfg.RuleSubject = subject
 	cfg.DeliveryNamespaces, cfg.Kube = deliveryConfig(get, list, bad, len(cfg.TrustedProxies) > 0)
+	cfg.Automation = automationConfig(get, getenv, bad, func(err error) { errs = append(errs, err) }, len(cfg.DeliveryNamespaces) > 0)
+	if cfg.Automation.On() && cfg.RunaiURL == "" {
+		errs = append(errs, errors.New("AUTOMATION_CLIENT_ID: is set in demo mode (no RUNAI_URL): the automation acts on a real Run:ai only"))
+	}
 	return cfg, errors.Join(errs...)
+}
+
+// automationConfig reads the automation's settings; the standing
+// credential comes from the environment alone.
+func automationConfig(get, getenv func(string) string, bad func(string, error), fail func(error), delivery bool) Automation {
+	a := Automation{ClientID: strings.TrimSpace(getenv("AUTOMATION_CLIENT_ID")), Secret: runai.Secret(strings.TrimSpace(getenv("AUTOMATION_CLIENT_SECRET")))}
+	switch {
+	case (a.ClientID == "") != (a.Secret == ""):
+		fail(errors.New("AUTOMATION_CLIENT_ID and AUTOMATION_CLIENT_SECRET: set both or neither"))
+		a.ClientID = ""
+	case a.On() && !delivery:
+		fail(errors.New("AUTOMATION_CLIENT_ID: the automation needs DELIVERY_NAMESPACES: it rotates the credentials delivered there"))
+	}
+	var err error
+	if a.Adopt, err = automation.ParseAdopt(get("automation-adopt")); err != nil {
+		bad("automation-adopt", err)
+	}
+	for name, dst := range map[string]*bool{"automation-paused": &a.Paused, "automation-dry-run": &a.DryRun} {
+		if *dst, err = strconv.ParseBool(get(name)); err != nil {
+			bad(name, fmt.Errorf("%q: want true or false", get(name)))
+		}
+	}
+	if a.MaxRotations, err = strconv.Atoi(get("automation-max-rotations")); err != nil || a.MaxRotations < 1 || a.MaxRotations > 100 {
+		bad("automation-max-rotations", fmt.Errorf("%q: want a number from 1 to 100", get("automation-max-rotations")))
+	}
+	if a.Jitter, err = time.ParseDuration(get("automation-jitter")); err != nil || a.Jitter < 0 || a.Jitter > 24*time.Hour {
+		bad("automation-jitter", fmt.Errorf("%q: want a duration from 0 to 24h", get("automation-jitter")))
+	}
+	a.LeaseNamespace = cmp.Or(get("automation-lease-namespace"), strings.TrimSpace(getenv("POD_NAMESPACE")))
+	if a.On() && a.LeaseNamespace == "" {
+		bad("automation-lease-namespace", errors.New("is needed outside a pod that sets POD_NAMESPACE: the Lease of the leader election lives there"))
+	}
+	return a
 }
 
 // deliveryConfig reads the settings of delivery into Kubernetes Secrets.

@@ -25,6 +25,7 @@ import (
 
 	"github.com/runai-tools/sa-dashboard/apiclient"
 	"github.com/runai-tools/sa-dashboard/handlers"
+	"github.com/runai-tools/sa-dashboard/internal/automation"
 	"github.com/runai-tools/sa-dashboard/internal/bulk"
 	"github.com/runai-tools/sa-dashboard/internal/kube"
 	"github.com/runai-tools/sa-dashboard/internal/metrics"
@@ -120,6 +121,17 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	engineCtx, stopEngines := context.WithCancel(ctx)
 	defer stopEngines() // before the Wait above
 	engines.Go(func() { watch.Run(engineCtx) })
+	if cfg.Automation.On() {
+		ctl, err := openAutomation(cfg, delivery, api, logger)
+		if err != nil {
+			return err
+		}
+		engines.Go(func() {
+			if err := ctl.Run(engineCtx); err != nil {
+				logger.Error("automation: the controller stopped; nothing is rotated by this replica until it restarts", "err", err)
+			}
+		})
+	}
 	e, err := handlers.New(handlers.Deps{
 		API: api, Sessions: store, Record: rec, Logger: logger, BasePath: cfg.BasePath, PublicURL: cfg.PublicURL,
 		TrustedProxies: cfg.TrustedProxies, SSO: cfg.SSO, DemoClientID: demoID, Upstream: watch, Metrics: m, StaleDays: cfg.StaleDays, RuleSubject: cfg.RuleSubject,
@@ -215,6 +227,23 @@ func openDelivery(cfg Config, runaiURL string, logger *slog.Logger) (*handlers.D
 	}
 	logger.Info("delivery into Kubernetes Secrets", "cluster", cluster.Host(), "namespaces", cfg.DeliveryNamespaces, "as", as)
 	return &handlers.Delivery{Cluster: cluster, Namespaces: cfg.DeliveryNamespaces, RunaiURL: runaiURL}, nil
+}
+
+// openAutomation builds the controller that rotates delivered
+// credentials on their policy, acting with the standing credential and
+// the dashboard's own Kubernetes identity (never a person's).
+func openAutomation(cfg Config, d *handlers.Delivery, api automation.Runai, logger *slog.Logger) (*automation.Controller, error) {
+	a := cfg.Automation
+	log := logger.With("component", "automation")
+	r := &automation.Reconciler{API: api, ClientID: a.ClientID, Secret: a.Secret, Logger: log, Namespaces: d.Namespaces, Adopt: a.Adopt,
+		RunaiURL: d.RunaiURL, DryRun: a.DryRun, Paused: a.Paused, MaxRotating: a.MaxRotations, Jitter: a.Jitter, Now: time.Now}
+	ctl, err := automation.NewController(d.Cluster.Config(), r, automation.Election{Namespace: a.LeaseNamespace})
+	if err != nil {
+		return nil, err
+	}
+	log.Info("automation: rotating delivered credentials on their policy", "namespaces", d.Namespaces, "lease", a.LeaseNamespace+"/"+automation.LeaseName,
+		"dry_run", a.DryRun, "paused", a.Paused, "max_rotations", a.MaxRotations, "jitter", a.Jitter.String(), "adopt", len(a.Adopt))
+	return ctl, nil
 }
 
 // openRecord opens the dashboard's record of its changes where the

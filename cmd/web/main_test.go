@@ -96,6 +96,28 @@ func TestLoadConfig(t *testing.T) {
 		{"impersonation needs proxies", []string{"--delivery-namespaces", "creds", "--delivery-impersonate", "true"}, nil, "DELIVERY_IMPERSONATE (--delivery-impersonate): needs TRUSTED_PROXIES", nil},
 		{"impersonation needs namespaces", []string{"--trusted-proxies", "10.0.0.1", "--delivery-impersonate", "true"}, nil, "DELIVERY_IMPERSONATE (--delivery-impersonate): is set without DELIVERY_NAMESPACES", nil},
 		{"impersonation not a bool", []string{"--delivery-impersonate", "sometimes"}, nil, "DELIVERY_IMPERSONATE", nil},
+		{"automation off by default", nil, nil, "", func(c Config) bool {
+			return !c.Automation.On() && c.Automation.MaxRotations == 3 && c.Automation.Jitter == time.Hour && !c.Automation.DryRun
+		}},
+		{"automation", []string{"--automation-adopt", "team-a=etl-*, ml-ci=*", "--automation-dry-run", "true", "--automation-max-rotations", "5", "--automation-jitter", "0"},
+			map[string]string{"RUNAI_URL": "https://x.run.ai", "SESSION_KEYS": goodKey, "DELIVERY_NAMESPACES": "creds", "AUTOMATION_CLIENT_ID": "auto",
+				"AUTOMATION_CLIENT_SECRET": "s3cret", "POD_NAMESPACE": "runai-sa"}, "", func(c Config) bool {
+				a := c.Automation
+				return a.On() && a.Secret == "s3cret" && len(a.Adopt) == 2 && a.Adopt[1].Namespace == "ml-ci" && a.DryRun && a.MaxRotations == 5 &&
+					a.Jitter == 0 && a.LeaseNamespace == "runai-sa"
+			}},
+		{"automation secret alone", nil, map[string]string{"AUTOMATION_CLIENT_SECRET": "s3cret"}, "AUTOMATION_CLIENT_ID and AUTOMATION_CLIENT_SECRET: set both or neither", nil},
+		{"automation needs delivery", nil, map[string]string{"RUNAI_URL": "https://x.run.ai", "SESSION_KEYS": goodKey, "AUTOMATION_CLIENT_ID": "a",
+			"AUTOMATION_CLIENT_SECRET": "s", "POD_NAMESPACE": "x"}, "needs DELIVERY_NAMESPACES", nil},
+		{"automation not in demo mode", nil, map[string]string{"DELIVERY_NAMESPACES": "creds", "AUTOMATION_CLIENT_ID": "a", "AUTOMATION_CLIENT_SECRET": "s",
+			"POD_NAMESPACE": "x"}, "in demo mode", nil},
+		{"automation needs a lease namespace", nil, map[string]string{"RUNAI_URL": "https://x.run.ai", "SESSION_KEYS": goodKey, "DELIVERY_NAMESPACES": "creds",
+			"AUTOMATION_CLIENT_ID": "a", "AUTOMATION_CLIENT_SECRET": "s"}, "AUTOMATION_LEASE_NAMESPACE (--automation-lease-namespace): is needed", nil},
+		{"automation bad adopt", []string{"--automation-adopt", "team-a"}, nil, "AUTOMATION_ADOPT (--automation-adopt): \"team-a\" is not namespace=pattern", nil},
+		{"automation bad pattern", []string{"--automation-adopt", "team-a=[x"}, nil, "AUTOMATION_ADOPT", nil},
+		{"automation too many rotations", []string{"--automation-max-rotations", "0"}, nil, "AUTOMATION_MAX_ROTATIONS", nil},
+		{"automation bad jitter", []string{"--automation-jitter", "48h"}, nil, "AUTOMATION_JITTER", nil},
+		{"automation secret is no flag", []string{"--automation-client-secret", "x"}, nil, "flag provided but not defined", nil},
 		{"impersonation system prefix", []string{"--delivery-impersonate-group-prefix", "system:"}, nil, "DELIVERY_IMPERSONATE_GROUP_PREFIX (--delivery-impersonate-group-prefix): \"system:\"", nil},
 	}
 	for _, tt := range tests {

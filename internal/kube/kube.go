@@ -100,6 +100,14 @@ func FromREST(rc *rest.Config, cfg Config) (*Cluster, error) {
 	return c, nil
 }
 
+// Config is the dashboard's own identity's client configuration (never
+// impersonating), for the engines that act as the dashboard: a copy.
+func (c *Cluster) Config() *rest.Config {
+	rc := rest.CopyConfig(c.rest)
+	rc.Timeout = 0 // watches stay open; each request has its own context
+	return rc
+}
+
 // Impersonates reports whether calls are made as the person.
 func (c *Cluster) Impersonates() bool { return c.cfg.Impersonate }
 
