@@ -34,6 +34,7 @@ fuzz:
 	$(GO) test -run '^$$' -fuzz '^FuzzParseActivity$$' -fuzztime $(FUZZTIME) ./internal/form
 	$(GO) test -run '^$$' -fuzz '^FuzzParseDelivery$$' -fuzztime $(FUZZTIME) ./internal/form
 	$(GO) test -run '^$$' -fuzz '^FuzzName$$' -fuzztime $(FUZZTIME) ./internal/rotation
+	$(GO) test -run '^$$' -fuzz '^FuzzParsePolicy$$' -fuzztime $(FUZZTIME) ./internal/automation
 
 ## bench: every speed figure of the README's Performance section in one
 ## run: the Go benchmark pairs (render against json.Marshal, tolerant
@@ -52,14 +53,14 @@ bench:
 
 ## screenshots: refresh the README's pictures from the browser tests
 screenshots:
-	eval "$$(scripts/e2e-deps.sh)"; eval "$$(scripts/envtest-deps.sh)"; E2E_REQUIRED=1 $(GO) test -count=1 -run 'TestSignInWithAccessKey|TestAccountLifecycle|TestDetailsPage|TestErrorsShownInPlace|TestAccessibility|TestSearchFilterSort|TestBulkActions|TestCredentialHandover|TestAccountAccess|TestRotation|TestAccountHistory|TestDeliverToKubernetes|TestHandOverInTheBrowser' ./e2e
+	eval "$$(scripts/e2e-deps.sh)"; eval "$$(scripts/envtest-deps.sh)"; E2E_REQUIRED=1 $(GO) test -count=1 -run 'TestSignInWithAccessKey|TestAccountLifecycle|TestDetailsPage|TestErrorsShownInPlace|TestAccessibility|TestSearchFilterSort|TestBulkActions|TestCredentialHandover|TestAccountAccess|TestRotation|TestAccountHistory|TestDeliverToKubernetes|TestHandOverInTheBrowser|TestAutomationInTheBrowser' ./e2e
 	mkdir -p docs/screenshots
 	cp e2e/artifacts/signin.png e2e/artifacts/accounts.png e2e/artifacts/created-js.png \
 	   e2e/artifacts/confirm-delete-js.png e2e/artifacts/details.png e2e/artifacts/create-error-js.png \
 	   e2e/artifacts/accounts-dark.png e2e/artifacts/accounts-narrow.png e2e/artifacts/search-js.png \
 	   e2e/artifacts/bulk-confirm-js.png e2e/artifacts/handover-js.png e2e/artifacts/access-js.png e2e/artifacts/rotation-js.png \
 	   e2e/artifacts/history-js.png e2e/artifacts/deliver-form-js.png e2e/artifacts/delivered-js.png \
-	   e2e/artifacts/held-js.png e2e/artifacts/rotation-readers-js.png docs/screenshots/
+	   e2e/artifacts/held-js.png e2e/artifacts/rotation-readers-js.png e2e/artifacts/automation-js.png docs/screenshots/
 
 ## run: the dashboard in demo mode
 run:

@@ -225,3 +225,60 @@ func TestHandOverInTheBrowser(t *testing.T) {
 		})
 	}
 }
+
+// TestAutomationInTheBrowser: with and without JavaScript, the account
+// page sets a Secret's rotation policy (a value out of bounds is refused
+// with the input kept), and a Secret declared in Git waits for approval
+// until an admin approves it. Every state passes axe.
+func TestAutomationInTheBrowser(t *testing.T) {
+	for _, js := range []bool{true, false} {
+		t.Run(mode(js), func(t *testing.T) {
+			k, d := deliveryTo(t)
+			en := newEnv(t, envOptions{delivery: d})
+			p := en.page(js)
+			en.signIn(p)
+			a11y := func(state string) {
+				if js {
+					checkA11y(t, p, state)
+				}
+			}
+			name := "nightly-" + mode(js)
+			declared := name + "-from-git" // declared in Git before the account is delivered
+			_, err := k.Admin.CoreV1().Secrets(credsNamespace).Create(context.Background(), &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: declared,
+				Annotations: map[string]string{delivery.AnnServiceAccount: name, "runai-tools.github.io/rotate-every": "7d"}}}, metav1.CreateOptions{})
+			must(t, err)
+			must(t, p.GetByLabel("Name", playwright.PageGetByLabelOptions{Exact: playwright.Bool(true)}).Fill(name))
+			must(t, p.GetByText("Deliver to Kubernetes (optional)").Click())
+			_, err = p.Locator(views.Sel(views.DeliverNamespaceID)).SelectOption(playwright.SelectOptionValues{Values: &[]string{credsNamespace}})
+			must(t, err)
+			must(t, p.GetByLabel("Secret name").Fill(name))
+			must(t, p.GetByLabel("Deliver only: never show the secret in this browser").Check())
+			must(t, p.GetByRole("button", playwright.PageGetByRoleOptions{Name: "Create", Exact: playwright.Bool(true)}).Click())
+			must(t, expect.Locator(p.GetByTestId("delivered")).ToContainText("Delivered to the Secret"))
+
+			_, err = p.Goto(at(accountPage(en, name)))
+			must(t, err)
+			item := p.GetByTestId("automation-item").First() // the Secret that holds it, then the declaration
+			must(t, item.GetByLabel("Rotate every").Fill("12h"))
+			must(t, item.GetByRole("button", playwright.LocatorGetByRoleOptions{Name: "Save the policy of " + credsNamespace + "/" + name}).Click())
+			must(t, expect.Locator(p.GetByTestId("error-rotate_every").First()).ToContainText("at least 24h"))
+			a11y("a policy out of bounds")
+			item = p.GetByTestId("automation-item").First()
+			must(t, expect.Locator(item.GetByLabel("Rotate every")).ToHaveValue("12h"))
+			must(t, item.GetByLabel("Rotate every").Fill("30d"))
+			must(t, item.GetByRole("button", playwright.LocatorGetByRoleOptions{Name: "Save the policy of " + credsNamespace + "/" + name}).Click())
+			must(t, expect.Locator(p.GetByTestId("flash")).ToContainText("The policy of "+credsNamespace+"/"+name+" is saved: rotate every 30d"))
+			must(t, expect.Locator(p.GetByTestId("waiting-for-approval")).ToContainText("Declared in Git for "+name))
+			must(t, p.GetByTestId("automation").ScrollIntoViewIfNeeded())
+			screenshot(t, p, "automation-"+mode(js))
+			a11y("automatic rotation with a declaration waiting")
+			must(t, p.GetByRole("button", playwright.PageGetByRoleOptions{Name: "Approve " + credsNamespace + "/" + declared}).Click())
+			must(t, expect.Locator(p.GetByTestId("flash")).ToContainText("Approved: "+credsNamespace+"/"+declared))
+			s, err := k.Admin.CoreV1().Secrets(credsNamespace).Get(context.Background(), declared, metav1.GetOptions{})
+			must(t, err)
+			if s.Annotations["runai-tools.github.io/approved-by"] == "" {
+				t.Error("the approval is not recorded on the Secret")
+			}
+		})
+	}
+}

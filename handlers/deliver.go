@@ -29,6 +29,9 @@ type Delivery struct {
 	// RunaiURL is what the Secrets' URL key holds: the control plane's
 	// address, where the credentials obtain tokens.
 	RunaiURL string
+	// Automation says the controller that rotates on the Secrets' policy
+	// runs on this deployment (AUTOMATION_CLIENT_ID).
+	Automation bool
 }
 
 // deliveryOn reports whether delivery is configured.

@@ -138,6 +138,7 @@ func (h *handler) readList(c echo.Context) (listData, error) {
 		scopes.FillPaths(rules)
 		in.RulesKnown, in.Rules = true, runai.RulesByAccount(all, rules)
 	}
+	in.Automation = automationStates(held, all, at)
 	in.Prepare() // once for the views the list serves while cached
 	return listData{In: in, Cat: cat, At: at, Orphans: delivery.Orphans(held, all), HeldUnread: unread}, nil
 }
@@ -252,6 +253,7 @@ func (h *handler) accountPage(c echo.Context, s views.AccessSection) views.Accou
 	g.Go(func() error { page.History = h.accountHistory(c, a, ruleIDs(s.Access), cursor); return nil })
 	g.Go(func() error { page.Held = h.withReaders(c, h.heldBy(c, a)); return nil })
 	_ = g.Wait()
+	page.Automation = h.automationOf(c, a, page.Held)
 	return page
 }
 

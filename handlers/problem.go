@@ -50,6 +50,8 @@ const (
 	verbDeliver     verb = "deliver-secret"
 	verbDeleteHeld  verb = "delete-secret"    // a Kubernetes Secret that held a deleted account
 	verbRestart     verb = "restart-workload" // a reader of a Secret just written
+	verbSetPolicy   verb = "set-rotation-policy"
+	verbApprove     verb = "approve-declaration" // a Secret declared in Git for an account
 )
 
 // action is what a user asked for, on which account, for messages and the
@@ -70,7 +72,7 @@ type action struct {
 // mutates reports whether the action changes anything upstream.
 func (a action) mutates() bool {
 	switch a.verb {
-	case verbCreate, verbEnable, verbDisable, verbDelete, verbRegenerate, verbAddRule, verbRemoveRule, verbRotate, verbDeliver, verbDeleteHeld, verbRestart:
+	case verbCreate, verbEnable, verbDisable, verbDelete, verbRegenerate, verbAddRule, verbRemoveRule, verbRotate, verbDeliver, verbDeleteHeld, verbRestart, verbSetPolicy, verbApprove:
 		return true
 	}
 	return false
@@ -150,6 +152,10 @@ func (a action) what() string {
 		return "delete the " + a.detail
 	case verbRestart:
 		return "restart the " + a.detail
+	case verbSetPolicy:
+		return "set the rotation policy of the " + a.detail
+	case verbApprove:
+		return "approve the " + a.detail + " declared for " + a.subject()
 	}
 	return "complete the request"
 }

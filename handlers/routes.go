@@ -87,6 +87,8 @@ func (h *handler) routes() *echo.Echo {
 	e.POST(at(paths.AccountRotate), h.startRotation, auth...)
 	e.POST(at(paths.RotationResume), h.resumeRotation, auth...)
 	e.POST(at(paths.RotationDeliver), h.deliverSuccessor, auth...)
+	e.POST(at(paths.AccountAutomation), h.setPolicy, auth...)
+	e.POST(at(paths.AccountApprove), h.approveDeclaration, auth...)
 	for _, step := range []paths.Route{paths.RotationRetire, paths.RotationFinish, paths.RotationCancel, paths.RotationDiscard} {
 		e.GET(at(step), h.confirmRotationStep(step), auth...)
 		e.POST(at(step), h.rotationStep(step), auth...)

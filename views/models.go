@@ -9,6 +9,7 @@ import (
 
 	"github.com/a-h/templ"
 
+	"github.com/runai-tools/sa-dashboard/internal/automation"
 	"github.com/runai-tools/sa-dashboard/internal/bulk"
 	"github.com/runai-tools/sa-dashboard/internal/delivery"
 	"github.com/runai-tools/sa-dashboard/internal/form"
@@ -98,6 +99,58 @@ type AccountPage struct {
 	Rotations []RotationPanel // the rotations the account is part of
 	History   HistoryView
 	Held      HeldSection // the Kubernetes Secrets that hold it
+	// Automation is its automatic rotation: the policy of each Secret
+	// that holds it or is declared for it.
+	Automation AutomationSection
+}
+
+// AutomationSection is an account's automatic rotation on its page.
+type AutomationSection struct {
+	On      bool // delivery is configured: policies can be set
+	Running bool // the controller runs on this deployment (AUTOMATION_CLIENT_ID)
+	Account runai.ServiceAccount
+	Items   []AutomationItem
+	// Input and Errors are a policy form that failed, for its Secret.
+	Input  *form.Policy
+	Errors form.Errors
+}
+
+// AutomationItem is one Secret's policy and where the automation stands.
+type AutomationItem struct {
+	Secret    delivery.Held
+	Policy    automation.Policy
+	HasPolicy bool
+	PolicyErr string // an annotation out of bounds
+	// What the automation recorded on the Secret.
+	Phase, LastError, ApprovedBy string
+	NextStepAt                   time.Time
+}
+
+// Key is the Secret's namespace/name, as the form names it.
+func (i AutomationItem) Key() string { return i.Secret.String() }
+
+// InputFor is the form's input for item i: the failed form's when it was
+// for i, else the Secret's policy.
+func (s AutomationSection) InputFor(i AutomationItem) form.Policy {
+	if s.Input != nil && s.Input.Namespace+"/"+s.Input.Name == i.Key() {
+		return *s.Input
+	}
+	f := form.Policy{Namespace: i.Secret.Namespace, Name: i.Secret.Name, Restart: i.Policy.RestartWorkloads, Paused: i.Policy.Paused}
+	if i.HasPolicy {
+		f.RotateEvery, f.RetireAfterUnused, f.DeleteAfter = automation.Duration(i.Policy.RotateEvery), automation.Duration(i.Policy.RetireAfterUnused), automation.Duration(i.Policy.DeleteAfter)
+		if i.Policy.DeleteNever {
+			f.DeleteAfter = "never"
+		}
+	}
+	return f
+}
+
+// ErrorsFor are the failed form's errors when it was for i.
+func (s AutomationSection) ErrorsFor(i AutomationItem) form.Errors {
+	if s.Input != nil && s.Input.Namespace+"/"+s.Input.Name == i.Key() {
+		return s.Errors
+	}
+	return nil
 }
 
 // RotateStart is the confirmation that starts a rotation.

@@ -122,6 +122,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	defer stopEngines() // before the Wait above
 	engines.Go(func() { watch.Run(engineCtx) })
 	if cfg.Automation.On() {
+		delivery.Automation = true
 		ctl, err := openAutomation(cfg, delivery, api, logger)
 		if err != nil {
 			return err

@@ -26,6 +26,9 @@ const (
 	AwaitEvidence Step = "awaiting-evidence"    // until the successor is used and the old account is not
 	Disable       Step = "disable-old"          // retire the old account
 	Delete        Step = "delete-old"           // delete the old account, disabled long enough
+	// Failing is the phase of a Secret whose last step failed (its last
+	// error says why); never a decision.
+	Failing Step = "failing"
 )
 
 // Acts reports whether the step changes anything in Run:ai or the

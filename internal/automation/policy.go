@@ -61,6 +61,16 @@ func (p Policy) String() string {
 	return "every " + Duration(p.RotateEvery)
 }
 
+// PolicyError is a policy annotation whose value is out of bounds.
+type PolicyError struct {
+	Annotation, Value string
+	Want              string // what it should be, in words
+}
+
+func (e *PolicyError) Error() string {
+	return fmt.Sprintf("%s: %q is not %s", e.Annotation, e.Value, e.Want)
+}
+
 // ErrNoPolicy is a Secret without rotate-every: not automated.
 var ErrNoPolicy = errors.New("automation: no rotate-every annotation")
 
@@ -74,18 +84,18 @@ func ParsePolicy(ann map[string]string) (Policy, error) {
 	p := Policy{RetireAfterUnused: DefaultRetireAfterUnused, DeleteAfter: DefaultDeleteAfter}
 	var err error
 	if p.RotateEvery, err = ParseDuration(raw); err != nil || p.RotateEvery < MinRotateEvery {
-		return Policy{}, fmt.Errorf("%s: %q is not a duration of at least 24h (such as 720h or 30d)", AnnRotateEvery, raw)
+		return Policy{}, &PolicyError{AnnRotateEvery, raw, "a duration of at least 24h (such as 720h or 30d)"}
 	}
 	if v, ok := ann[AnnRetireAfterUnused]; ok {
 		if p.RetireAfterUnused, err = ParseDuration(v); err != nil || p.RetireAfterUnused < TokenLifetime {
-			return Policy{}, fmt.Errorf("%s: %q is not a duration of at least one token lifetime (1h)", AnnRetireAfterUnused, v)
+			return Policy{}, &PolicyError{AnnRetireAfterUnused, v, "a duration of at least one token lifetime (1h)"}
 		}
 	}
 	if v, ok := ann[AnnDeleteAfter]; ok {
 		if v == "never" {
 			p.DeleteNever = true
 		} else if p.DeleteAfter, err = ParseDuration(v); err != nil || p.DeleteAfter < 0 {
-			return Policy{}, fmt.Errorf("%s: %q is not a duration or never", AnnDeleteAfter, v)
+			return Policy{}, &PolicyError{AnnDeleteAfter, v, "a duration (such as 168h or 7d) or never"}
 		}
 	}
 	if p.RestartWorkloads, err = flag(ann, AnnRestartWorkloads); err != nil {
@@ -104,7 +114,7 @@ func flag(ann map[string]string, key string) (bool, error) {
 	}
 	b, err := strconv.ParseBool(v)
 	if err != nil {
-		return false, fmt.Errorf("%s: %q is not true or false", key, v)
+		return false, &PolicyError{key, v, "true or false"}
 	}
 	return b, nil
 }
@@ -121,10 +131,14 @@ func ParseDuration(s string) (time.Duration, error) {
 	return time.ParseDuration(s)
 }
 
-// Duration writes d as days when it is whole days ("30d"), else as Go does.
+// Duration writes d as whole days ("30d") or whole hours ("36h") when it
+// is, else as Go does ("90m0s").
 func Duration(d time.Duration) string {
-	if d > 0 && d%(24*time.Hour) == 0 {
+	switch {
+	case d > 0 && d%(24*time.Hour) == 0:
 		return strconv.Itoa(int(d/(24*time.Hour))) + "d"
+	case d > 0 && d%time.Hour == 0:
+		return strconv.Itoa(int(d/time.Hour)) + "h"
 	}
 	return d.String()
 }

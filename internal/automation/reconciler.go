@@ -497,7 +497,7 @@ func (r *Reconciler) handOver(ctx context.Context, m metav1.ObjectMeta, in Input
 func (r *Reconciler) failed(ctx context.Context, m metav1.ObjectMeta, obj runtime.Object, d Decision, err error) (reconcile.Result, error) {
 	r.Recorder.Eventf(obj, nil, corev1.EventTypeWarning, "StepFailed", string(d.Step), "%s failed: %v", d.Step, err)
 	msg := d.Step.String() + ": " + err.Error()
-	if aerr := r.annotate(ctx, m, map[string]*string{AnnLastError: &msg, AnnPhase: ptr("failing")}); aerr != nil {
+	if aerr := r.annotate(ctx, m, map[string]*string{AnnLastError: &msg, AnnPhase: ptr(string(Failing))}); aerr != nil {
 		err = errors.Join(err, aerr)
 	}
 	return reconcile.Result{}, err

@@ -340,7 +340,7 @@ func TestFailuresLeaveConsumersWorking(t *testing.T) {
 				failed = err != nil
 			}
 			s := w.secret("etl")
-			if !failed || s.Annotations[automation.AnnPhase] != "failing" || s.Annotations[automation.AnnLastError] == "" || !eventSeen(w.events, "StepFailed") {
+			if !failed || s.Annotations[automation.AnnPhase] != string(automation.Failing) || s.Annotations[automation.AnnLastError] == "" || !eventSeen(w.events, "StepFailed") {
 				t.Fatalf("the failure is not recorded: %v", s.Annotations)
 			}
 			if err := w.consume("etl"); err != nil {

@@ -318,6 +318,12 @@ type Held struct {
 	// when (zero when it was not handed over).
 	Predecessor, PredecessorID string
 	HandedOverAt               time.Time
+	// Declared: created in Git with a service-account name (and a
+	// policy) and not yet adopted: it holds nothing.
+	Declared bool
+	// Ann are its annotations under Prefix (the policy and the
+	// automation's status among them), shared: not to be modified.
+	Ann map[string]string
 }
 
 func (h Held) String() string { return h.Namespace + "/" + h.Name }
@@ -351,19 +357,23 @@ func (e *NamespaceError) Error() string {
 }
 func (e *NamespaceError) Unwrap() error { return e.Err }
 
-// List reads the Secrets the dashboard manages in namespaces, from their
-// metadata only (never their data), one listing per namespace. A
+// List reads the Secrets the dashboard manages in namespaces, and those
+// declared for an account in Git (Declared), from their metadata only
+// (never their data), one listing per namespace (the namespaces are
+// dedicated to Run:ai credentials: the others are few and dropped). A
 // namespace that could not be listed is a *NamespaceError among errs; the
 // others are still listed.
 func List(ctx context.Context, md metadata.Interface, namespaces []string) (held []Held, errs []error) {
 	for _, ns := range namespaces {
-		list, err := md.Resource(secretsResource).Namespace(ns).List(ctx, metav1.ListOptions{LabelSelector: LabelManagedBy + "=" + ManagedBy})
+		list, err := md.Resource(secretsResource).Namespace(ns).List(ctx, metav1.ListOptions{})
 		if err != nil {
 			errs = append(errs, &NamespaceError{Namespace: ns, Err: err})
 			continue
 		}
 		for _, item := range list.Items {
-			held = append(held, heldOf(item.ObjectMeta))
+			if Managed(item.Labels) || item.Annotations[AnnServiceAccount] != "" {
+				held = append(held, heldOf(item.ObjectMeta))
+			}
 		}
 	}
 	return held, errs
@@ -373,7 +383,19 @@ func List(ctx context.Context, md metadata.Interface, namespaces []string) (held
 func Holding(held []Held, id string) []Held {
 	var out []Held
 	for _, h := range held {
-		if h.AccountID == id {
+		if !h.Declared && h.AccountID == id {
+			out = append(out, h)
+		}
+	}
+	return out
+}
+
+// Declaring is the Secrets of held declared in Git for the account called
+// name and not adopted yet.
+func Declaring(held []Held, name string) []Held {
+	var out []Held
+	for _, h := range held {
+		if h.Declared && h.Account == name {
 			out = append(out, h)
 		}
 	}
@@ -389,7 +411,7 @@ func Orphans(held []Held, accounts []runai.ServiceAccount) []Held {
 	}
 	var out []Held
 	for _, h := range held {
-		if !live[h.AccountID] {
+		if !h.Declared && !live[h.AccountID] {
 			out = append(out, h)
 		}
 	}
@@ -402,6 +424,17 @@ func heldOf(m metav1.ObjectMeta) Held {
 		ClientID: a[AnnClientID], DeliveredBy: a[AnnDeliveredBy], Predecessor: a[AnnPredecessor], PredecessorID: a[AnnPredecessorID]}
 	h.DeliveredAt, _ = time.Parse(deliveredAtLayout, a[AnnDeliveredAt])
 	h.HandedOverAt, _ = time.Parse(deliveredAtLayout, a[AnnHandedOverAt])
+	if !Managed(m.Labels) {
+		h.Declared, h.AccountID = true, "" // an id on a Secret nobody adopted is not believed
+	}
+	for k, v := range a {
+		if strings.HasPrefix(k, Prefix) {
+			if h.Ann == nil {
+				h.Ann = map[string]string{}
+			}
+			h.Ann[k] = v
+		}
+	}
 	if k := a[AnnKeys]; k != "" {
 		h.Keys = strings.Split(k, ",")
 	}

@@ -45,6 +45,7 @@ func ParseView(q url.Values, defaultStaleDays int) (listview.View, Errors) {
 	v.Usage = oneOf(listview.ParamUsage, "Usage", listview.UsageNever, listview.UsageStale)
 	v.Access = oneOf(listview.ParamAccess, "Access", listview.AccessNone, listview.AccessDisabled)
 	v.Rotation = oneOf(listview.ParamRotation, "Rotation", listview.RotationRotating)
+	v.Automated = oneOf(listview.ParamAutomated, "Automation", listview.AutomationOn, listview.AutomationWaiting, listview.AutomationDue, listview.AutomationFailing)
 	if s := q.Get(listview.ParamStaleDays); s != "" {
 		d, err := strconv.Atoi(s)
 		if err != nil || d < listview.MinStaleDays || d > listview.MaxStaleDays {

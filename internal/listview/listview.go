@@ -50,6 +50,15 @@ const (
 // Rotation filter value: accounts in a rotation, either side.
 const RotationRotating = "rotating"
 
+// Automation filter values: accounts whose Secrets carry a rotation
+// policy, are declared and waiting for approval, are due, or failing.
+const (
+	AutomationOn      = "automated"
+	AutomationWaiting = "waiting"
+	AutomationDue     = "due"
+	AutomationFailing = "failing"
+)
+
 // Access filter values.
 const (
 	AccessNone     = "none"     // enabled, yet no access rule: it can sign in and do nothing
@@ -80,6 +89,7 @@ const (
 	ParamUsage     = "usage"
 	ParamAccess    = "access"
 	ParamRotation  = "rotation"
+	ParamAutomated = "automation"
 	ParamStaleDays = "staleDays"
 	ParamCreatedBy = "createdBy"
 	ParamSort      = "sort"
@@ -100,6 +110,7 @@ type View struct {
 	Usage     string // "", UsageNever, UsageStale
 	Access    string // "", AccessNone, AccessDisabled
 	Rotation  string // "", RotationRotating
+	Automated string // "", AutomationOn, AutomationWaiting, AutomationDue, AutomationFailing
 	StaleDays int    // what "stale" means, in days
 	CreatedBy string // exact creator, or ""
 	Sort      string // one of SortKeys
@@ -130,6 +141,7 @@ func (v View) Query() url.Values {
 	set(ParamUsage, v.Usage)
 	set(ParamAccess, v.Access)
 	set(ParamRotation, v.Rotation)
+	set(ParamAutomated, v.Automated)
 	set(ParamCreatedBy, v.CreatedBy)
 	if v.StaleDays != v.defaultStaleDays {
 		q.Set(ParamStaleDays, strconv.Itoa(v.StaleDays))
@@ -171,7 +183,7 @@ func (v View) RefreshPath() paths.Path {
 
 // Filtered reports whether anything narrows the list.
 func (v View) Filtered() bool {
-	return v.Q != "" || v.Status != "" || v.Usage != "" || v.Access != "" || v.Rotation != "" || v.CreatedBy != ""
+	return v.Q != "" || v.Status != "" || v.Usage != "" || v.Access != "" || v.Rotation != "" || v.Automated != "" || v.CreatedBy != ""
 }
 
 // SortBy is v sorted by key: ascending, or descending when v already sorts
@@ -185,7 +197,7 @@ func (v View) SortBy(key string) View {
 // Cleared is v without search and filters, its sort and stale threshold
 // kept.
 func (v View) Cleared() View {
-	v.Q, v.CreatedBy, v.Status, v.Usage, v.Access, v.Rotation, v.Page = "", "", "", "", "", "", 1
+	v.Q, v.CreatedBy, v.Status, v.Usage, v.Access, v.Rotation, v.Automated, v.Page = "", "", "", "", "", "", "", 1
 	return v
 }
 
@@ -203,6 +215,8 @@ func (v View) Only(param, value string) View {
 		v.Access = value
 	case ParamRotation:
 		v.Rotation = value
+	case ParamAutomated:
+		v.Automated = value
 	}
 	return v
 }
@@ -229,10 +243,20 @@ type Rotation struct {
 // Rotating reports that the account is part of a rotation in progress.
 func (r Rotation) Rotating() bool { return r.To != nil || r.From != nil }
 
+// Automation is what the Secrets that hold an account (or are declared
+// for it) say of its automatic rotation.
+type Automation struct {
+	Automated bool // a Secret holding it carries a rotation policy
+	Waiting   bool // a Secret declared for it waits for approval
+	Due       bool // its rotation is due (or under way)
+	Failing   bool // the automation's last step failed
+}
+
 // Related is what is known of an account beyond its own record.
 type Related struct {
 	Access
 	Rotation
+	Automation
 }
 
 // Row is one account as the table shows it under a view. Every row, in a
@@ -269,6 +293,9 @@ type Accounts struct {
 	Rules        map[string][]runai.AccessRule
 	RulesKnown   bool
 	RulesProblem string
+	// Automation is each account's automatic rotation, by account id
+	// (with delivery on).
+	Automation map[string]Automation
 
 	prep *prepared // what Prepare found; nil before
 }
@@ -325,7 +352,7 @@ func (in Accounts) Related(id string) Related {
 }
 
 func (in Accounts) related(id string, pairs []rotation.Pair) Related {
-	rel := Related{Access: Access{Known: in.RulesKnown, Rules: in.Rules[id]}}
+	rel := Related{Access: Access{Known: in.RulesKnown, Rules: in.Rules[id]}, Automation: in.Automation[id]}
 	rel.To, rel.From = rotation.Of(pairs, id)
 	return rel
 }
@@ -337,6 +364,7 @@ func (in Accounts) ApproxBytes() int64 {
 	for _, a := range in.All {
 		n += a.ApproxBytes()
 	}
+	n += int64(len(in.Automation)) * (36 + int64(unsafe.Sizeof(Automation{})) + mapEntryOverhead)
 	for id, rs := range in.Rules {
 		n += int64(len(id)) + int64(unsafe.Sizeof(rs)) + mapEntryOverhead
 		for _, r := range rs {
@@ -361,6 +389,7 @@ type Summary struct {
 	Total, Enabled, Disabled, Never, Stale int
 	NoAccess, DisabledWithAccess           int // when rules are known
 	Rotations                              int // rotations in progress (pairs)
+	Automated, Waiting, Failing            int // automatic rotation, with delivery on
 }
 
 // List is what a view shows of all accounts.
@@ -464,6 +493,9 @@ func (v View) shows(r Row, lowerQ string) bool {
 		return false
 	case v.Rotation == RotationRotating && !r.Rotating():
 		return false
+	case v.Automated == AutomationOn && !r.Automated, v.Automated == AutomationWaiting && !r.Waiting,
+		v.Automated == AutomationDue && !r.Due, v.Automated == AutomationFailing && !r.Failing:
+		return false
 	case v.CreatedBy != "" && !strings.EqualFold(r.CreatedBy, v.CreatedBy):
 		return false
 	case lowerQ != "" && !containsFold(r.Name, lowerQ) && !containsFold(r.ClientID, lowerQ) && !containsFold(r.CreatedBy, lowerQ) &&
@@ -500,6 +532,15 @@ func (s *Summary) count(r Row) {
 	}
 	if r.DisabledWithAccess() {
 		s.DisabledWithAccess++
+	}
+	if r.Automated {
+		s.Automated++
+	}
+	if r.Waiting {
+		s.Waiting++
+	}
+	if r.Failing {
+		s.Failing++
 	}
 }
 

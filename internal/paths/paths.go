@@ -53,6 +53,10 @@ const (
 	// still hold the old account, its secret regenerated (the first one
 	// was lost before it was written).
 	RotationDeliver Route = "/accounts/:id/rotation/deliver"
+	// AccountAutomation sets the rotation policy of a Secret that holds
+	// the account; AccountApprove approves a Secret declared for it.
+	AccountAutomation Route = "/accounts/:id/automation"
+	AccountApprove    Route = "/accounts/:id/automation/approve"
 	// AccountHistory is the next page of an account's history.
 	AccountHistory Route = "/accounts/:id/history"
 	// Activity is every service-account and access-rule event.
@@ -74,7 +78,7 @@ var All = []Route{
 	Home, SignIn, SignInKey, SignInToken, SignOut, Accounts, AccountsExport, AccountsColumns, AccountsRows, BulkConfirm, Bulk,
 	BulkJob, BulkJobCancel, Verify, Account, AccountEnable, AccountDisable, AccountDelete, AccountRegenerate, AccountRules, AccountRulesCopy,
 	AccountRuleDelete, AccountRotate, RotationResume, RotationRetire, RotationFinish, RotationCancel, RotationDiscard,
-	RotationDeliver, AccountHistory, Activity, ActivityExport, ScopePicker, Healthz, Readyz, Metrics, Static,
+	RotationDeliver, AccountAutomation, AccountApprove, AccountHistory, Activity, ActivityExport, ScopePicker, Healthz, Readyz, Metrics, Static,
 }
 
 // Path is a link within the dashboard, relative to its base path: a route
