@@ -46,6 +46,7 @@ BENCH_OUT := .cache/bench
 bench:
 	mkdir -p $(BENCH_OUT)
 	$(GO) test -run '^$$' -bench 'Pair$$' -benchtime 2s -count 1 ./views ./apiclient | tee $(BENCH_OUT)/gobench.txt
+	eval "$$(scripts/envtest-deps.sh)"; $(GO) test -run '^$$' -bench 'Controller1000' -benchtime 1x ./internal/automation | tee $(BENCH_OUT)/controller.txt
 	$(GO) build -o $(BENCH_OUT)/web ./cmd/web
 	eval "$$(scripts/e2e-deps.sh)"; eval "$$(scripts/bench-deps.sh)"; eval "$$(scripts/envtest-deps.sh)"; \
 	  $(GO) run ./cmd/loadbench -dashboard $(BENCH_OUT)/web -gobench $(BENCH_OUT)/gobench.txt -delivery \

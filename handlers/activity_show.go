@@ -44,7 +44,7 @@ func (h *handler) activity(c echo.Context, f form.Activity, want, maxScan int) (
 		}
 	}
 	r := h.histories.Activity(c.Request().Context(), h.tokenOf(c), q, f.Keep, want, maxScan, scope)
-	p := views.ActivityPage{Filter: f, Start: start, End: end, Items: worded(r.Items, false, ix), Older: r.Next}
+	p := views.ActivityPage{Filter: f, Start: start, End: end, Items: worded(r.Items, false, ix, h.automationID()), Older: r.Next}
 	p.HistorySource = h.historySource(c, r.Page)
 	return p, r.Err
 }

@@ -30,8 +30,20 @@ type Delivery struct {
 	// address, where the credentials obtain tokens.
 	RunaiURL string
 	// Automation says the controller that rotates on the Secrets' policy
-	// runs on this deployment (AUTOMATION_CLIENT_ID).
-	Automation bool
+	// runs on this deployment; AutomationClientID is its standing
+	// credential's client ID (AUTOMATION_CLIENT_ID), which the history
+	// names as the automation.
+	Automation         bool
+	AutomationClientID string
+}
+
+// automationID is the standing credential's client ID, when the
+// automation runs.
+func (h *handler) automationID() string {
+	if !h.deliveryOn() || !h.Delivery.Automation {
+		return ""
+	}
+	return h.Delivery.AutomationClientID
 }
 
 // deliveryOn reports whether delivery is configured.

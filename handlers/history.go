@@ -36,11 +36,18 @@ func ruleIDs(a listview.Access) []string {
 	return ids
 }
 
+// AutomationActor is how the history names the automation's own steps
+// (those made with its standing credential).
+const AutomationActor = "the automation (rotating on the Secret's policy)"
+
 // worded turns items into what a page shows. With an index (the Activity
 // page) each names and links its account, or says it is gone.
-func worded(items []history.Item, onAccount bool, ix history.Index) []views.HistoryItem {
+func worded(items []history.Item, onAccount bool, ix history.Index, automationID string) []views.HistoryItem {
 	out := make([]views.HistoryItem, len(items))
 	for i, it := range items {
+		if automationID != "" && it.Actor == automationID {
+			it.Actor = AutomationActor // the standing credential: the automation's own steps
+		}
 		vi := views.HistoryItem{Item: it}
 		if ix != nil {
 			if a, ok := ix.Find(it); ok {

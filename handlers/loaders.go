@@ -281,7 +281,7 @@ func (h *handler) accountHistory(c echo.Context, a runai.ServiceAccount, ruleIDs
 	scope := history.Scope{Accounts: map[string]bool{a.ID: true}, Session: session.HashID(stateOf(c).id())} // the page read a
 	r := h.histories.Account(c.Request().Context(), h.tokenOf(c), a, ruleIDs, cursor, h.Now(), scope)
 	v := views.HistoryView{AccountID: a.ID, Days: history.AccountDays, Paged: history.ParseCursor(cursor) != history.Cursor{},
-		Items: worded(r.Items, true, nil), Older: r.Older}
+		Items: worded(r.Items, true, nil, h.automationID()), Older: r.Older}
 	v.HistorySource = h.historySource(c, r.Page)
 	return v
 }

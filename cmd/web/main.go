@@ -122,8 +122,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	defer stopEngines() // before the Wait above
 	engines.Go(func() { watch.Run(engineCtx) })
 	if cfg.Automation.On() {
-		delivery.Automation = true
-		ctl, err := openAutomation(cfg, delivery, api, logger)
+		delivery.Automation, delivery.AutomationClientID = true, cfg.Automation.ClientID
+		ctl, err := openAutomation(cfg, delivery, api, rec, logger)
 		if err != nil {
 			return err
 		}
@@ -233,10 +233,10 @@ func openDelivery(cfg Config, runaiURL string, logger *slog.Logger) (*handlers.D
 // openAutomation builds the controller that rotates delivered
 // credentials on their policy, acting with the standing credential and
 // the dashboard's own Kubernetes identity (never a person's).
-func openAutomation(cfg Config, d *handlers.Delivery, api automation.Runai, logger *slog.Logger) (*automation.Controller, error) {
+func openAutomation(cfg Config, d *handlers.Delivery, api automation.Runai, rec record.Store, logger *slog.Logger) (*automation.Controller, error) {
 	a := cfg.Automation
 	log := logger.With("component", "automation")
-	r := &automation.Reconciler{API: api, ClientID: a.ClientID, Secret: a.Secret, Logger: log, Namespaces: d.Namespaces, Adopt: a.Adopt,
+	r := &automation.Reconciler{API: api, ClientID: a.ClientID, Secret: a.Secret, Logger: log, Record: rec, Namespaces: d.Namespaces, Adopt: a.Adopt,
 		RunaiURL: d.RunaiURL, DryRun: a.DryRun, Paused: a.Paused, MaxRotating: a.MaxRotations, Jitter: a.Jitter, Now: time.Now}
 	ctl, err := automation.NewController(d.Cluster.Config(), r, automation.Election{Namespace: a.LeaseNamespace})
 	if err != nil {

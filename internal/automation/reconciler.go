@@ -2,6 +2,7 @@ package automation
 
 import (
 	"context"
+	crand "crypto/rand"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -25,6 +26,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 
 	"github.com/runai-tools/sa-dashboard/internal/delivery"
+	"github.com/runai-tools/sa-dashboard/internal/record"
 	"github.com/runai-tools/sa-dashboard/internal/rotation"
 	"github.com/runai-tools/sa-dashboard/internal/runai"
 )
@@ -83,12 +85,15 @@ func Adopts(rules []AdoptRule, ns, account string) bool {
 // Reconciler keeps the Secrets of the delivery namespaces true to their
 // policy, one step per call: see Decide.
 type Reconciler struct {
-	API        Runai
-	ClientID   string       // the standing credential (AUTOMATION_CLIENT_ID)
-	Secret     runai.Secret // AUTOMATION_CLIENT_SECRET
-	Kube       kubernetes.Interface
-	Metadata   metadata.Interface
-	Recorder   Recorder
+	API      Runai
+	ClientID string       // the standing credential (AUTOMATION_CLIENT_ID)
+	Secret   runai.Secret // AUTOMATION_CLIENT_SECRET
+	Kube     kubernetes.Interface
+	Metadata metadata.Interface
+	Recorder Recorder
+	// Record keeps each step that acts, beside the dashboard's own
+	// changes (nil: the log line only).
+	Record     record.Store
 	Logger     *slog.Logger
 	Namespaces []string
 	Adopt      []AdoptRule
@@ -104,7 +109,13 @@ type Reconciler struct {
 	mu      sync.Mutex
 	token   string
 	expires time.Time
+	list    []runai.ServiceAccount // the accounts, read at listAt
+	listAt  time.Time
 }
+
+// listFor is how long the accounts read for one Secret's decision serve
+// the others': a decision that acts reads them anew first.
+const listFor = 30 * time.Second
 
 // By is what the Secrets say delivered them, and the actor in the audit.
 const By = "automation"
@@ -124,22 +135,59 @@ func (r *Reconciler) Reconcile(ctx context.Context, req reconcile.Request) (reco
 	if ann[delivery.AnnServiceAccount] == "" {
 		return reconcile.Result{}, nil
 	}
-	in, obj, err := r.inputs(ctx, m.ObjectMeta)
+	in, obj, err := r.inputs(ctx, m.ObjectMeta, false)
 	if err != nil {
 		return r.failed(ctx, m.ObjectMeta, obj, Decision{Step: Wait}, err)
 	}
 	d := Decide(in)
-	log := r.Logger.With("secret", req.String(), "step", d.Step)
+	if d.Step.Acts() && !r.DryRun { // act only on what Run:ai says now
+		if in, obj, err = r.inputs(ctx, m.ObjectMeta, true); err != nil {
+			return r.failed(ctx, m.ObjectMeta, obj, d, err)
+		}
+		d = Decide(in)
+	}
+	rid := crand.Text()[:16] // names this step in the log and the record
+	log := r.Logger.With("secret", req.String(), "step", d.Step, "request_id", rid)
 	if r.DryRun && d.Step.Acts() {
 		r.Recorder.Eventf(obj, nil, corev1.EventTypeNormal, "DryRun", string(d.Step), "Would %s: %s", d.Step, d.Why)
 		return result(d, in.Now), nil
 	}
-	if err := r.perform(ctx, m.ObjectMeta, obj, in, &d); err != nil {
+	acted := d.Step
+	err = r.perform(ctx, m.ObjectMeta, obj, in, &d)
+	if acted.Acts() {
+		r.forget() // what it changed shows in the next decision
+	}
+	if acted.Acts() && d.Step != Wait { // (held back: its random delay, or the bound on rotations)
+		r.keep(ctx, m.ObjectMeta, in, acted, d.Why, rid, err)
+	}
+	if err != nil {
 		log.Warn("automation step failed", "err", err)
 		return r.failed(ctx, m.ObjectMeta, obj, d, err)
 	}
 	log.Info("automation step", "why", d.Why)
 	return result(d, in.Now), nil
+}
+
+// keep writes a step that acted to the dashboard's record: the account
+// it acted on, the Secret and its policy, the outcome.
+func (r *Reconciler) keep(ctx context.Context, m metav1.ObjectMeta, in Input, step Step, why, rid string, err error) {
+	if r.Record == nil {
+		return
+	}
+	e := record.Entry{ID: rid, Time: in.Now.UTC(), Subject: By, Action: "automation-" + string(step), RequestID: rid,
+		Detail: "Secret " + m.Namespace + "/" + m.Name + " (policy: " + in.Policy.String() + "): " + why, Outcome: record.Succeeded}
+	switch a := in.Predecessor; {
+	case (step == Disable || step == Delete) && a != nil:
+		e.AccountID, e.AccountName = a.ID, a.Name
+	case in.Held != nil:
+		e.AccountID, e.AccountName = in.Held.ID, in.Held.Name
+	}
+	if err != nil {
+		e.Outcome, e.Status = record.Failed, httpStatus(err)
+	}
+	if rerr := r.Record.Add(context.WithoutCancel(ctx), e); rerr != nil {
+		r.Logger.Error("the dashboard's record did not keep an automation step (the log has it)", "err", rerr, "request_id", rid)
+	}
 }
 
 // result says when to come back: at the decision's time, at once after
@@ -155,9 +203,36 @@ func result(d Decision, now time.Time) reconcile.Result {
 	return reconcile.Result{}
 }
 
+// accounts is every account, read with the standing credential within
+// the last listFor unless fresh.
+func (r *Reconciler) accounts(ctx context.Context, tok string, fresh bool) ([]runai.ServiceAccount, error) {
+	r.mu.Lock()
+	if !fresh && r.list != nil && r.Now().Sub(r.listAt) < listFor {
+		defer r.mu.Unlock()
+		return r.list, nil
+	}
+	r.mu.Unlock()
+	all, err := r.API.ListServiceAccounts(ctx, tok)
+	if err != nil {
+		return nil, fmt.Errorf("list the service accounts: %w", err)
+	}
+	r.mu.Lock()
+	r.list, r.listAt = all, r.Now()
+	r.mu.Unlock()
+	return all, nil
+}
+
+// forget drops the accounts read, after a step that changed them.
+func (r *Reconciler) forget() {
+	r.mu.Lock()
+	r.list = nil
+	r.mu.Unlock()
+}
+
 // inputs gathers what Decide needs: the Secret's annotations and the
-// accounts they name, read from Run:ai with the standing credential.
-func (r *Reconciler) inputs(ctx context.Context, m metav1.ObjectMeta) (Input, runtime.Object, error) {
+// accounts they name, read from Run:ai with the standing credential
+// (within the last listFor unless fresh).
+func (r *Reconciler) inputs(ctx context.Context, m metav1.ObjectMeta, fresh bool) (Input, runtime.Object, error) {
 	ann := m.Annotations
 	obj := &corev1.Secret{ObjectMeta: m}
 	obj.SetGroupVersionKind(corev1.SchemeGroupVersion.WithKind("Secret"))
@@ -180,9 +255,9 @@ func (r *Reconciler) inputs(ctx context.Context, m metav1.ObjectMeta) (Input, ru
 	if err != nil {
 		return in, obj, err
 	}
-	all, err := r.API.ListServiceAccounts(ctx, tok)
+	all, err := r.accounts(ctx, tok, fresh)
 	if err != nil {
-		return in, obj, fmt.Errorf("list the service accounts: %w", err)
+		return in, obj, err
 	}
 	for i := range all {
 		a := &all[i]
@@ -240,10 +315,11 @@ func (r *Reconciler) standingToken(ctx context.Context) (string, error) {
 	if err != nil {
 		return "", &errStanding{err}
 	}
-	r.token, r.expires = tok.AccessToken.Reveal(), tok.ExpiresAt
-	if r.expires.IsZero() {
-		r.expires = r.Now().Add(TokenLifetime)
+	life := TokenLifetime // the token's lifetime, from the answer when it says (its expiry is on the wall clock)
+	if !tok.ExpiresAt.IsZero() {
+		life = time.Until(tok.ExpiresAt)
 	}
+	r.token, r.expires = tok.AccessToken.Reveal(), r.Now().Add(life)
 	return r.token, nil
 }
 
@@ -281,6 +357,11 @@ func (r *Reconciler) perform(ctx context.Context, m metav1.ObjectMeta, obj runti
 		}
 		r.Recorder.Eventf(obj, nil, corev1.EventTypeNormal, "Adopted", string(d.Step), "Bound to the service account %s (approved by %s)", in.Held.Name, approver(m, in))
 	case Start:
+		if base := in.Secret.DeliveredAt.Add(in.Policy.RotateEvery); r.Jitter > 0 && (in.Secret.NextStepAt.IsZero() || in.Secret.NextStepAt.Before(base)) {
+			d.Step, d.At = Wait, in.Now.Add(rand.N(r.Jitter)) // due: its random delay first, drawn once
+			d.Why = "due; starts after a random delay within AUTOMATION_JITTER, at " + d.At.UTC().Format(time.RFC3339)
+			break
+		}
 		if err := r.start(ctx, m, obj, in, d); err != nil {
 			return err
 		}
@@ -388,9 +469,9 @@ func (r *Reconciler) start(ctx context.Context, m metav1.ObjectMeta, obj runtime
 	if err != nil {
 		return err
 	}
-	all, err := r.API.ListServiceAccounts(ctx, tok)
+	all, err := r.accounts(ctx, tok, false) // as read for this decision, a moment ago
 	if err != nil {
-		return fmt.Errorf("list the service accounts: %w", err)
+		return err
 	}
 	name := rotation.Next(in.Held.Name, all)
 	if _, err := r.API.CreateServiceAccount(ctx, tok, name); err != nil {

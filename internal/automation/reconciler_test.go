@@ -6,6 +6,7 @@ package automation_test
 // is the consumer that reads the Secret and obtains a token with it.
 
 import (
+	"cmp"
 	"context"
 	"log/slog"
 	"net/http"
@@ -29,6 +30,7 @@ import (
 	"github.com/runai-tools/sa-dashboard/internal/automation"
 	"github.com/runai-tools/sa-dashboard/internal/delivery"
 	"github.com/runai-tools/sa-dashboard/internal/kubetest"
+	"github.com/runai-tools/sa-dashboard/internal/record"
 	"github.com/runai-tools/sa-dashboard/internal/runai"
 	"github.com/runai-tools/sa-dashboard/internal/stub"
 )
@@ -63,12 +65,18 @@ type world struct {
 	api    *apiclient.Client
 	r      *automation.Reconciler
 	events *events.FakeRecorder
+	record *record.Memory
+	adopt  []automation.AdoptRule // AUTOMATION_ADOPT
+	// The other settings the Reconcilers get.
+	dryRun, paused bool
+	maxRotating    int
+	jitter         time.Duration
 }
 
 func newWorld(t *testing.T, as *rest.Config) *world {
 	t.Helper()
 	k := kubetest.Shared(t)
-	w := &world{t: t, k: k, ns: k.Namespace(t, "auto"), clock: &clock{t: time.Now().UTC().Truncate(time.Second)}}
+	w := &world{t: t, k: k, ns: k.Namespace(t, "auto"), clock: &clock{t: time.Now().UTC().Truncate(time.Second)}, record: record.NewMemory(100)}
 	w.stub = stub.New(stub.Config{AdminClientID: "automation", AdminClientSecret: "standing-secret-value", Now: w.clock.Now})
 	srv := httptest.NewServer(w.stub)
 	t.Cleanup(srv.Close)
@@ -87,14 +95,17 @@ func newWorld(t *testing.T, as *rest.Config) *world {
 // reconciler is a Reconciler of its own (as after a crash, or on a new
 // leader: nothing carried over), acting with kube and md.
 func (w *world) reconciler(kube kubernetes.Interface, md metadata.Interface) *automation.Reconciler {
-	w.events = events.NewFakeRecorder(100)
+	if w.events == nil {
+		w.events = events.NewFakeRecorder(100)
+	}
 	if kube == nil { // NewController fills them, and the recorder
 		return &automation.Reconciler{API: w.api, ClientID: "automation", Secret: "standing-secret-value",
 			Logger: discard, Namespaces: []string{w.ns}, RunaiURL: w.url, MaxRotating: 3, Now: w.clock.Now}
 	}
 	return &automation.Reconciler{API: w.api, ClientID: "automation", Secret: "standing-secret-value",
-		Kube: kube, Metadata: md, Recorder: w.events,
-		Logger: discard, Namespaces: []string{w.ns}, RunaiURL: w.url, MaxRotating: 3, Now: w.clock.Now}
+		Kube: kube, Metadata: md, Recorder: w.events, Record: w.record, Adopt: w.adopt,
+		Logger: discard, Namespaces: []string{w.ns}, RunaiURL: w.url, MaxRotating: cmp.Or(w.maxRotating, 3), Now: w.clock.Now,
+		DryRun: w.dryRun, Paused: w.paused, Jitter: w.jitter}
 }
 
 // delivered is an account of the stub delivered into a Secret with the
@@ -131,10 +142,12 @@ func (w *world) secret(name string) *corev1.Secret {
 	return s
 }
 
-// step runs one reconcile of the Secret name and returns the phase it
-// left on it.
+// step runs one reconcile of the Secret name, by a Reconciler of its own
+// (nothing kept in memory between steps: each could be a new leader after
+// a crash), and returns the phase it left on it.
 func (w *world) step(name string) (string, reconcile.Result, error) {
 	w.t.Helper()
+	w.r = w.reconciler(w.r.Kube, w.r.Metadata)
 	res, err := w.r.Reconcile(context.Background(), reconcile.Request{NamespacedName: types.NamespacedName{Namespace: w.ns, Name: name}})
 	return w.secret(name).Annotations[automation.AnnPhase], res, err
 }
@@ -171,7 +184,14 @@ func TestFullCycle(t *testing.T) {
 		t.Fatalf("before due: %s %v %v", phase, res, err)
 	}
 	w.clock.Advance(30 * 24 * time.Hour)
-	calls := map[string]int{}
+	calls := map[string]string{}
+	ops := func() string {
+		var out []string
+		for _, c := range w.stub.Calls() {
+			out = append(out, string(c.Op))
+		}
+		return strings.Join(out, "+")
+	}
 	want := []automation.Step{automation.Start, automation.CopyRules, automation.HandOver}
 	for i, next := range want {
 		w.stub.ResetCalls()
@@ -179,7 +199,7 @@ func TestFullCycle(t *testing.T) {
 		if err != nil {
 			t.Fatalf("step %d: %v", i, err)
 		}
-		calls[phase] = len(w.stub.Calls())
+		calls[phase] = ops()
 		if phase != string(next) {
 			t.Fatalf("step %d: phase %s, want %s", i, phase, next)
 		}
@@ -188,7 +208,6 @@ func TestFullCycle(t *testing.T) {
 			t.Fatalf("step %d: the Secret's credentials obtain no token: %v", i, err)
 		}
 	}
-	t.Logf("Run:ai calls per step: %v", calls)
 	succ, ok := w.account("etl-r2")
 	s := w.secret("etl")
 	if !ok || string(s.Data["RUNAI_CLIENT_ID"]) != succ.ClientID || s.Annotations[delivery.AnnPredecessorID] != old.ID || s.Annotations[delivery.AnnDeliveredBy] != automation.By {
@@ -206,9 +225,11 @@ func TestFullCycle(t *testing.T) {
 		t.Fatalf("a minute before retire-after-unused: %s", phase)
 	}
 	w.clock.Advance(2 * time.Minute)
+	w.stub.ResetCalls()
 	if phase, _, err := w.step("etl"); err != nil || phase != string(automation.Disable) {
 		t.Fatalf("retire: %s %v", phase, err)
 	}
+	calls[string(automation.Disable)] = ops()
 	if a, _ := w.account("etl"); a.Enabled {
 		t.Fatal("the old account is still enabled")
 	}
@@ -220,8 +241,22 @@ func TestFullCycle(t *testing.T) {
 		t.Fatalf("a second before delete-after: %s", phase)
 	}
 	w.clock.Advance(time.Second)
+	w.stub.ResetCalls()
 	if phase, _, err := w.step("etl"); err != nil || phase != string(automation.Idle) {
 		t.Fatalf("delete: %s %v", phase, err)
+	}
+	calls[string(automation.Delete)] = ops()
+	t.Logf("Run:ai calls per acting step (a fresh Reconciler each: one token exchange included): %v", calls)
+	entries, _ := w.record.Recent(context.Background(), 20)
+	var kept []string
+	for _, e := range entries {
+		if e.RequestID == "" || e.Subject != automation.By || e.Outcome != record.Succeeded {
+			t.Errorf("record entry %+v", e)
+		}
+		kept = append([]string{e.Action + " " + e.AccountName}, kept...)
+	}
+	if want := "automation-start etl,automation-copy-rules etl,automation-hand-over etl,automation-disable-old etl,automation-delete-old etl"; strings.Join(kept, ",") != want {
+		t.Errorf("the record keeps %v, want %s", kept, want)
 	}
 	if _, ok := w.account("etl"); ok {
 		t.Fatal("the old account still exists")
@@ -278,11 +313,11 @@ func TestApproval(t *testing.T) {
 	if len(w.stub.Accounts()) != 1 || len(w.secret("steal").Data) != 0 {
 		t.Fatal("an unapproved declaration was acted on")
 	}
-	w.r.Adopt = []automation.AdoptRule{{Namespace: "elsewhere", Pattern: "*"}, {Namespace: w.ns, Pattern: "team-a-*"}}
+	w.adopt = []automation.AdoptRule{{Namespace: "elsewhere", Pattern: "*"}, {Namespace: w.ns, Pattern: "team-a-*"}}
 	if phase, _, _ := w.step("steal"); phase != string(automation.AwaitApproval) {
 		t.Fatal("the allow-list approved a name it does not match")
 	}
-	w.r.Adopt = []automation.AdoptRule{{Namespace: w.ns, Pattern: "team-b-*"}}
+	w.adopt = []automation.AdoptRule{{Namespace: w.ns, Pattern: "team-b-*"}}
 	for i := 0; i < 8 && w.secret("steal").Annotations[delivery.AnnClientID] == ""; i++ {
 		if _, _, err := w.step("steal"); err != nil {
 			t.Fatal(err)
@@ -364,3 +399,46 @@ func TestFailuresLeaveConsumersWorking(t *testing.T) {
 }
 
 var discard = slog.New(slog.DiscardHandler)
+
+// TestSafeAtScale: a dry run says what it would do and does nothing; the
+// global pause does nothing; at most MaxRotating rotations start at once;
+// a due rotation waits for its random delay, drawn once within the
+// window.
+func TestSafeAtScale(t *testing.T) {
+	w := newWorld(t, nil)
+	for _, n := range []string{"a", "b", "c"} {
+		w.delivered(n, policy)
+	}
+	w.clock.Advance(31 * 24 * time.Hour)
+
+	w.dryRun = true
+	if phase, _, err := w.step("a"); err != nil || phase != "" || len(w.stub.Accounts()) != 3 || !eventSeen(w.events, "DryRun") {
+		t.Fatalf("dry run: phase %q, %d accounts, %v", phase, len(w.stub.Accounts()), err)
+	}
+	w.dryRun, w.paused = false, true
+	if phase, _, _ := w.step("a"); phase != string(automation.Paused) || len(w.stub.Accounts()) != 3 {
+		t.Fatalf("paused: %s", phase)
+	}
+	w.paused, w.maxRotating = false, 1
+	if phase, _, _ := w.step("a"); phase != string(automation.Start) {
+		t.Fatalf("first: %s", phase)
+	}
+	phase, res, _ := w.step("b")
+	if phase != string(automation.Wait) || len(w.stub.Accounts()) != 4 || res.RequeueAfter > 2*time.Minute {
+		t.Fatalf("a second rotation at once: %s, %d accounts, again in %v", phase, len(w.stub.Accounts()), res.RequeueAfter)
+	}
+
+	w.maxRotating, w.jitter = 3, time.Hour
+	phase, res, _ = w.step("c")
+	next, _ := time.Parse(time.RFC3339, w.secret("c").Annotations[automation.AnnNextStepAt])
+	if phase != string(automation.Wait) || next.Before(w.clock.Now()) || next.After(w.clock.Now().Add(time.Hour)) || res.RequeueAfter > time.Hour {
+		t.Fatalf("jitter: %s, next %v (now %v), again in %v", phase, next, w.clock.Now(), res.RequeueAfter)
+	}
+	if phase, _, _ := w.step("c"); phase != string(automation.Wait) || w.secret("c").Annotations[automation.AnnNextStepAt] != next.Format(time.RFC3339) {
+		t.Fatal("the random delay was drawn again")
+	}
+	w.clock.Advance(time.Hour)
+	if phase, _, _ := w.step("c"); phase != string(automation.Start) {
+		t.Fatalf("after its delay: %s", phase)
+	}
+}
