@@ -6,6 +6,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/runai-tools/sa-dashboard/apiclient"
+	"github.com/runai-tools/sa-dashboard/internal/automation"
 	"github.com/runai-tools/sa-dashboard/internal/history"
 	"github.com/runai-tools/sa-dashboard/internal/listview"
 	"github.com/runai-tools/sa-dashboard/internal/paths"
@@ -39,6 +40,27 @@ func ruleIDs(a listview.Access) []string {
 // AutomationActor is how the history names the automation's own steps
 // (those made with its standing credential).
 const AutomationActor = "the automation (rotating on the Secret's policy)"
+
+// policyNamed names, on an account's page, the policy the automation's
+// steps followed: "the automation (policy: rotate every 30d)", when one
+// Secret of the account carries one.
+func policyNamed(items []views.HistoryItem, s views.AutomationSection) {
+	var policies []string
+	for _, it := range s.Items {
+		if it.HasPolicy {
+			policies = append(policies, "rotate every "+automation.Duration(it.Policy.RotateEvery))
+		}
+	}
+	if len(policies) != 1 {
+		return
+	}
+	for i := range items {
+		if items[i].Actor == AutomationActor {
+			items[i].Actor = "the automation (policy: " + policies[0] + ")"
+			items[i].Sentence = items[i].Item.Sentence(true)
+		}
+	}
+}
 
 // worded turns items into what a page shows. With an index (the Activity
 // page) each names and links its account, or says it is gone.

@@ -254,6 +254,7 @@ func (h *handler) accountPage(c echo.Context, s views.AccessSection) views.Accou
 	g.Go(func() error { page.Held = h.withReaders(c, h.heldBy(c, a)); return nil })
 	_ = g.Wait()
 	page.Automation = h.automationOf(c, a, page.Held)
+	policyNamed(page.History.Items, page.Automation)
 	return page
 }
 
