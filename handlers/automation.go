@@ -98,39 +98,16 @@ func (h *handler) secretOf(c echo.Context, a runai.ServiceAccount, ns, name stri
 	return delivery.Held{}, &errNotHere{key}
 }
 
-// automationStates says, for each account, what the Secrets that hold it
-// (or are declared for it) say of its automatic rotation, for the list's
-// filter and summary.
+// automationStates is each account's automatic rotation, for the list's
+// filter and summary (internal/automation decides what it is).
 func automationStates(held []delivery.Held, all []runai.ServiceAccount, now time.Time) map[string]listview.Automation {
-	if len(held) == 0 {
+	states := automation.States(held, all, now)
+	if len(states) == 0 {
 		return nil
 	}
-	byName := make(map[string]string, len(all))
-	for _, a := range all {
-		byName[a.Name] = a.ID
-	}
-	out := map[string]listview.Automation{}
-	for _, s := range held {
-		id := s.AccountID
-		if s.Declared {
-			id = byName[s.Account]
-		}
-		if id == "" {
-			continue
-		}
-		st := out[id]
-		p, err := automation.ParsePolicy(s.Ann)
-		phase := automation.Step(s.Ann[automation.AnnPhase])
-		switch {
-		case s.Declared:
-			st.Waiting = st.Waiting || s.Ann[automation.AnnApprovedBy] == ""
-		case err == nil:
-			st.Automated = true
-			due := !s.DeliveredAt.IsZero() && !now.Before(s.DeliveredAt.Add(p.RotateEvery))
-			st.Due = st.Due || due || phase.Rotating()
-		}
-		st.Failing = st.Failing || phase == automation.Failing || phase == automation.Invalid
-		out[id] = st
+	out := make(map[string]listview.Automation, len(states))
+	for id, st := range states {
+		out[id] = listview.Automation{Automated: st.Automated, Waiting: st.Waiting, Due: st.Due, Failing: st.Failing}
 	}
 	return out
 }

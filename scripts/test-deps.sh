@@ -20,3 +20,16 @@ if ! command -v redis-server >/dev/null 2>&1; then
 fi
 echo "export TEST_REDIS_SERVER='$(command -v redis-server)'"
 echo "export REDIS_REQUIRED=1"
+
+# The alert rules' tests (promtool test rules) and the scrape test (a real
+# Prometheus scraping the metrics port): Debian's prometheus package. Its
+# service is not wanted: tests start their own server.
+if ! command -v promtool >/dev/null 2>&1 || ! command -v prometheus >/dev/null 2>&1; then
+  log "installing Debian prometheus (promtool and the server)"
+  if [ "$(id -u)" = 0 ]; then sudo=""; else sudo="sudo"; fi
+  $sudo apt-get update -qq >&2
+  DEBIAN_FRONTEND=noninteractive RUNLEVEL=1 $sudo apt-get install -y -qq --no-install-recommends prometheus >&2
+fi
+echo "export TEST_PROMTOOL='$(command -v promtool)'"
+echo "export TEST_PROMETHEUS='$(command -v prometheus)'"
+echo "export PROMETHEUS_REQUIRED=1"

@@ -54,6 +54,8 @@ type Config struct {
 	// Kubernetes Secrets; none: delivery is off.
 	DeliveryNamespaces []string
 	Kube               kube.Config
+	// MetricsListen is the address of /metrics on a port of its own.
+	MetricsListen string
 	// Automation is the controller that rotates delivered credentials on
 	// their policy; off without a standing credential.
 	Automation Automation
@@ -71,6 +73,8 @@ type Automation struct {
 	MaxRotations   int
 	Jitter         time.Duration
 	LeaseNamespace string
+	// InventoryInterval is how often the inventory is read.
+	InventoryInterval time.Duration
 }
 
 // On reports whether the controller runs.
@@ -124,6 +128,8 @@ var settings = []setting{
 	{"delivery-impersonate", "DELIVERY_IMPERSONATE", "false", "make every Kubernetes call as the person signed in behind the SSO proxy (user and groups), so that the cluster's RBAC decides; needs TRUSTED_PROXIES"},
 	{"delivery-impersonate-user-prefix", "DELIVERY_IMPERSONATE_USER_PREFIX", "", "prefix added to the impersonated user name, as the API server's --oidc-username-prefix adds it, e.g. oidc:"},
 	{"delivery-impersonate-group-prefix", "DELIVERY_IMPERSONATE_GROUP_PREFIX", "", "prefix added to each impersonated group, as the API server's --oidc-groups-prefix adds it, e.g. oidc:"},
+	{"inventory-interval", "INVENTORY_INTERVAL", "5m", "how often the automation's leader reads the accounts, their rules and Secrets for the inventory metrics (with the standing credential)"},
+	{"metrics-listen", "METRICS_LISTEN", "", "address of a port of its own serving /metrics (e.g. :9090), for a scraper admitted by a NetworkPolicy; off when empty (/metrics stays on the main port)"},
 	{"automation-adopt", "AUTOMATION_ADOPT", "", "approve ahead the Secrets declared in Git for accounts matching these comma-separated namespace=pattern pairs (shell-style patterns), e.g. team-a=etl-*,ml-ci=*"},
 	{"automation-paused", "AUTOMATION_PAUSED", "false", "pause the automation: nothing is rotated, retired or deleted until it is false again"},
 	{"automation-dry-run", "AUTOMATION_DRY_RUN", "false", "the automation says what it would do, as Kubernetes Events on the Secrets, and does nothing"},
@@ -288,6 +294,7 @@ func loadConfig(args []string, getenv func(string) string, usageOut io.Writer) (
 	}
 	cfg.RuleSubject = subject
 	cfg.DeliveryNamespaces, cfg.Kube = deliveryConfig(get, list, bad, len(cfg.TrustedProxies) > 0)
+	cfg.MetricsListen = get("metrics-listen")
 	cfg.Automation = automationConfig(get, getenv, bad, func(err error) { errs = append(errs, err) }, len(cfg.DeliveryNamespaces) > 0)
 	if cfg.Automation.On() && cfg.RunaiURL == "" {
 		errs = append(errs, errors.New("AUTOMATION_CLIENT_ID: is set in demo mode (no RUNAI_URL): the automation acts on a real Run:ai only"))
@@ -322,6 +329,9 @@ func automationConfig(get, getenv func(string) string, bad func(string, error), 
 		bad("automation-jitter", fmt.Errorf("%q: want a duration from 0 to 24h", get("automation-jitter")))
 	}
 	a.LeaseNamespace = cmp.Or(get("automation-lease-namespace"), strings.TrimSpace(getenv("POD_NAMESPACE")))
+	if a.InventoryInterval, err = time.ParseDuration(get("inventory-interval")); err != nil || a.InventoryInterval < 10*time.Second || a.InventoryInterval > 24*time.Hour {
+		bad("inventory-interval", fmt.Errorf("%q: want a duration from 10s to 24h", get("inventory-interval")))
+	}
 	if a.On() && a.LeaseNamespace == "" {
 		bad("automation-lease-namespace", errors.New("is needed outside a pod that sets POD_NAMESPACE: the Lease of the leader election lives there"))
 	}

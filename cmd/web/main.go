@@ -27,8 +27,10 @@ import (
 	"github.com/runai-tools/sa-dashboard/handlers"
 	"github.com/runai-tools/sa-dashboard/internal/automation"
 	"github.com/runai-tools/sa-dashboard/internal/bulk"
+	"github.com/runai-tools/sa-dashboard/internal/inventory"
 	"github.com/runai-tools/sa-dashboard/internal/kube"
 	"github.com/runai-tools/sa-dashboard/internal/metrics"
+	"github.com/runai-tools/sa-dashboard/internal/paths"
 	"github.com/runai-tools/sa-dashboard/internal/probe"
 	"github.com/runai-tools/sa-dashboard/internal/record"
 	"github.com/runai-tools/sa-dashboard/internal/session"
@@ -123,7 +125,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	engines.Go(func() { watch.Run(engineCtx) })
 	if cfg.Automation.On() {
 		delivery.Automation, delivery.AutomationClientID = true, cfg.Automation.ClientID
-		ctl, err := openAutomation(cfg, delivery, api, rec, logger)
+		ctl, err := openAutomation(cfg, delivery, api, rec, m, logger)
 		if err != nil {
 			return err
 		}
@@ -142,6 +144,13 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return err
 	}
 
+	if cfg.MetricsListen != "" {
+		stop, err := serveMetrics(cfg.MetricsListen, m, logger)
+		if err != nil {
+			return err
+		}
+		defer stop()
+	}
 	ln, err := net.Listen("tcp", cfg.Listen)
 	if err != nil {
 		return err
@@ -233,7 +242,7 @@ func openDelivery(cfg Config, runaiURL string, logger *slog.Logger) (*handlers.D
 // openAutomation builds the controller that rotates delivered
 // credentials on their policy, acting with the standing credential and
 // the dashboard's own Kubernetes identity (never a person's).
-func openAutomation(cfg Config, d *handlers.Delivery, api automation.Runai, rec record.Store, logger *slog.Logger) (*automation.Controller, error) {
+func openAutomation(cfg Config, d *handlers.Delivery, api *apiclient.Client, rec record.Store, m *metrics.Metrics, logger *slog.Logger) (*automation.Controller, error) {
 	a := cfg.Automation
 	log := logger.With("component", "automation")
 	r := &automation.Reconciler{API: api, ClientID: a.ClientID, Secret: a.Secret, Logger: log, Record: rec, Namespaces: d.Namespaces, Adopt: a.Adopt,
@@ -242,9 +251,33 @@ func openAutomation(cfg Config, d *handlers.Delivery, api automation.Runai, rec 
 	if err != nil {
 		return nil, err
 	}
+	// The inventory reads with the same credential, on the leader only.
+	src := inventory.Sources{API: api, Token: r.Token, Metadata: r.Metadata, Namespaces: d.Namespaces, StaleDays: cfg.StaleDays, Now: time.Now}
+	w := inventory.NewWatch(src.Read, a.InventoryInterval, logger.With("component", "inventory"), time.Now)
+	if err := m.Register(w); err != nil {
+		return nil, err
+	}
+	if err := ctl.Lead(w); err != nil {
+		return nil, err
+	}
 	log.Info("automation: rotating delivered credentials on their policy", "namespaces", d.Namespaces, "lease", a.LeaseNamespace+"/"+automation.LeaseName,
 		"dry_run", a.DryRun, "paused", a.Paused, "max_rotations", a.MaxRotations, "jitter", a.Jitter.String(), "adopt", len(a.Adopt))
 	return ctl, nil
+}
+
+// serveMetrics serves /metrics alone on addr (METRICS_LISTEN): a port a
+// NetworkPolicy opens to the scraper only, outside the SSO proxy.
+func serveMetrics(addr string, m *metrics.Metrics, logger *slog.Logger) (stop func(), err error) {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("METRICS_LISTEN: %w", err)
+	}
+	mux := http.NewServeMux()
+	mux.Handle("GET "+string(paths.Metrics), m.Handler())
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second, ErrorLog: slog.NewLogLogger(logger.Handler(), slog.LevelWarn)}
+	go func() { _ = srv.Serve(ln) }()
+	logger.Info("metrics on a port of their own", "addr", ln.Addr().String())
+	return func() { _ = srv.Close() }, nil
 }
 
 // openRecord opens the dashboard's record of its changes where the

@@ -117,6 +117,10 @@ func TestLoadConfig(t *testing.T) {
 		{"automation bad pattern", []string{"--automation-adopt", "team-a=[x"}, nil, "AUTOMATION_ADOPT", nil},
 		{"automation too many rotations", []string{"--automation-max-rotations", "0"}, nil, "AUTOMATION_MAX_ROTATIONS", nil},
 		{"automation bad jitter", []string{"--automation-jitter", "48h"}, nil, "AUTOMATION_JITTER", nil},
+		{"inventory and metrics port", []string{"--inventory-interval", "90s", "--metrics-listen", ":9090"}, nil, "", func(c Config) bool {
+			return c.Automation.InventoryInterval == 90*time.Second && c.MetricsListen == ":9090"
+		}},
+		{"inventory too often", []string{"--inventory-interval", "1s"}, nil, "INVENTORY_INTERVAL (--inventory-interval): \"1s\"", nil},
 		{"automation secret is no flag", []string{"--automation-client-secret", "x"}, nil, "flag provided but not defined", nil},
 		{"impersonation system prefix", []string{"--delivery-impersonate-group-prefix", "system:"}, nil, "DELIVERY_IMPERSONATE_GROUP_PREFIX (--delivery-impersonate-group-prefix): \"system:\"", nil},
 	}

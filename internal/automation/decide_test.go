@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/runai-tools/sa-dashboard/internal/delivery"
 	"github.com/runai-tools/sa-dashboard/internal/runai"
 )
 
@@ -143,6 +144,32 @@ func TestAdopt(t *testing.T) {
 	for _, bad := range []string{"team-a", "=x", "team-a=", "team-a=[x"} {
 		if _, err := ParseAdopt(bad); err == nil {
 			t.Errorf("ParseAdopt(%q) accepted", bad)
+		}
+	}
+}
+
+func TestStates(t *testing.T) {
+	all := []runai.ServiceAccount{{ID: "a", Name: "etl"}, {ID: "b", Name: "ml"}, {ID: "c", Name: "ci"}}
+	held := []delivery.Held{
+		{AccountID: "a", DeliveredAt: t0.Add(-31 * day), HandedOverAt: t0.Add(-31 * day), PredecessorID: "old", Ann: map[string]string{AnnRotateEvery: "30d"}},
+		{AccountID: "a", DeliveredAt: t0, Ann: map[string]string{AnnRotateEvery: "30d", AnnPhase: string(Failing)}},
+		{Declared: true, Account: "ml", Ann: map[string]string{AnnRotateEvery: "30d"}},
+		{Declared: true, Account: "nobody", Ann: map[string]string{AnnRotateEvery: "30d"}},
+		{AccountID: "c", DeliveredAt: t0, Ann: map[string]string{AnnRotateEvery: "1h"}},
+	}
+	got := States(held, all, t0)
+	want := map[string]State{
+		"a":   {Automated: true, Due: true, Failing: true, LastRotation: t0.Add(-31 * day), RotationDue: t0.Add(-day)},
+		"old": {HandedOverFrom: t0.Add(-31 * day)},
+		"b":   {Waiting: true},
+		"c":   {},
+	}
+	if len(got) != len(want) {
+		t.Fatalf("States = %v", got)
+	}
+	for id, w := range want {
+		if got[id] != w {
+			t.Errorf("%s: %+v, want %+v", id, got[id], w)
 		}
 	}
 }

@@ -16,6 +16,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/controller"
+	"sigs.k8s.io/controller-runtime/pkg/manager"
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 	"sigs.k8s.io/controller-runtime/pkg/predicate"
 
@@ -99,6 +100,12 @@ func NewController(rc *rest.Config, r *Reconciler, el Election) (*Controller, er
 }
 
 var skipNameValidation = true
+
+// Lead runs r (started with the controller) on the replica that leads
+// only, as the controller's reconciles are: the inventory, say.
+func (c *Controller) Lead(r interface{ Start(context.Context) error }) error {
+	return c.mgr.Add(manager.RunnableFunc(r.Start))
+}
 
 // Elected is closed once this replica leads.
 func (c *Controller) Elected() <-chan struct{} { return c.mgr.Elected() }

@@ -3,6 +3,7 @@ package automation_test
 import (
 	"context"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -33,9 +34,19 @@ func asDeployed(t *testing.T) *world {
 	return w
 }
 
+// leaderOnly counts how often it ran: started on the leader only.
+type leaderOnly struct{ runs atomic.Int32 }
+
+func (l *leaderOnly) Start(ctx context.Context) error {
+	l.runs.Add(1)
+	<-ctx.Done()
+	return nil
+}
+
 // controller runs a controller for a Reconciler like w's, as the
-// dashboard's service account, with a short lease; stop ends it.
-func (w *world) controller(t *testing.T, name string) (c *automation.Controller, stop func()) {
+// dashboard's service account, with a short lease, and lead on the
+// leader only (as the inventory); stop ends it.
+func (w *world) controller(t *testing.T, name string, lead *leaderOnly) (c *automation.Controller, stop func()) {
 	t.Helper()
 	r := w.reconciler(nil, nil)
 	r.Namespaces = []string{credsNamespace}
@@ -44,6 +55,9 @@ func (w *world) controller(t *testing.T, name string) (c *automation.Controller,
 	c, err := automation.NewController(w.k.User(t, dashboardSA, "system:serviceaccounts", "system:serviceaccounts:runai-sa"), r,
 		automation.Election{Namespace: "runai-sa", LeaseDuration: lease, RenewDeadline: 1500 * time.Millisecond, Retry: 200 * time.Millisecond})
 	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Lead(lead); err != nil {
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
@@ -81,14 +95,18 @@ func TestControllerAsDeployed(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	a, stopA := w.controller(t, "a")
+	var leadA, leadB leaderOnly
+	a, stopA := w.controller(t, "a", &leadA)
 	if !elected(a, 10*time.Second) {
 		t.Fatal("the first replica was not elected")
 	}
-	b, stopB := w.controller(t, "b")
+	b, stopB := w.controller(t, "b", &leadB)
 	defer stopB()
 	if elected(b, time.Second) {
 		t.Fatal("two replicas lead at once")
+	}
+	if leadA.runs.Load() != 1 || leadB.runs.Load() != 0 {
+		t.Errorf("the leader-only work ran %d times on the leader, %d on the other", leadA.runs.Load(), leadB.runs.Load())
 	}
 	deadline := time.Now().Add(10 * time.Second)
 	for w.secret("declared-by-git").Annotations[automation.AnnPhase] != string(automation.AwaitApproval) {
@@ -120,6 +138,12 @@ func TestControllerAsDeployed(t *testing.T) {
 	stopA()
 	if !elected(b, 10*time.Second) {
 		t.Fatal("the second replica did not take over when the first stopped")
+	}
+	for i := 0; i < 50 && leadB.runs.Load() == 0; i++ { // the runnables start as it is elected
+		time.Sleep(100 * time.Millisecond)
+	}
+	if leadB.runs.Load() != 1 {
+		t.Error("the leader-only work did not start on the new leader")
 	}
 	lease, err := w.k.Admin.CoordinationV1().Leases("runai-sa").Get(context.Background(), automation.LeaseName, metav1.GetOptions{})
 	if err != nil || lease.Spec.HolderIdentity == nil || *lease.Spec.HolderIdentity == "" {

@@ -323,6 +323,10 @@ func (r *Reconciler) standingToken(ctx context.Context) (string, error) {
 	return r.token, nil
 }
 
+// Token is a token of the standing credential (for the inventory, which
+// reads with it too).
+func (r *Reconciler) Token(ctx context.Context) (string, error) { return r.standingToken(ctx) }
+
 // errStanding is the standing credential refused.
 type errStanding struct{ err error }
 

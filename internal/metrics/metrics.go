@@ -92,6 +92,10 @@ func (m *Metrics) SetRunaiUp(up bool) {
 	m.runaiUp.Set(v)
 }
 
+// Register adds a collector of another package (the inventory's) to the
+// dashboard's registry.
+func (m *Metrics) Register(c prometheus.Collector) error { return m.registry.Register(c) }
+
 // Handler serves the metrics in the Prometheus exposition format,
 // uncompressed: the dashboard's own middleware compresses responses, and
 // compressing twice sent a large scrape gzip inside gzip.
