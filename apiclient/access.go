@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"strings"
 
+	"golang.org/x/sync/errgroup"
+
 	"github.com/runai-tools/sa-dashboard/internal/runai"
 )
 
@@ -105,48 +107,99 @@ func (w wireRule) rule() (runai.AccessRule, error) {
 // value, which would need two listings.)
 const serviceAccountSubjects = "subjectType!=" + runai.SubjectUser + ",subjectType!=" + runai.SubjectGroup
 
+// pageConcurrency bounds the pages of one listing read at once.
+const pageConcurrency = 4
+
 // ListServiceAccountRules returns the access rules of service accounts,
 // all of them or (with subjectIDs) those naming these subjects, fetched
-// PageSize at a time. Rules of users and groups are dropped even if the
-// API ignores the filter. A listing that holds, or says it holds, more
-// than runai.MaxServiceAccountRules is refused (*TooManyError) at the
-// first page that says so.
+// PageSize at a time: the first page, then, once it says how many there
+// are, the others at once (pageConcurrency at a time); without a total,
+// one after another until a short page. Rules of users and groups are
+// dropped even if the API ignores the filter. A listing that holds, or
+// says it holds, more than runai.MaxServiceAccountRules is refused
+// (*TooManyError) at the first page that says so.
 func (c *Client) ListServiceAccountRules(ctx context.Context, token string, subjectIDs ...string) ([]runai.AccessRule, error) {
 	const op = "list access rules"
 	tooMany := func(n int) error {
 		return fmt.Errorf("apiclient: %s: %w", op, &TooManyError{What: "access rules of service accounts", Count: n, Max: runai.MaxServiceAccountRules})
 	}
-	var out []runai.AccessRule
-	for page, offset := 0, 0; page < maxPages; page++ {
+	page := func(ctx context.Context, offset int) ([]runai.AccessRule, int, *int, error) {
 		q := url.Values{"filterBy": {serviceAccountSubjects}, "limit": {strconv.Itoa(PageSize)}, "offset": {strconv.Itoa(offset)}}
 		if len(subjectIDs) > 0 {
 			q.Set("subjectIds", strings.Join(subjectIDs, ","))
 		}
 		resp, err := c.do(ctx, request{op: op, metric: "rules", method: http.MethodGet, path: rulesPath + "?" + q.Encode(), token: token})
 		if err != nil {
-			return nil, err
+			return nil, 0, nil, err
 		}
 		rules, n, total, err := decodeRulesPage(resp.body, offset)
 		if err != nil {
-			return nil, fmt.Errorf("apiclient: %s: %w", op, err)
+			return nil, 0, nil, fmt.Errorf("apiclient: %s: %w", op, err)
 		}
 		if total != nil && *total > runai.MaxServiceAccountRules {
-			return nil, tooMany(*total)
+			return nil, 0, nil, tooMany(*total)
 		}
 		if offset+n > runai.MaxServiceAccountRules {
-			return nil, tooMany(offset + n)
+			return nil, 0, nil, tooMany(offset + n)
 		}
-		for _, r := range rules {
-			if r.SubjectType == runai.SubjectServiceAccount || r.SubjectType == runai.SubjectApp {
-				out = append(out, r)
-			}
+		return serviceAccountsOnly(rules), n, total, nil
+	}
+	out, n, total, err := page(ctx, 0)
+	switch {
+	case err != nil:
+		return nil, err
+	case n == 0 || (total != nil && n >= *total) || (total == nil && n < PageSize):
+		return out, nil
+	case total != nil: // the rest at once, in pages the size of the first
+		var offsets []int
+		for off := n; off < *total; off += n {
+			offsets = append(offsets, off)
 		}
+		if len(offsets) >= maxPages { // pages far smaller than asked for: no more calls than the bound
+			return nil, tooMany(maxPages * PageSize)
+		}
+		pages := make([][]runai.AccessRule, len(offsets))
+		g, gctx := errgroup.WithContext(ctx)
+		g.SetLimit(pageConcurrency)
+		for i, off := range offsets {
+			g.Go(func() error {
+				var err error
+				pages[i], _, _, err = page(gctx, off)
+				return err
+			})
+		}
+		if err := g.Wait(); err != nil {
+			return nil, err
+		}
+		for _, p := range pages {
+			out = append(out, p...)
+		}
+		return out, nil
+	}
+	for pages, offset := 1, n; pages < maxPages; pages++ { // no total: one after another
+		rules, n, _, err := page(ctx, offset)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, rules...)
 		offset += n
-		if n == 0 || (total != nil && offset >= *total) || (total == nil && n < PageSize) {
+		if n < PageSize {
 			return out, nil
 		}
 	}
 	return nil, tooMany(maxPages * PageSize)
+}
+
+// serviceAccountsOnly keeps the rules whose subject is a service account
+// (of either subject type).
+func serviceAccountsOnly(rules []runai.AccessRule) []runai.AccessRule {
+	out := rules[:0]
+	for _, r := range rules {
+		if r.SubjectType == runai.SubjectServiceAccount || r.SubjectType == runai.SubjectApp {
+			out = append(out, r)
+		}
+	}
+	return out
 }
 
 // decodeRulesPage decodes one page of a rule listing in one pass: the

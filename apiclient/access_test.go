@@ -2,12 +2,14 @@ package apiclient
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"strconv"
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 )
 
 func TestRuleDecodingIsTolerant(t *testing.T) {
@@ -89,5 +91,49 @@ func TestOrgUnitPaging(t *testing.T) {
 	c2 := server(t, func(w http.ResponseWriter, r *http.Request) { fmt.Fprint(w, `{"items":[]}`) })
 	if _, err := c2.ListDepartments(context.Background(), "t"); err == nil || !strings.Contains(err.Error(), `"departments"`) {
 		t.Errorf("missing envelope field: %v", err)
+	}
+}
+
+// TestRulePagesConcurrently: once the first page says how many rules
+// there are, the other pages are read at once, at most pageConcurrency at
+// a time, and the rules come back in the listing's order; pages far
+// smaller than asked for do not multiply the calls past the bound.
+func TestRulePagesConcurrently(t *testing.T) {
+	const total = 2700 // 6 pages
+	var calls, inFlight, most atomic.Int32
+	c := server(t, func(w http.ResponseWriter, r *http.Request) {
+		calls.Add(1)
+		n := inFlight.Add(1)
+		defer inFlight.Add(-1)
+		for m := most.Load(); n > m && !most.CompareAndSwap(m, n); m = most.Load() {
+		}
+		time.Sleep(30 * time.Millisecond)
+		off, _ := strconv.Atoi(r.URL.Query().Get("offset"))
+		var items []string
+		for i := off; i < total && i < off+500; i++ {
+			items = append(items, fmt.Sprintf(`{"id":%d,"subjectId":"a","subjectType":"service-account","roleId":1,"scopeType":"tenant","scopeId":"1"}`, i))
+		}
+		fmt.Fprintf(w, `{"totalRecords":%d,"accessRules":[%s]}`, total, strings.Join(items, ","))
+	})
+	rules, err := c.ListServiceAccountRules(context.Background(), "t")
+	if err != nil || len(rules) != total || calls.Load() != 6 {
+		t.Fatalf("%d rules in %d calls, %v", len(rules), calls.Load(), err)
+	}
+	for i, r := range rules {
+		if r.ID != i {
+			t.Fatalf("rule %d has id %d: out of order", i, r.ID)
+		}
+	}
+	if m := most.Load(); m < 2 || m > pageConcurrency {
+		t.Errorf("%d pages in flight at most, want 2 to %d", m, pageConcurrency)
+	}
+
+	calls.Store(0)
+	tiny := server(t, func(w http.ResponseWriter, r *http.Request) {
+		calls.Add(1)
+		fmt.Fprint(w, `{"totalRecords":40000,"accessRules":[{"id":1,"subjectId":"a","subjectType":"service-account","roleId":1,"scopeType":"tenant","scopeId":"1"}]}`)
+	})
+	if _, err := tiny.ListServiceAccountRules(context.Background(), "t"); !errors.Is(err, ErrTooMany) || calls.Load() != 1 {
+		t.Errorf("pages of one rule each: %v after %d calls", err, calls.Load())
 	}
 }
