@@ -171,14 +171,7 @@ func TestHandOverInTheBrowser(t *testing.T) {
 				}
 			}
 			name := "ingest-" + mode(js)
-			must(t, p.GetByLabel("Name", playwright.PageGetByLabelOptions{Exact: playwright.Bool(true)}).Fill(name))
-			must(t, p.GetByText("Deliver to Kubernetes (optional)").Click())
-			_, err := p.Locator(views.Sel(views.DeliverNamespaceID)).SelectOption(playwright.SelectOptionValues{Values: &[]string{credsNamespace}})
-			must(t, err)
-			must(t, p.GetByLabel("Secret name").Fill(name))
-			must(t, p.GetByLabel("Deliver only: never show the secret in this browser").Check())
-			must(t, p.GetByRole("button", playwright.PageGetByRoleOptions{Name: "Create", Exact: playwright.Bool(true)}).Click())
-			must(t, expect.Locator(p.GetByTestId("delivered")).ToContainText("Delivered to the Secret"))
+			createDelivered(t, p, name)
 			old, err := k.Admin.CoreV1().Secrets(credsNamespace).Get(context.Background(), name, metav1.GetOptions{})
 			must(t, err)
 			k.Workload(t, credsNamespace, "Deployment", name+"-api", name, kubetest.ReadsEnv)
@@ -247,14 +240,7 @@ func TestAutomationInTheBrowser(t *testing.T) {
 			_, err := k.Admin.CoreV1().Secrets(credsNamespace).Create(context.Background(), &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: declared,
 				Annotations: map[string]string{delivery.AnnServiceAccount: name, "runai-tools.github.io/rotate-every": "7d"}}}, metav1.CreateOptions{})
 			must(t, err)
-			must(t, p.GetByLabel("Name", playwright.PageGetByLabelOptions{Exact: playwright.Bool(true)}).Fill(name))
-			must(t, p.GetByText("Deliver to Kubernetes (optional)").Click())
-			_, err = p.Locator(views.Sel(views.DeliverNamespaceID)).SelectOption(playwright.SelectOptionValues{Values: &[]string{credsNamespace}})
-			must(t, err)
-			must(t, p.GetByLabel("Secret name").Fill(name))
-			must(t, p.GetByLabel("Deliver only: never show the secret in this browser").Check())
-			must(t, p.GetByRole("button", playwright.PageGetByRoleOptions{Name: "Create", Exact: playwright.Bool(true)}).Click())
-			must(t, expect.Locator(p.GetByTestId("delivered")).ToContainText("Delivered to the Secret"))
+			createDelivered(t, p, name)
 
 			_, err = p.Goto(at(accountPage(en, name)))
 			must(t, err)
@@ -281,4 +267,18 @@ func TestAutomationInTheBrowser(t *testing.T) {
 			}
 		})
 	}
+}
+
+// createDelivered creates the account name with the create form,
+// delivered only into the Secret of the same name in credsNamespace.
+func createDelivered(t *testing.T, p playwright.Page, name string) {
+	t.Helper()
+	must(t, p.GetByLabel("Name", playwright.PageGetByLabelOptions{Exact: playwright.Bool(true)}).Fill(name))
+	must(t, p.GetByText("Deliver to Kubernetes (optional)").Click())
+	_, err := p.Locator(views.Sel(views.DeliverNamespaceID)).SelectOption(playwright.SelectOptionValues{Values: &[]string{credsNamespace}})
+	must(t, err)
+	must(t, p.GetByLabel("Secret name").Fill(name))
+	must(t, p.GetByLabel("Deliver only: never show the secret in this browser").Check())
+	must(t, p.GetByRole("button", playwright.PageGetByRoleOptions{Name: "Create", Exact: playwright.Bool(true)}).Click())
+	must(t, expect.Locator(p.GetByTestId("delivered")).ToContainText("Delivered to the Secret "+credsNamespace+"/"+name))
 }
