@@ -2,6 +2,7 @@ package automation
 
 import (
 	"errors"
+	"maps"
 	"testing"
 	"time"
 
@@ -170,6 +171,37 @@ func TestStates(t *testing.T) {
 	for id, w := range want {
 		if got[id] != w {
 			t.Errorf("%s: %+v, want %+v", id, got[id], w)
+		}
+	}
+}
+
+// TestStatusOnly: the controller's own status writes do not wake it; any
+// other change of the Secret's metadata does.
+func TestStatusOnly(t *testing.T) {
+	base := map[string]string{AnnRotateEvery: "30d", AnnPhase: "waiting", AnnNextStepAt: "2026-12-06T12:00:00Z"}
+	with := func(kv ...string) map[string]string {
+		m := maps.Clone(base)
+		for i := 0; i+1 < len(kv); i += 2 {
+			m[kv[i]] = kv[i+1]
+		}
+		return m
+	}
+	labels := map[string]string{delivery.LabelManagedBy: delivery.ManagedBy}
+	for _, tt := range []struct {
+		name     string
+		ann      map[string]string
+		newLabel map[string]string
+		want     bool
+	}{
+		{"next-step-at moved", with(AnnNextStepAt, "2026-12-06T12:10:00Z"), labels, true},
+		{"phase and last error", with(AnnPhase, string(Failing), AnnLastError, "x"), labels, true},
+		{"the policy changed", with(AnnRotateEvery, "7d"), labels, false},
+		{"paused", with(AnnPaused, "true"), labels, false},
+		{"approved", with(AnnApprovedBy, "ada"), labels, false},
+		{"the label changed", base, nil, false},
+	} {
+		if got := StatusOnly(labels, tt.newLabel, base, tt.ann); got != tt.want {
+			t.Errorf("%s: %v", tt.name, got)
 		}
 	}
 }

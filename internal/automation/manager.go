@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"maps"
 	"time"
 
 	"github.com/go-logr/logr"
@@ -16,6 +17,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/controller"
+	"sigs.k8s.io/controller-runtime/pkg/event"
 	"sigs.k8s.io/controller-runtime/pkg/manager"
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 	"sigs.k8s.io/controller-runtime/pkg/predicate"
@@ -85,10 +87,17 @@ func NewController(rc *rest.Config, r *Reconciler, el Election) (*Controller, er
 	secrets := &metav1.PartialObjectMetadata{}
 	secrets.SetGroupVersionKind(corev1.SchemeGroupVersion.WithKind("Secret"))
 	declared := predicate.NewPredicateFuncs(func(o client.Object) bool { return o.GetAnnotations()[delivery.AnnServiceAccount] != "" })
+	// The controller's own status writes are no reason to look again (it
+	// requeues itself when it should): without this, a status that
+	// changes at every look (next-step-at while polling for evidence)
+	// would make the controller chase its own writes.
+	notOwnStatus := predicate.Funcs{UpdateFunc: func(e event.UpdateEvent) bool {
+		return !StatusOnly(e.ObjectOld.GetLabels(), e.ObjectNew.GetLabels(), e.ObjectOld.GetAnnotations(), e.ObjectNew.GetAnnotations())
+	}}
 	err = ctrl.NewControllerManagedBy(mgr).
 		Named("automation").
 		For(secrets).
-		WithEventFilter(declared).
+		WithEventFilter(predicate.And(declared, notOwnStatus)).
 		// One controller per process; the name check guards metrics, which
 		// the dashboard does not take from controller-runtime.
 		WithOptions(controller.Options{MaxConcurrentReconciles: 1, SkipNameValidation: &skipNameValidation}).
@@ -121,4 +130,24 @@ func (c *Controller) Run(ctx context.Context) error {
 		}
 	}()
 	return c.mgr.Start(ctx)
+}
+
+// statusKeys are the annotations only the controller writes about its own
+// progress.
+var statusKeys = []string{AnnPhase, AnnLastError, AnnNextStepAt, AnnDisabledAt}
+
+// StatusOnly reports whether a change of a Secret's metadata touched only
+// the controller's status annotations.
+func StatusOnly(oldLabels, newLabels, oldAnn, newAnn map[string]string) bool {
+	if !maps.Equal(oldLabels, newLabels) {
+		return false
+	}
+	strip := func(a map[string]string) map[string]string {
+		b := maps.Clone(a)
+		for _, k := range statusKeys {
+			delete(b, k)
+		}
+		return b
+	}
+	return maps.Equal(strip(oldAnn), strip(newAnn))
 }

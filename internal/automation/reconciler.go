@@ -135,6 +135,9 @@ func (r *Reconciler) Reconcile(ctx context.Context, req reconcile.Request) (reco
 	if ann[delivery.AnnServiceAccount] == "" {
 		return reconcile.Result{}, nil
 	}
+	if _, err := ParsePolicy(ann); errors.Is(err, ErrNoPolicy) && ann[AnnPhase] == "" && delivery.Managed(m.Labels) {
+		return reconcile.Result{}, nil // delivered, not automated: nothing to do or say
+	}
 	in, obj, err := r.inputs(ctx, m.ObjectMeta, false)
 	if err != nil {
 		return r.failed(ctx, m.ObjectMeta, obj, Decision{Step: Wait}, err)
