@@ -33,15 +33,12 @@ func (h *handler) regenerateSecret(c echo.Context) error {
 		return err
 	}
 	ho := h.handover(c, a, in)
-	d, derrs := h.parseDelivery(values, 0)
+	d := form.ParseDelivery(values)
 	into := intoHeld(ho, d)
-	if derrs != nil && len(into) > 0 {
-		_, derrs = h.parseDelivery(values, len(into))
-	}
+	derrs := h.checkDelivery(d, len(into))
 	refused := func(err error) error { // before anything was sent: the confirmation again, input kept
 		return h.fail(c, act, err, func(p problem) (string, templ.Component) {
-			cf := h.confirmation(c, a, views.ConfirmRegenerate, d, p.fields, foreignOf(err))
-			cf.Handover = ho
+			cf := h.confirmation(c, a, views.ConfirmRegenerate, d, p.fields, foreignOf(err), &ho)
 			if len(p.fields) == 0 {
 				cf.Problem = &p.Problem
 			}

@@ -162,19 +162,24 @@ func (h *handler) confirm(c echo.Context, action string) error {
 	if err != nil {
 		return err
 	}
-	return h.render(c, http.StatusOK, "Confirm", views.ConfirmView(h.confirmation(c, a, action, form.Delivery{}, nil, nil)))
+	return h.render(c, http.StatusOK, "Confirm", views.ConfirmView(h.confirmation(c, a, action, form.Delivery{}, nil, nil, nil)))
 }
 
 // confirmation is a confirmation's model: with delivery on, where a
 // regenerated secret goes (the input, its errors, a Secret in the way)
 // and the Secrets that hold the account.
-func (h *handler) confirmation(c echo.Context, a runai.ServiceAccount, action string, d form.Delivery, errs form.Errors, foreign *delivery.ForeignError) views.Confirm {
+// ho is the hand-over already read for the request (nil: read it).
+func (h *handler) confirmation(c echo.Context, a runai.ServiceAccount, action string, d form.Delivery, errs form.Errors, foreign *delivery.ForeignError, ho *views.Handover) views.Confirm {
 	cf := views.Confirm{Account: a, Action: action, Page: !hxOf(c).Partial(), View: h.view(c)}
 	if action == views.ConfirmDelete {
 		cf.Held = h.heldBy(c, a)
 		return cf
 	}
-	cf.Handover = h.handover(c, a, form.Handover{Write: true})
+	if ho != nil {
+		cf.Handover = *ho
+	} else {
+		cf.Handover = h.handover(c, a, form.Handover{Write: true})
+	}
 	if d == (form.Delivery{}) && cf.Handover.Offered() {
 		d.Only = true // the new secret goes where the old one was: no need to see it
 	} else if d.Name == "" && !cf.Handover.Offered() {

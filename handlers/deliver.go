@@ -77,19 +77,24 @@ func (h *handler) deliveryChoice(input form.Delivery, errs form.Errors, foreign 
 	return ch
 }
 
-// parseDelivery reads and checks a form's delivery choice; a choice made
-// while delivery is off is refused.
-// handedOver is how many Secrets that hold the account the secret goes
-// into besides (a hand-over).
+// parseDelivery reads and checks a form's delivery choice (see
+// checkDelivery).
 func (h *handler) parseDelivery(values map[string][]string, handedOver int) (form.Delivery, form.Errors) {
 	d := form.ParseDelivery(values)
+	return d, h.checkDelivery(d, handedOver)
+}
+
+// checkDelivery checks a delivery choice; handedOver is how many Secrets
+// that hold the account the secret goes into besides (a hand-over). A
+// choice made while delivery is off is refused.
+func (h *handler) checkDelivery(d form.Delivery, handedOver int) form.Errors {
 	if !h.deliveryOn() {
 		if d.Wanted() || d.Only {
-			return d, form.Errors{form.FieldDeliverNamespace: "Delivery into Kubernetes Secrets is not configured on this dashboard (DELIVERY_NAMESPACES)."}
+			return form.Errors{form.FieldDeliverNamespace: "Delivery into Kubernetes Secrets is not configured on this dashboard (DELIVERY_NAMESPACES)."}
 		}
-		return d, nil
+		return nil
 	}
-	return d, d.Validate(h.Delivery.Namespaces, handedOver)
+	return d.Validate(h.Delivery.Namespaces, handedOver)
 }
 
 // errDelivery is a delivery the cluster or the dashboard refused, worded

@@ -131,24 +131,12 @@ func (h *handler) handOver(c echo.Context, held []views.HeldSecret, cr delivery.
 			continue
 		}
 		res.OK = true
-		for _, r := range s.Readers {
-			switch {
-			case !r.NeedsRestart():
-				res.Files = append(res.Files, r.String())
-			case !restart || !r.Restartable():
-				res.ByHand = append(res.ByHand, r.String())
-			default:
-				ra := action{verb: verbRestart, id: cr.Account.ID, name: cr.Account.Name, detail: r.String() + " in " + s.Namespace}
-				done := h.begin(c, ra)
-				err := delivery.Restart(ctx, cl.Typed, s.Namespace, r, h.Now())
-				done(ra, err)
-				if err != nil {
-					res.NotRestarted = append(res.NotRestarted, r.String()+": "+delivery.Reason(err))
-					continue
-				}
-				res.Restarted = append(res.Restarted, r.String())
-			}
-		}
+		rs := delivery.RestartAll(ctx, cl.Typed, s.Namespace, s.Readers, restart, h.Now(), func(r delivery.Reader) func(error) {
+			ra := action{verb: verbRestart, id: cr.Account.ID, name: cr.Account.Name, detail: r.String() + " in " + s.Namespace}
+			done := h.begin(c, ra)
+			return func(err error) { done(ra, err) }
+		})
+		res.Restarted, res.NotRestarted, res.ByHand, res.Files = rs.Restarted, rs.Failed, rs.ByHand, rs.Files
 		out = append(out, res)
 	}
 	return out

@@ -558,17 +558,8 @@ func (r *Reconciler) handOver(ctx context.Context, m metav1.ObjectMeta, in Input
 	if err != nil {
 		return msg + "; its readers could not be listed: " + delivery.Reason(err), nil
 	}
-	var done, failed []string
-	for _, rd := range readers[m.Name] {
-		if !rd.NeedsRestart() || !rd.Restartable() {
-			continue
-		}
-		if err := delivery.Restart(ctx, r.Kube, m.Namespace, rd, in.Now); err != nil {
-			failed = append(failed, rd.String()+" ("+delivery.Reason(err)+")")
-			continue
-		}
-		done = append(done, rd.String())
-	}
+	rs := delivery.RestartAll(ctx, r.Kube, m.Namespace, readers[m.Name], true, in.Now, nil)
+	done, failed := rs.Restarted, rs.Failed
 	if len(done) > 0 {
 		msg += "; restarted " + strings.Join(done, ", ")
 	}

@@ -274,3 +274,40 @@ func Restart(ctx context.Context, cs kubernetes.Interface, ns string, r Reader, 
 	}
 	return err
 }
+
+// Restarts is what RestartAll did with a Secret's readers after a write.
+type Restarts struct {
+	Restarted []string // restarted, to read the new secret
+	Failed    []string // would have been restarted: "Deployment x: the cluster's reason"
+	ByHand    []string // need a restart the dashboard does not make (not asked for, or not restartable)
+	Files     []string // read it as files: they see it by themselves
+}
+
+// RestartAll restarts, after a write, the readers of rs that need it and
+// that the dashboard restarts, when restart is asked; around each restart
+// it calls each (when not nil) and the function it returns with the
+// outcome (for the audit). It says how every reader is left.
+func RestartAll(ctx context.Context, cs kubernetes.Interface, ns string, rs []Reader, restart bool, now time.Time, each func(Reader) func(error)) Restarts {
+	var out Restarts
+	for _, r := range rs {
+		switch {
+		case !r.NeedsRestart():
+			out.Files = append(out.Files, r.String())
+		case !restart || !r.Restartable():
+			out.ByHand = append(out.ByHand, r.String())
+		default:
+			done := func(error) {}
+			if each != nil {
+				done = each(r)
+			}
+			err := Restart(ctx, cs, ns, r, now)
+			done(err)
+			if err != nil {
+				out.Failed = append(out.Failed, r.String()+": "+Reason(err))
+				continue
+			}
+			out.Restarted = append(out.Restarted, r.String())
+		}
+	}
+	return out
+}
