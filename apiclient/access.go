@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/go-json-experiment/json/jsontext"
 	"golang.org/x/sync/errgroup"
 
 	"github.com/runai-tools/sa-dashboard/internal/runai"
@@ -132,10 +133,11 @@ func (c *Client) ListServiceAccountRules(ctx context.Context, token string, subj
 		if err != nil {
 			return nil, 0, nil, err
 		}
-		rules, n, total, err := decodeRulesPage(resp.body, offset)
+		p, err := c.rulesFrom(resp.body, offset)
 		if err != nil {
 			return nil, 0, nil, fmt.Errorf("apiclient: %s: %w", op, err)
 		}
+		rules, n, total := p.rules, p.n, p.total
 		if total != nil && *total > runai.MaxServiceAccountRules {
 			return nil, 0, nil, tooMany(*total)
 		}
@@ -204,30 +206,18 @@ func serviceAccountsOnly(rules []runai.AccessRule) []runai.AccessRule {
 
 // decodeRulesPage decodes one page of a rule listing in one pass: the
 // rules, how many items the page held and the total, when the API gave
-// one. Only when that fails does it decode item by item, to say which item
-// (counted from offset) was malformed.
+// one. An error names the item at fault, counted from offset.
 func decodeRulesPage(body []byte, offset int) ([]runai.AccessRule, int, *int, error) {
 	var page struct {
 		TotalRecords *int       `json:"totalRecords"`
 		AccessRules  []wireRule `json:"accessRules"`
 	}
-	err := json.Unmarshal(body, &page)
-	if err != nil {
-		var raw struct {
-			AccessRules []json.RawMessage `json:"accessRules"`
-		}
-		if json.Unmarshal(body, &raw) == nil {
-			for i, item := range raw.AccessRules {
-				var wr wireRule
-				if ierr := json.Unmarshal(item, &wr); ierr != nil {
-					return nil, 0, nil, fmt.Errorf("decode item %d: %w", offset+i, ierr)
-				}
-			}
-		}
+	if err := unmarshalPage(body, &page, offset); err != nil {
 		return nil, 0, nil, fmt.Errorf("decode response: %w", err)
 	}
 	out := make([]runai.AccessRule, len(page.AccessRules))
 	for i, wr := range page.AccessRules {
+		var err error
 		if out[i], err = wr.rule(); err != nil {
 			return nil, 0, nil, fmt.Errorf("decode item %d: %w", offset+i, err)
 		}
@@ -363,7 +353,7 @@ func pages[T any](ctx context.Context, c *Client, op, metric, path, token, field
 		if err != nil {
 			return nil, err
 		}
-		var env map[string]json.RawMessage
+		var env map[string]jsontext.Value
 		if err := decode(op, resp.body, &env); err != nil {
 			return nil, err
 		}
@@ -372,15 +362,16 @@ func pages[T any](ctx context.Context, c *Client, op, metric, path, token, field
 			return nil, fmt.Errorf("apiclient: %s: decode response: %w", op, missingField(field))
 		}
 		var items []T
-		if err := json.Unmarshal(raw, &items); err != nil {
-			return nil, fmt.Errorf("apiclient: %s: decode response: %w", op, err)
+		if err := unmarshal(raw, &items); err != nil {
+			return nil, fmt.Errorf("apiclient: %s: decode response: field %q: %w", op, field, err)
 		}
 		out = append(out, items...)
 		var next *int
-		if n, ok := env["next"]; ok && !isNull(n) {
-			var v int
-			if err := json.Unmarshal(n, &v); err == nil {
-				next = &v
+		if n, ok := env["next"]; ok {
+			var v flexInt
+			if unmarshal(n, &v) == nil && n.Kind() != 'n' {
+				i := int(v)
+				next = &i
 			}
 		}
 		if next == nil || *next <= offset || len(items) == 0 {

@@ -19,7 +19,7 @@ func (c *Client) ListServiceAccounts(ctx context.Context, token string) ([]runai
 	if err != nil {
 		return nil, err
 	}
-	out, err := decodeAccounts(resp.body)
+	out, err := c.accountsFrom(resp.body)
 	if err != nil {
 		return nil, fmt.Errorf("apiclient: %s: %w", op, err)
 	}

@@ -2,7 +2,6 @@ package apiclient
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -53,7 +52,7 @@ func (c *Client) ListAuditLog(ctx context.Context, token string, q runai.AuditQu
 	if err != nil {
 		return runai.AuditPage{}, err
 	}
-	page, err := decodeAuditPage(resp.body, q.Offset)
+	page, err := c.auditFrom(resp.body, q.Offset)
 	if err != nil {
 		return runai.AuditPage{}, fmt.Errorf("apiclient: %s: %w", op, err)
 	}
@@ -62,22 +61,22 @@ func (c *Client) ListAuditLog(ctx context.Context, token string, q runai.AuditQu
 
 // wireAuditEvent is the AuditLog schema.
 type wireAuditEvent struct {
-	ID          string          `json:"id"`
-	Timestamp   nullTime        `json:"timestamp"`
-	Subject     string          `json:"subject"`
-	SubjectType string          `json:"subject_type"`
-	SourceIP    string          `json:"source_ip"`
-	Action      string          `json:"action"`
-	HTTPMethod  string          `json:"http_method"`
-	URL         string          `json:"url"`
-	Result      string          `json:"result"`
-	Status      flexInt         `json:"http_status_code"`
-	EntityType  string          `json:"entity_type"`
-	EntityName  string          `json:"entity_name"`
-	EntityID    flexString      `json:"entity_id"`
-	RequestID   string          `json:"request_id"`
-	ClusterName string          `json:"cluster_name"`
-	Metadata    json.RawMessage `json:"metadata"`
+	ID          string     `json:"id"`
+	Timestamp   nullTime   `json:"timestamp"`
+	Subject     string     `json:"subject"`
+	SubjectType string     `json:"subject_type"`
+	SourceIP    string     `json:"source_ip"`
+	Action      string     `json:"action"`
+	HTTPMethod  string     `json:"http_method"`
+	URL         string     `json:"url"`
+	Result      string     `json:"result"`
+	Status      flexInt    `json:"http_status_code"`
+	EntityType  string     `json:"entity_type"`
+	EntityName  string     `json:"entity_name"`
+	EntityID    flexString `json:"entity_id"`
+	RequestID   string     `json:"request_id"`
+	ClusterName string     `json:"cluster_name"`
+	Metadata    stringMap  `json:"metadata"`
 }
 
 // decodeAuditPage reads one page. The document names the array
@@ -90,8 +89,8 @@ func decodeAuditPage(body []byte, offset int) (runai.AuditPage, error) {
 		AuditLogs []wireAuditEvent `json:"audit_logs"`
 		Logs      []wireAuditEvent `json:"logs"`
 	}
-	if err := json.Unmarshal(body, &w); err != nil {
-		return runai.AuditPage{}, fmt.Errorf("decode response: %w", fieldError(err))
+	if err := unmarshalPage(body, &w, offset); err != nil {
+		return runai.AuditPage{}, fmt.Errorf("decode response: %w", err)
 	}
 	items := w.AuditLogs
 	if items == nil {
@@ -106,7 +105,7 @@ func decodeAuditPage(body []byte, offset int) (runai.AuditPage, error) {
 			ID: e.ID, Time: e.Timestamp.t, Subject: e.Subject, SubjectType: e.SubjectType, SourceIP: e.SourceIP,
 			Action: e.Action, Method: e.HTTPMethod, URL: e.URL, Result: e.Result, Status: int(e.Status),
 			EntityType: e.EntityType, EntityName: e.EntityName, EntityID: e.EntityID.s, RequestID: e.RequestID,
-			ClusterName: e.ClusterName, Metadata: metadata(e.Metadata),
+			ClusterName: e.ClusterName, Metadata: e.Metadata,
 		})
 	}
 	if w.Total != nil {
@@ -121,29 +120,4 @@ func decodeAuditPage(body []byte, offset int) (runai.AuditPage, error) {
 		page.Next = end
 	}
 	return page, nil
-}
-
-// metadata keeps the string values of the metadata object (the schema
-// says strings; a number or boolean is kept as its text, anything else
-// dropped).
-func metadata(raw json.RawMessage) map[string]string {
-	if len(raw) == 0 || isNull(raw) {
-		return nil
-	}
-	var m map[string]json.RawMessage
-	if json.Unmarshal(raw, &m) != nil || len(m) == 0 {
-		return nil
-	}
-	out := make(map[string]string, len(m))
-	for k, v := range m {
-		var s string
-		if json.Unmarshal(v, &s) == nil {
-			out[k] = s
-			continue
-		}
-		if t := strings.TrimSpace(string(v)); t != "" && t[0] != '{' && t[0] != '[' && t != "null" {
-			out[k] = t
-		}
-	}
-	return out
 }

@@ -10,7 +10,6 @@ package apiclient
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -59,6 +58,8 @@ type Client struct {
 	userAgent string
 	now       func() time.Time
 	observe   func(op string, status int, d time.Duration)
+
+	memo memo // decoded answers by digest (memo.go)
 
 	// tokenV1 is set once the control plane answered 404 or 405 on
 	// /api/v2/token, so later exchanges go straight to /api/v1/token.
@@ -119,6 +120,7 @@ func New(baseURL string, opts ...Option) (*Client, error) {
 		retry:     DefaultRetryPolicy,
 		userAgent: version.UserAgent(),
 		now:       time.Now,
+		memo:      newMemo(),
 	}
 	for _, o := range opts {
 		o(c)
@@ -298,7 +300,7 @@ func retryAfter(v string, now time.Time) time.Duration {
 
 // decode unmarshals a success body, wrapping failures with the operation.
 func decode(op string, body []byte, v any) error {
-	if err := json.Unmarshal(body, v); err != nil {
+	if err := unmarshal(body, v); err != nil {
 		return fmt.Errorf("apiclient: %s: decode response: %w", op, err)
 	}
 	return nil

@@ -153,7 +153,16 @@ func TestDecodeAccount(t *testing.T) {
 		{"bad time", with("createdAt", "yesterday"), `"createdAt"`, nil},
 		{"enabled as string", with("enabled", "true"), `"enabled"`, nil},
 		{"id null", with("id", nil), `"id"`, nil},
-		{"not an object", `[]`, "cannot unmarshal", nil},
+		{"not an object", `[]`, "want an object, got an array", nil},
+		{"names in another case", strings.Replace(strings.Replace(validAccount, `"name"`, `"Name"`, 1), `"clientId"`, `"CLIENTID"`, 1), "",
+			func(a account) bool { return a.Name == "a-b" && a.ClientID == "cid" }},
+		{"a name twice, the last kept", strings.Replace(validAccount, `"name":"a-b"`, `"name":"first","name":"a-b"`, 1), "",
+			func(a account) bool { return a.Name == "a-b" }},
+		{"invalid UTF-8 replaced", strings.Replace(validAccount, `"createdBy":"x@example.com"`, "\"createdBy\":\"x\xff@example.com\"", 1), "",
+			func(a account) bool { return a.CreatedBy == "x\uFFFD@example.com" }},
+		{"escapes", strings.Replace(validAccount, `"createdBy":"x@example.com"`, `"createdBy":"x\u0040example.com\n"`, 1), "",
+			func(a account) bool { return a.CreatedBy == "x@example.com\n" }},
+		{"enabled as number, the value not repeated", with("enabled", 123456789), `field "enabled": want a boolean, got a number`, nil},
 	}
 	for _, f := range []string{"name", "createdBy", "createdAt", "updatedAt", "enabled", "lastLogin", "id", "clientId"} {
 		tests = append(tests, struct {
@@ -175,6 +184,42 @@ func TestDecodeAccount(t *testing.T) {
 			}
 			if err != nil || !tt.check(a) {
 				t.Fatalf("got %+v, %v", a, err)
+			}
+		})
+	}
+}
+
+// TestMalformedAnswers: an answer that is not JSON or not of the
+// documented shape is malformed (IsMalformed), says where (the item,
+// counted from the page's offset, and the field) and why, and never
+// repeats the value it refused.
+func TestMalformedAnswers(t *testing.T) {
+	const hidden = "s3cr3t-looking-value"
+	cases := []struct {
+		name   string
+		decode func() error
+		want   string
+	}{
+		{"truncated", func() error { _, err := decodeAccounts([]byte(`[{"id":`)); return err }, "not valid JSON at byte"},
+		{"not a list", func() error { _, err := decodeAccounts([]byte(`{"id":"` + hidden + `"}`)); return err }, "want an array, got an object"},
+		{"a flag of the wrong kind", func() error {
+			_, err := decodeAccounts([]byte("[" + validAccount + `,{"enabled":"` + hidden + `"}]`))
+			return err
+		}, `item 1, field "enabled": want a boolean, got a string`},
+		{"a rule's id", func() error {
+			_, _, _, err := decodeRulesPage([]byte(`{"accessRules":[{"id":1},{"id":{"x":"`+hidden+`"}}]}`), 500)
+			return err
+		}, `item 501, field "id": want an integer, got an object`},
+		{"an audit event's time", func() error {
+			_, err := decodeAuditPage([]byte(`{"audit_logs":[{"timestamp":true,"subject":"`+hidden+`"}]}`), 1000)
+			return err
+		}, `item 1000, field "timestamp": want a date-time string or null, got a boolean`},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			err := tc.decode()
+			if err == nil || !IsMalformed(err) || !strings.Contains(err.Error(), tc.want) || strings.Contains(err.Error(), hidden) {
+				t.Errorf("err = %v (malformed %t), want it to say %q and not repeat the value", err, IsMalformed(err), tc.want)
 			}
 		})
 	}
@@ -707,5 +752,33 @@ func TestListingBounds(t *testing.T) {
 	}
 	if n := calls.Load(); n > int32(runai.MaxServiceAccountRules/PageSize)+1 {
 		t.Errorf("%d pages read, over the bound", n)
+	}
+}
+
+// TestDecodedAnswersKeptByContent: an answer decoded before is served
+// from the memo only when its bytes are the same, and every caller gets
+// its own copy to trim and fill.
+func TestDecodedAnswersKeptByContent(t *testing.T) {
+	var body atomic.Value
+	body.Store("[" + validAccount + "]")
+	c := server(t, func(w http.ResponseWriter, r *http.Request) { fmt.Fprint(w, body.Load().(string)) })
+	ctx := context.Background()
+	first, err := c.ListServiceAccounts(ctx, "t")
+	if err != nil || len(first) != 1 {
+		t.Fatal(first, err)
+	}
+	first[0].Name = "changed by its caller"
+	_ = append(first[:0], first[0]) // a caller reusing the slice's array
+	again, err := c.ListServiceAccounts(ctx, "t")
+	if err != nil || len(again) != 1 || again[0].Name != "a-b" {
+		t.Fatalf("the same answer again: %+v, %v", again, err)
+	}
+	body.Store("[" + strings.Replace(validAccount, `"a-b"`, `"renamed"`, 1) + "]")
+	if now, err := c.ListServiceAccounts(ctx, "t"); err != nil || now[0].Name != "renamed" {
+		t.Fatalf("a changed answer: %+v, %v", now, err)
+	}
+	body.Store(`[{"id":"x"}]`)
+	if _, err := c.ListServiceAccounts(ctx, "t"); err == nil {
+		t.Fatal("a malformed answer was accepted")
 	}
 }

@@ -204,11 +204,10 @@ func IsUnanswered(err error) bool {
 // change, the change was probably made.
 func IsMalformed(err error) bool {
 	var (
-		syn *json.SyntaxError
-		typ *json.UnmarshalTypeError
+		bad *MalformedError
 		mf  *MissingFieldError
 	)
-	return errors.As(err, &syn) || errors.As(err, &typ) || errors.As(err, &mf)
+	return errors.As(err, &bad) || errors.As(err, &mf)
 }
 
 // IsUnavailable reports whether the control plane failed to give a usable

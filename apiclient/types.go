@@ -1,12 +1,7 @@
 package apiclient
 
 import (
-	"bytes"
-	"encoding/json"
-	"errors"
 	"fmt"
-	"strconv"
-	"time"
 
 	"github.com/runai-tools/sa-dashboard/internal/runai"
 )
@@ -54,8 +49,8 @@ func (w *wireAccount) account() (runai.ServiceAccount, error) {
 // UnmarshalJSON decodes one account tolerantly (see wireAccount).
 func (a *account) UnmarshalJSON(b []byte) error {
 	var w wireAccount
-	if err := json.Unmarshal(b, &w); err != nil {
-		return explain(b, err)
+	if err := unmarshal(b, &w); err != nil {
+		return err
 	}
 	v, err := w.account()
 	if err != nil {
@@ -65,62 +60,24 @@ func (a *account) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
-// decodeAccounts decodes a list of accounts in one pass; when that fails
-// it finds the item at fault, so that the error names it.
+// decodeAccounts decodes a list of accounts in one pass; an error names
+// the item at fault.
 func decodeAccounts(b []byte) ([]runai.ServiceAccount, error) {
 	var ws []wireAccount
-	err := json.Unmarshal(b, &ws)
-	if err == nil {
-		if len(ws) > runai.MaxServiceAccounts {
-			return nil, &TooManyError{What: "service accounts", Count: len(ws), Max: runai.MaxServiceAccounts}
-		}
-		out := make([]runai.ServiceAccount, len(ws))
-		for i := range ws {
-			if out[i], err = ws[i].account(); err != nil {
-				return nil, fmt.Errorf("decode item %d: %w", i, err)
-			}
-		}
-		return out, nil
+	if err := unmarshal(b, &ws); err != nil {
+		return nil, err
 	}
-	var raw []json.RawMessage
-	if json.Unmarshal(b, &raw) != nil {
-		return nil, fieldError(err)
+	if len(ws) > runai.MaxServiceAccounts {
+		return nil, &TooManyError{What: "service accounts", Count: len(ws), Max: runai.MaxServiceAccounts}
 	}
-	for i, r := range raw {
-		var a account
-		if err := json.Unmarshal(r, &a); err != nil {
-			return nil, fmt.Errorf("decode item %d: %w", i, err)
+	out := make([]runai.ServiceAccount, len(ws))
+	for i := range ws {
+		var err error
+		if out[i], err = ws[i].account(); err != nil {
+			return nil, fmt.Errorf("item %d: %w", i, err)
 		}
 	}
-	return nil, fieldError(err)
-}
-
-// explain finds which field of an account made err (the one-pass decode
-// does not say which timestamp or tenant id was malformed).
-func explain(b []byte, err error) error {
-	var fields map[string]json.RawMessage
-	if json.Unmarshal(b, &fields) == nil {
-		for _, f := range []string{"createdAt", "updatedAt", "lastLogin"} {
-			if raw, ok := fields[f]; ok {
-				if _, terr := decodeTime(f, raw); terr != nil {
-					return terr
-				}
-			}
-		}
-		if _, terr := decodeTenant(fields["tenantId"]); terr != nil {
-			return terr
-		}
-	}
-	return fieldError(err)
-}
-
-// fieldError words a JSON type mismatch by the field's JSON name.
-func fieldError(err error) error {
-	var te *json.UnmarshalTypeError
-	if errors.As(err, &te) && te.Field != "" {
-		return fmt.Errorf("field %q: want a %s, got %s", te.Field, te.Type, te.Value)
-	}
-	return err
+	return out, nil
 }
 
 // MissingFieldError reports a required field absent from an API answer.
@@ -131,51 +88,3 @@ func (e *MissingFieldError) Error() string {
 }
 
 func missingField(f string) error { return &MissingFieldError{Field: f} }
-
-func isNull(raw json.RawMessage) bool { return bytes.Equal(bytes.TrimSpace(raw), []byte("null")) }
-
-func decodeTime(field string, raw json.RawMessage) (time.Time, error) {
-	if isNull(raw) {
-		return time.Time{}, nil
-	}
-	var s string
-	if err := json.Unmarshal(raw, &s); err != nil {
-		return time.Time{}, fmt.Errorf("field %q: want a date-time string or null, got %s", field, clip(raw))
-	}
-	if s == "" {
-		return time.Time{}, nil
-	}
-	t, err := time.Parse(time.RFC3339Nano, s)
-	if err != nil {
-		return time.Time{}, fmt.Errorf("field %q: %q is not an RFC 3339 date-time", field, s)
-	}
-	return t, nil
-}
-
-// decodeTenant accepts "tenantId": "42", 42, null or no key at all (the
-// field is optional in the API document; its published examples send a
-// number although the schema says string).
-func decodeTenant(raw json.RawMessage) (string, error) {
-	if raw == nil || isNull(raw) {
-		return "", nil
-	}
-	var s string
-	if err := json.Unmarshal(raw, &s); err == nil {
-		return s, nil
-	}
-	var n json.Number
-	if err := json.Unmarshal(raw, &n); err == nil {
-		if _, ferr := strconv.ParseFloat(n.String(), 64); ferr == nil {
-			return n.String(), nil
-		}
-	}
-	return "", fmt.Errorf("field %q: want a string or number, got %s", "tenantId", clip(raw))
-}
-
-func clip(b []byte) string {
-	const max = 64
-	if len(b) > max {
-		return string(b[:max]) + "…"
-	}
-	return string(b)
-}
