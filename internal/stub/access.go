@@ -1,12 +1,12 @@
 package stub
 
 import (
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/url"
 	"slices"
-	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -142,12 +142,21 @@ func (s *Server) Scopes() runai.Scopes {
 func (s *Server) Rules() []Rule {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	out := make([]Rule, 0, len(s.rules))
-	for _, r := range s.rules {
-		out = append(out, *r)
+	return slices.Clone(s.sortedRules())
+}
+
+// sortedRules is every rule by id, kept until the rules change (a
+// listing's pages read it, as an API's index would serve them); the
+// caller holds s.mu and must not change it.
+func (s *Server) sortedRules() []Rule {
+	if s.ruleSnap == nil {
+		s.ruleSnap = make([]Rule, 0, len(s.rules))
+		for _, r := range s.rules {
+			s.ruleSnap = append(s.ruleSnap, *r)
+		}
+		slices.SortFunc(s.ruleSnap, func(a, b Rule) int { return cmp.Compare(a.ID, b.ID) })
 	}
-	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
-	return out
+	return s.ruleSnap
 }
 
 // AddRule stores a rule as given (tests use it for rules of users, of the
@@ -201,6 +210,7 @@ func (s *Server) addRule(r Rule, by string) Rule {
 		r.Phase = "Ready"
 	}
 	s.rules[r.ID] = &r
+	s.ruleSnap = nil
 	return r
 }
 
@@ -259,21 +269,26 @@ func (s *Server) seedRules(accounts []*account) {
 
 // wireRule is the AccessRule schema; scopePath only on GET by id.
 type wireRule struct {
-	ID          int                `json:"id"`
-	SubjectID   string             `json:"subjectId"`
-	SubjectType string             `json:"subjectType"`
-	RoleID      int                `json:"roleId"`
-	RoleName    string             `json:"roleName"`
-	ScopeID     string             `json:"scopeId"`
-	ScopeType   string             `json:"scopeType"`
-	ScopeName   string             `json:"scopeName"`
-	ClusterID   string             `json:"clusterId,omitempty"`
-	TenantID    int                `json:"tenantId"`
-	CreatedBy   string             `json:"createdBy"`
-	CreatedAt   string             `json:"createdAt"`
-	UpdatedAt   string             `json:"updatedAt"`
-	Status      *map[string]string `json:"status,omitempty"`
-	ScopePath   *string            `json:"scopePath,omitempty"`
+	ID          int         `json:"id"`
+	SubjectID   string      `json:"subjectId"`
+	SubjectType string      `json:"subjectType"`
+	RoleID      int         `json:"roleId"`
+	RoleName    string      `json:"roleName"`
+	ScopeID     string      `json:"scopeId"`
+	ScopeType   string      `json:"scopeType"`
+	ScopeName   string      `json:"scopeName"`
+	ClusterID   string      `json:"clusterId,omitempty"`
+	TenantID    int         `json:"tenantId"`
+	CreatedBy   string      `json:"createdBy"`
+	CreatedAt   string      `json:"createdAt"`
+	UpdatedAt   string      `json:"updatedAt"`
+	Status      *ruleStatus `json:"status,omitempty"`
+	ScopePath   *string     `json:"scopePath,omitempty"`
+}
+
+// ruleStatus is a rule's status object.
+type ruleStatus struct {
+	Phase string `json:"phase"`
 }
 
 func (s *Server) toWireRule(r Rule, withPath bool) wireRule {
@@ -282,7 +297,7 @@ func (s *Server) toWireRule(r Rule, withPath bool) wireRule {
 		ScopeID: r.ScopeID, ScopeType: string(r.ScopeType), ScopeName: r.ScopeName, ClusterID: r.ClusterID, TenantID: tenant,
 		CreatedBy: r.CreatedBy, CreatedAt: r.CreatedAt.UTC().Format(time.RFC3339Nano), UpdatedAt: r.CreatedAt.UTC().Format(time.RFC3339Nano)}
 	if r.Phase != "" {
-		w.Status = &map[string]string{"phase": r.Phase}
+		w.Status = &ruleStatus{Phase: r.Phase}
 	}
 	if withPath {
 		p := s.scopePath(r.ScopeType, r.ScopeID)
@@ -397,8 +412,11 @@ func (s *Server) listRules(w http.ResponseWriter, r *http.Request) {
 	if ids := q.Get("subjectIds"); ids != "" {
 		subjects = strings.Split(ids, ",")
 	}
+	s.mu.Lock()
+	all := s.sortedRules() // replaced, never changed, when the rules change
+	s.mu.Unlock()
 	var matched []Rule
-	for _, rule := range s.Rules() {
+	for _, rule := range all {
 		if st := q.Get("subjectType"); st != "" && rule.SubjectType != st {
 			continue
 		}
@@ -442,6 +460,7 @@ func (s *Server) deleteRule(w http.ResponseWriter, id string) auditNote {
 	s.mu.Lock()
 	rule, ok := s.rules[n]
 	delete(s.rules, n)
+	s.ruleSnap = nil
 	s.mu.Unlock()
 	if err != nil || !ok {
 		writeError(w, http.StatusNotFound, fmt.Sprintf("access rule %q not found", id), "")

@@ -90,6 +90,7 @@ type Call struct {
 	Op        Op
 	Method    string
 	Path      string
+	Query     string // the raw query, for the tests that replay a page's listings
 	Identity  string // who the bearer token belongs to; empty if unauthenticated
 	Status    int
 	RequestID string // the caller's X-Request-ID, if any
@@ -135,6 +136,7 @@ type Server struct {
 
 	org      org           // clusters, departments, projects (fixed)
 	rules    map[int]*Rule // access rules by id
+	ruleSnap []Rule        // the rules by id until they change (sortedRules); nil after a change
 	nextRule int
 
 	audit []auditEntry // oldest first, at most maxAudit
@@ -303,6 +305,7 @@ func (s *Server) remove(id string) {
 		for rid, r := range s.rules {
 			if a.Owns(*r) {
 				delete(s.rules, rid)
+				s.ruleSnap = nil
 			}
 		}
 	}
@@ -341,7 +344,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // noteCall records a call answered (Calls).
 func (s *Server) noteCall(op Op, r *http.Request, identity string, status int) {
 	s.mu.Lock()
-	s.calls = append(s.calls, Call{Op: op, Method: r.Method, Path: r.URL.Path, Identity: identity, Status: status, RequestID: r.Header.Get("X-Request-ID")})
+	s.calls = append(s.calls, Call{Op: op, Method: r.Method, Path: r.URL.Path, Query: r.URL.RawQuery, Identity: identity, Status: status, RequestID: r.Header.Get("X-Request-ID")})
 	s.mu.Unlock()
 }
 
