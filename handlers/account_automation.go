@@ -30,7 +30,7 @@ func (h *handler) setPolicy(c echo.Context) error {
 	p, errs := f.Validate()
 	if errs != nil {
 		return h.fail(c, act, errs, func(pr problem) (string, templ.Component) {
-			page := h.accountPage(c, h.accessSection(c, a, form.Grant{}, nil))
+			page := h.accountPageOf(c, a)
 			page.Automation.Input, page.Automation.Errors = &f, pr.fields
 			return a.Name, views.AccountView(page)
 		})

@@ -21,5 +21,5 @@ func (h *handler) showAccountHistory(c echo.Context) error {
 		return err
 	}
 	access, _ := h.accessOf(c, a)
-	return h.render(c, http.StatusOK, a.Name, views.HistoryItems(h.accountHistory(c, a, ruleIDs(access), c.QueryParam(form.ParamHistory))))
+	return h.render(c, http.StatusOK, a.Name, views.HistoryItems(h.accountHistory(c, a, func() []string { return ruleIDs(access) }, c.QueryParam(form.ParamHistory))))
 }

@@ -242,19 +242,50 @@ func (h *handler) accessSection(c echo.Context, a runai.ServiceAccount, input fo
 		Add: views.GrantChoice{Prefix: views.GrantAdd, Input: input, Errors: errs, Picker: h.accountPicker(c, a, access.Rules)}}
 }
 
-// accountPage is an account's page around its access section s: the copy
-// form and the rotations (from every account), and the history.
+// accountPage is an account's page around its access section s, which
+// was read already (a failed form's): see assemble.
 func (h *handler) accountPage(c echo.Context, s views.AccessSection) views.AccountPage {
-	a, cursor := s.Account, c.QueryParam(form.ParamHistory)
-	all, err := h.accounts(c)
-	page := views.AccountPage{Account: a, Access: s, Copy: h.copyForm(c, a, all, err)}
-	var g errgroup.Group
-	g.Go(func() error { page.Rotations = h.rotationPanels(c, a, all); return nil })
-	g.Go(func() error { page.History = h.accountHistory(c, a, ruleIDs(s.Access), cursor); return nil })
+	return h.assemble(c, s.Account, func() views.AccessSection { return s })
+}
+
+// accountPageOf is a's page, its access section read with the rest.
+func (h *handler) accountPageOf(c echo.Context, a runai.ServiceAccount) views.AccountPage {
+	return h.assemble(c, a, func() views.AccessSection { return h.accessSection(c, a, form.Grant{}, nil) })
+}
+
+// assemble reads an account's page at once: its access section (section,
+// the account's rules), every account (the copy form's choices, then the
+// rules of the rotations it is in), its history (whose rule events need
+// the account's rules only once read) and the Secrets that hold it, with
+// their readers. Only a's ids and name are used until the automation
+// section, the last and the only one that reads its record.
+func (h *handler) assemble(c echo.Context, a runai.ServiceAccount, section func() views.AccessSection) views.AccountPage {
+	var (
+		page  = views.AccountPage{Account: a}
+		all   []runai.ServiceAccount
+		err   error
+		ready = make(chan struct{}) // page.Access is read
+		g     errgroup.Group
+	)
+	g.Go(func() error { defer close(ready); page.Access = section(); return nil })
+	g.Go(func() error { all, err = h.accounts(c); page.Rotations = h.rotationPanels(c, a, all); return nil })
+	g.Go(func() error {
+		rules := func() []string { <-ready; return ruleIDs(page.Access.Access) }
+		page.History = h.accountHistory(c, a, rules, c.QueryParam(form.ParamHistory))
+		return nil
+	})
 	g.Go(func() error { page.Held = h.withReaders(c, h.heldBy(c, a)); return nil })
 	_ = g.Wait()
+	page.Copy = h.copyForm(c, a, all, err)
 	page.Automation = h.automationOf(c, a, page.Held)
 	policyNamed(page.History.Items, page.Automation)
+	return page
+}
+
+// withRecord puts a, read while its page was (see showAccount), in the
+// page assembled from the session's list's copy of it.
+func withRecord(page views.AccountPage, a runai.ServiceAccount) views.AccountPage {
+	page.Account, page.Access.Account, page.Copy.Account, page.Automation.Account = a, a, a, a
 	return page
 }
 
@@ -277,8 +308,8 @@ func (h *handler) copyForm(c echo.Context, a runai.ServiceAccount, all []runai.S
 }
 
 // accountHistory is the history section of a's page (ruleIDs: its rules
-// now), from the page cursor names.
-func (h *handler) accountHistory(c echo.Context, a runai.ServiceAccount, ruleIDs []string, cursor string) views.HistoryView {
+// now, asked for when needed), from the page cursor names.
+func (h *handler) accountHistory(c echo.Context, a runai.ServiceAccount, ruleIDs func() []string, cursor string) views.HistoryView {
 	scope := history.Scope{Accounts: map[string]bool{a.ID: true}, Session: session.HashID(stateOf(c).id())} // the page read a
 	r := h.histories.Account(c.Request().Context(), h.tokenOf(c), a, ruleIDs, cursor, h.Now(), scope)
 	v := views.HistoryView{AccountID: a.ID, Days: history.AccountDays, Paged: history.ParseCursor(cursor) != history.Cursor{},

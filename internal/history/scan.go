@@ -91,7 +91,9 @@ type AccountPageResult struct {
 
 // Account reads the page of a's history that starts at cursor ("" for
 // the newest): the last AccountDays of events about a and its rules
-// (ruleIDs, its rules now), newest first. Two listings make it, read
+// (ruleIDs, its rules now: asked for once, when the first event that
+// needs them has been read, so that the caller may read them meanwhile),
+// newest first. Two listings make it, read
 // together and merged by time: the events whose entity is named as the
 // account, and the access-rule events (whose subject, in their metadata,
 // or id picks a's), so that neither reads the whole audit log. The
@@ -99,10 +101,11 @@ type AccountPageResult struct {
 // page of matches is not found (at most MaxScan events each).
 //
 // The record stands in for Run:ai's log within scope.
-func (s *Scanner) Account(ctx context.Context, token string, a runai.ServiceAccount, ruleIDs []string, cursor string, now time.Time, scope Scope) AccountPageResult {
+func (s *Scanner) Account(ctx context.Context, token string, a runai.ServiceAccount, ruleIDs func() []string, cursor string, now time.Time, scope Scope) AccountPageResult {
 	start, end := now.Add(-AccountDays*24*time.Hour), now.Add(time.Minute)
 	from := ParseCursor(cursor)
-	about := func(it Item) bool { return it.About(a, ruleIDs) }
+	ids := sync.OnceValue(ruleIDs)
+	about := func(it Item) bool { return it.About(a, ids()) }
 	// Each listing keeps its own kind, so that no event shows twice.
 	aboutAccount := func(it Item) bool { return !it.AboutRule() && about(it) }
 	aboutRule := func(it Item) bool { return it.AboutRule() && about(it) }
@@ -146,13 +149,14 @@ type ActivityResult struct {
 // accepts, from q.Offset, reading at most maxScan events: the Activity
 // page (want ActivityPage) and its export (want and maxScan
 // MaxExportScan). Run:ai calls: one listing per 1000 events read. The
-// record stands in for Run:ai's log within scope.
-func (s *Scanner) Activity(ctx context.Context, token string, q runai.AuditQuery, keep func(Item) bool, want, maxScan int, scope Scope) ActivityResult {
+// record stands in for Run:ai's log within scope, which is asked for only
+// then (the caller may read it meanwhile).
+func (s *Scanner) Activity(ctx context.Context, token string, q runai.AuditQuery, keep func(Item) bool, want, maxScan int, scope func() Scope) ActivityResult {
 	who := s.attributor()
 	sc, err := s.scan(ctx, token, q, want, maxScan, who, keep)
 	out := ActivityResult{Page: Page{Items: sc.items, Limited: sc.read, RecordUnavailable: !who.ok()}, Next: sc.next}
 	if err != nil {
-		items, next, ok := s.fromRecord(ctx, q.Start, q.End, scope, keep, q.Offset, want)
+		items, next, ok := s.fromRecord(ctx, q.Start, q.End, scope(), keep, q.Offset, want)
 		out.Items, out.Next, out.Limited, out.Err, out.RecordUnavailable = items, next, 0, err, !ok
 	}
 	return out
