@@ -50,19 +50,9 @@ func measureLoad(ctx context.Context, t *target, o options, rep *report, log io.
 	}
 	rep.ratioLine("list page"+at+", median", mp, "upstream list answer", mu, 3)
 
-	// The same page when it must read Run:ai (the first view, Refresh, a
-	// reload): the accounts, three pages of access rules, and the rest.
-	reload := http.Header{"Cache-Control": {"max-age=0"}}
-	fresh := func(ctx context.Context) (time.Duration, error) {
-		return b.timed(ctx, t.url(paths.Accounts.Link()), reload)
-	}
-	fmt.Fprintf(log, "loadbench: %d list pages read anew (reload) interleaved with the upstream's list\n", o.pairs/2)
-	mr, mu, err := pair(ctx, o.pairs/2, fresh, upstream)
-	if err != nil {
+	if err := measureFresh(ctx, t, o, up, upstream, rep, log); err != nil {
 		return err
 	}
-	rep.note(line{measure: "list page read anew (first view, Refresh, reload), median", value: ms(mr),
-		floor: "upstream list answer " + ms(mu), ratio: fmt.Sprintf("%.2f", mr.Seconds()/mu.Seconds())})
 
 	hx := http.Header{htmx.HeaderRequest: {"true"}, htmx.HeaderTarget: {views.ListID}}
 	for _, f := range fragments {

@@ -117,31 +117,37 @@ func (b *browser) timed(ctx context.Context, u string, hdr http.Header) (time.Du
 // request is one timed request of a measure.
 type request func(context.Context) (time.Duration, error)
 
-// pair times n interleaved pairs of a and b, alternating which goes first,
-// after a short warm-up, and returns both medians.
+// pair times n interleaved pairs of a and b and returns both medians
+// (see interleave).
 func pair(ctx context.Context, n int, a, b request) (ma, mb time.Duration, err error) {
-	var as, bs []time.Duration
-	for i := range n + n/10 {
-		first, second := a, b
-		if i%2 == 1 {
-			first, second = b, a
-		}
-		d1, err := first(ctx)
-		if err != nil {
-			return 0, 0, err
-		}
-		d2, err := second(ctx)
-		if err != nil {
-			return 0, 0, err
-		}
-		if i%2 == 1 {
-			d1, d2 = d2, d1
-		}
-		if i >= n/10 {
-			as, bs = append(as, d1), append(bs, d2)
+	m, err := interleave(ctx, n, a, b)
+	if err != nil {
+		return 0, 0, err
+	}
+	return m[0], m[1], nil
+}
+
+// interleave times n rounds of fns, each once a round, the round's first
+// rotating, after a warm-up of n/10 rounds, and returns each one's median.
+func interleave(ctx context.Context, n int, fns ...request) ([]time.Duration, error) {
+	times := make([][]time.Duration, len(fns))
+	for round := range n + n/10 {
+		for k := range fns {
+			i := (round + k) % len(fns)
+			d, err := fns[i](ctx)
+			if err != nil {
+				return nil, err
+			}
+			if round >= n/10 {
+				times[i] = append(times[i], d)
+			}
 		}
 	}
-	return quantile(as, 0.5), quantile(bs, 0.5), nil
+	out := make([]time.Duration, len(fns))
+	for i, ts := range times {
+		out[i] = quantile(ts, 0.5)
+	}
+	return out, nil
 }
 
 // load is what a run of concurrent clients achieved.
