@@ -296,14 +296,21 @@ func (h *handler) copyForm(c echo.Context, a runai.ServiceAccount, all []runai.S
 		f.Problem = "The other accounts could not be listed: " + h.note(c, err, action{verb: verbList})
 		return f
 	}
-	for _, o := range all {
+	type keyed struct {
+		key string // the name in lower case, made once
+		i   int    // in all
+	}
+	others := make([]keyed, 0, len(all))
+	for i, o := range all {
 		if o.ID != a.ID {
-			f.Others = append(f.Others, o)
+			others = append(others, keyed{strings.ToLower(o.Name), i})
 		}
 	}
-	slices.SortFunc(f.Others, func(x, y runai.ServiceAccount) int {
-		return cmp.Compare(strings.ToLower(x.Name), strings.ToLower(y.Name))
-	})
+	slices.SortFunc(others, func(x, y keyed) int { return cmp.Compare(x.key, y.key) })
+	f.Others = make([]runai.ServiceAccount, len(others))
+	for i, o := range others {
+		f.Others[i] = all[o.i]
+	}
 	return f
 }
 

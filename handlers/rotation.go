@@ -61,7 +61,7 @@ func (h *handler) pairAccess(c echo.Context, p rotation.Pair) (from, to accountA
 // rotationPanels are the rotations an account's page shows, with the
 // rules each successor still lacks.
 func (h *handler) rotationPanels(c echo.Context, a runai.ServiceAccount, all []runai.ServiceAccount) []views.RotationPanel {
-	asOld, asSucc := rotation.Of(rotation.Pairs(all), a.ID)
+	asOld, asSucc := rotation.Of(rotation.Pairs(rotation.Family(all, a)), a.ID)
 	var out []views.RotationPanel
 	for _, p := range []*rotation.Pair{asSucc, asOld} {
 		if p == nil {

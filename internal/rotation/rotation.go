@@ -105,6 +105,19 @@ type Pair struct {
 // Started is when the rotation began: the successor's creation.
 func (p Pair) Started() time.Time { return p.Successor.CreatedAt }
 
+// Family is the accounts of a's family (a among them): Pairs of them are
+// the rotations a can be part of, found without sorting every family.
+func Family(accounts []runai.ServiceAccount, a runai.ServiceAccount) []runai.ServiceAccount {
+	f := family(a.Name)
+	var out []runai.ServiceAccount
+	for _, x := range accounts {
+		if x.Name != "" && family(x.Name) == f {
+			out = append(out, x)
+		}
+	}
+	return out
+}
+
 // Pairs finds the rotations among accounts: in each family of two or more
 // accounts, each account and the next generation present, sorted by the
 // old account's name.

@@ -1,6 +1,7 @@
 package rotation
 
 import (
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -117,6 +118,13 @@ func TestPairsAndSteps(t *testing.T) {
 	asOld, asSucc := Of(pairs, "6")
 	if asOld == nil || asOld.Successor.Name != "a-r3" || asSucc == nil || asSucc.Old.Name != "a" {
 		t.Error("a-r2 is both a successor and rotating on")
+	}
+	for _, a := range accounts { // an account's family holds every rotation it is part of
+		o1, s1 := Of(pairs, a.ID)
+		o2, s2 := Of(Pairs(Family(accounts, a)), a.ID)
+		if !reflect.DeepEqual(o1, o2) || !reflect.DeepEqual(s1, s2) {
+			t.Errorf("%s: from its family %v %v, from all %v %v", a.Name, o2, s2, o1, s1)
+		}
 	}
 
 	p := Pair{Old: accounts[0], Successor: accounts[1]}
