@@ -12,6 +12,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 	"unsafe"
 
@@ -305,6 +306,40 @@ type prepared struct {
 	pairs    []rotation.Pair
 	related  []Related // of All[i]
 	creators []string  // every distinct creator, sorted
+
+	mu     sync.Mutex
+	orders map[order][]int // positions in All, by sort order, each made on first use
+}
+
+// order is a sort key and its direction.
+type order struct {
+	key  string
+	desc bool
+}
+
+// ordered is the positions in all in the order of key and desc: sorted
+// once per list, for every view that asks (no sort key depends on the
+// view's other settings or the time).
+func (p *prepared) ordered(all []runai.ServiceAccount, key string, desc bool) []int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	o := order{key, desc}
+	if ix, ok := p.orders[o]; ok {
+		return ix
+	}
+	rows := make([]Row, len(all))
+	ix := make([]int, len(all))
+	for i, a := range all {
+		rows[i] = Row{ServiceAccount: a, Related: p.related[i], sortName: strings.ToLower(a.Name)}
+		ix[i] = i
+	}
+	by := compare(key, desc)
+	slices.SortFunc(ix, func(x, y int) int { return by(&rows[x], &rows[y]) })
+	if p.orders == nil {
+		p.orders = map[order][]int{}
+	}
+	p.orders[o] = ix
+	return ix
 }
 
 // Prepare works out, once, what every view of the accounts needs (their
@@ -453,30 +488,15 @@ func Apply(in Accounts, v View, now time.Time) List {
 	l := List{View: v, Summary: Summary{Total: len(in.All), Rotations: len(p.pairs)}, Creators: p.creators,
 		RulesKnown: in.RulesKnown, RulesProblem: in.RulesProblem}
 	rows := make([]Row, 0, len(in.All))
-	for i, a := range in.All {
-		r := v.Row(a, p.related[i], now)
+	for _, i := range p.ordered(in.All, v.Sort, v.Desc) {
+		r := v.Row(in.All[i], p.related[i], now)
 		l.Summary.count(r)
 		if v.shows(r, q) {
 			rows = append(rows, r)
 		}
 	}
-	l.Rows = sorted(rows, compare(v.Sort, v.Desc))
+	l.Rows = rows
 	return l
-}
-
-// sorted returns rows in the order of by. It sorts pointers, not the
-// rows themselves, which are large.
-func sorted(rows []Row, by func(a, b *Row) int) []Row {
-	ptrs := make([]*Row, len(rows))
-	for i := range rows {
-		ptrs[i] = &rows[i]
-	}
-	slices.SortFunc(ptrs, by)
-	out := make([]Row, len(rows))
-	for i, p := range ptrs {
-		out[i] = *p
-	}
-	return out
 }
 
 // Shows reports whether the view shows the row: a new account may not
