@@ -178,17 +178,40 @@ func RulesByAccount(accounts []ServiceAccount, rules []AccessRule) map[string][]
 			byName[a.Name] = a.ID
 		}
 	}
-	out := make(map[string][]AccessRule)
-	for _, r := range rules {
-		if !r.forServiceAccount() {
+	// Two passes: each rule's owner and how many each owner holds, then
+	// one array for all, each owner's part capped at its own end.
+	owner := make([]string, len(rules))
+	count := map[string]int{}
+	for i, r := range rules {
+		if !r.forServiceAccount() || r.SubjectID == "" {
 			continue
 		}
-		for _, m := range []map[string]string{byID, byClient, byName} {
-			if id, ok := m[r.SubjectID]; ok && r.SubjectID != "" {
-				out[id] = append(out[id], r)
+		for _, m := range [...]map[string]string{byID, byClient, byName} {
+			if id, ok := m[r.SubjectID]; ok {
+				owner[i] = id
+				count[id]++
 				break
 			}
 		}
+	}
+	total := 0
+	for _, n := range count {
+		total += n
+	}
+	buf := make([]AccessRule, 0, total)
+	out := make(map[string][]AccessRule, len(count))
+	for i, r := range rules {
+		id := owner[i]
+		if id == "" {
+			continue
+		}
+		part, ok := out[id]
+		if !ok {
+			start := len(buf)
+			buf = buf[:start+count[id]]
+			part = buf[start : start : start+count[id]]
+		}
+		out[id] = append(part, r)
 	}
 	return out
 }

@@ -156,14 +156,29 @@ func (s Scopes) Find(t ScopeType, id string) (Scope, bool) {
 // the same however it was fetched; a scope s does not know keeps the path
 // the API gave, or for the tenant its name.
 func (s Scopes) FillPaths(rules []AccessRule) {
+	type scope struct {
+		t  ScopeType
+		id string
+	}
+	type path struct {
+		p  string
+		ok bool
+	}
+	known := map[scope]path{} // many rules share few scopes: each path is made once
 	for i := range rules {
 		r := &rules[i]
 		if r.ScopeType == ScopeTenant && r.ScopeName != "" {
 			r.ScopePath = r.ScopeName
 			continue
 		}
-		if p, ok := s.Path(r.ScopeType, r.ScopeID); ok {
-			r.ScopePath = p
+		k := scope{r.ScopeType, r.ScopeID}
+		p, seen := known[k]
+		if !seen {
+			p.p, p.ok = s.Path(r.ScopeType, r.ScopeID)
+			known[k] = p
+		}
+		if p.ok {
+			r.ScopePath = p.p
 		}
 	}
 }
