@@ -415,7 +415,9 @@ func (s *Server) listRules(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	all := s.sortedRules() // replaced, never changed, when the rules change
 	s.mu.Unlock()
-	var matched []Rule
+	// Counted, and only the page's rules made (as an index would serve
+	// them).
+	matched, page := 0, []wireRule{}
 	for _, rule := range all {
 		if st := q.Get("subjectType"); st != "" && rule.SubjectType != st {
 			continue
@@ -428,15 +430,15 @@ func (s *Server) listRules(w http.ResponseWriter, r *http.Request) {
 			ok, _ := f.match(rule)
 			keep = keep && ok
 		}
-		if keep {
-			matched = append(matched, rule)
+		if !keep {
+			continue
 		}
+		if matched >= offset && matched < offset+limit {
+			page = append(page, s.toWireRule(rule, false))
+		}
+		matched++
 	}
-	page := []wireRule{}
-	for i := offset; i < len(matched) && i < offset+limit; i++ {
-		page = append(page, s.toWireRule(matched[i], false))
-	}
-	writeJSON(w, http.StatusOK, map[string]any{"totalRecords": len(matched), "displayRecords": len(page), "accessRules": page})
+	writeJSON(w, http.StatusOK, map[string]any{"totalRecords": matched, "displayRecords": len(page), "accessRules": page})
 }
 
 func (s *Server) getRule(w http.ResponseWriter, id string) {
