@@ -134,6 +134,7 @@ func (c *Client) ListServiceAccountRules(ctx context.Context, token string, subj
 			return nil, 0, nil, err
 		}
 		p, err := c.rulesFrom(resp.body, offset)
+		resp.release()
 		if err != nil {
 			return nil, 0, nil, fmt.Errorf("apiclient: %s: %w", op, err)
 		}
@@ -173,10 +174,12 @@ func (c *Client) ListServiceAccountRules(ctx context.Context, token string, subj
 		if err := g.Wait(); err != nil {
 			return nil, err
 		}
+		all := make([]runai.AccessRule, 0, *total)
+		all = append(all, out...)
 		for _, p := range pages {
-			out = append(out, p...)
+			all = append(all, p...)
 		}
-		return out, nil
+		return all, nil
 	}
 	for pages, offset := 1, n; pages < maxPages; pages++ { // no total: one after another
 		rules, n, _, err := page(ctx, offset)

@@ -20,6 +20,7 @@ func (c *Client) ListServiceAccounts(ctx context.Context, token string) ([]runai
 		return nil, err
 	}
 	out, err := c.accountsFrom(resp.body)
+	resp.release()
 	if err != nil {
 		return nil, fmt.Errorf("apiclient: %s: %w", op, err)
 	}

@@ -53,6 +53,7 @@ func (c *Client) ListAuditLog(ctx context.Context, token string, q runai.AuditQu
 		return runai.AuditPage{}, err
 	}
 	page, err := c.auditFrom(resp.body, q.Offset)
+	resp.release()
 	if err != nil {
 		return runai.AuditPage{}, fmt.Errorf("apiclient: %s: %w", op, err)
 	}

@@ -18,6 +18,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -167,6 +168,26 @@ type response struct {
 	status int
 	header http.Header
 	body   []byte
+	buf    *bytes.Buffer // body's buffer, from bodies
+}
+
+// bodies are the buffers answers are read into, reused once a large answer
+// was decoded (release): a fresh read of the list is about a megabyte of
+// JSON, which a new buffer would grow to by doubling, every time.
+var bodies = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
+// maxPooledBody bounds the buffers kept for reuse.
+const maxPooledBody = 4 << 20
+
+// release hands the body's buffer back for the next answer. The caller
+// must hold nothing that points into body: what the decoders make of it
+// is copied out (strings, never slices of it).
+func (r *response) release() {
+	if r.buf != nil && r.buf.Cap() <= maxPooledBody {
+		r.buf.Reset()
+		bodies.Put(r.buf)
+	}
+	r.buf, r.body = nil, nil
 }
 
 // do sends r, retrying a GET when that is safe, and returns the 2xx answer
@@ -236,14 +257,17 @@ func (c *Client) send(ctx context.Context, r request) (*response, error) {
 		return nil, err
 	}
 	defer resp.Body.Close()
-	b, err := io.ReadAll(io.LimitReader(resp.Body, c.maxBody+1))
-	if err != nil {
+	buf := bodies.Get().(*bytes.Buffer)
+	if n := resp.ContentLength; n > 0 && n <= c.maxBody {
+		buf.Grow(int(n) + 1) // +1: the read that finds the end
+	}
+	if _, err := buf.ReadFrom(io.LimitReader(resp.Body, c.maxBody+1)); err != nil {
 		return nil, fmt.Errorf("read response: %w", err)
 	}
-	if int64(len(b)) > c.maxBody {
+	if int64(buf.Len()) > c.maxBody {
 		return nil, &BodyTooLargeError{Limit: c.maxBody, Method: r.method, Path: r.path}
 	}
-	return &response{status: resp.StatusCode, header: resp.Header, body: b}, nil
+	return &response{status: resp.StatusCode, header: resp.Header, body: buf.Bytes(), buf: buf}, nil
 }
 
 func retryableStatus(s int) bool {

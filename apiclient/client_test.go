@@ -777,6 +777,9 @@ func TestDecodedAnswersKeptByContent(t *testing.T) {
 	if now, err := c.ListServiceAccounts(ctx, "t"); err != nil || now[0].Name != "renamed" {
 		t.Fatalf("a changed answer: %+v, %v", now, err)
 	}
+	if again[0].Name != "a-b" || again[0].CreatedBy != "x@example.com" { // the answer's buffer was reused since
+		t.Fatalf("an earlier result changed with a later answer: %+v", again[0])
+	}
 	body.Store(`[{"id":"x"}]`)
 	if _, err := c.ListServiceAccounts(ctx, "t"); err == nil {
 		t.Fatal("a malformed answer was accepted")
