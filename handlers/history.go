@@ -71,7 +71,7 @@ func worded(items []history.Item, onAccount bool, ix history.Index, automationID
 			it.Actor = AutomationActor // the standing credential: the automation's own steps
 		}
 		vi := views.HistoryItem{Item: it}
-		if ix != nil {
+		if !ix.IsZero() {
 			if a, ok := ix.Find(it); ok {
 				vi.Account, vi.AccountID, vi.Link = a.Name, a.ID, paths.Account.ID(a.ID)
 			} else {

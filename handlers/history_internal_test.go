@@ -18,11 +18,11 @@ func TestHistoryNamesTheAutomation(t *testing.T) {
 		{Time: time.Now(), Kind: history.Created, Actor: "auto-client-id", Account: "etl-r2"},
 		{Time: time.Now(), Kind: history.Disabled, Actor: "ada@example.com", Account: "etl"},
 	}
-	got := worded(items, true, nil, "auto-client-id")
+	got := worded(items, true, history.Index{}, "auto-client-id")
 	if !strings.HasPrefix(got[0].Sentence, AutomationActor+" created") || !strings.HasPrefix(got[1].Sentence, "ada@example.com disabled") {
 		t.Fatalf("sentences %q, %q", got[0].Sentence, got[1].Sentence)
 	}
-	if off := worded(items, true, nil, ""); strings.Contains(off[0].Sentence, "automation") {
+	if off := worded(items, true, history.Index{}, ""); strings.Contains(off[0].Sentence, "automation") {
 		t.Errorf("without the automation: %q", off[0].Sentence)
 	}
 	policyNamed(got, views.AutomationSection{Items: []views.AutomationItem{{HasPolicy: true, Policy: automation.Policy{RotateEvery: 30 * 24 * time.Hour}}}})

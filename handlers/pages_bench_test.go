@@ -17,7 +17,8 @@ import (
 // 1500 rules, against the stub over loopback HTTP: the time per page and
 // the Run:ai calls it makes (calls/op, counted at the stub). The list page
 // read anew (a reload) and from the session's list of the last seconds,
-// an account's page, and one row swapped after a disable or enable.
+// an account's page, the Activity page (30 days), and one row swapped
+// after a disable or enable.
 func BenchmarkPages(b *testing.B) {
 	h := newHarness(b, options{seed: 1000})
 	h.stub.GrowRules(1500)
@@ -38,6 +39,7 @@ func BenchmarkPages(b *testing.B) {
 		{"list-fresh", func() resp { return h.reload(paths.Accounts.Link()) }},
 		{"list-cached", func() resp { return h.get(paths.Accounts.Link()) }},
 		{"account", func() resp { return h.get(paths.Account.ID(target.ID)) }},
+		{"activity", func() resp { return h.get(paths.Activity.Link().Query(url.Values{form.ParamRange: {form.Range30d}})) }},
 		{"row-swap", func() resp {
 			route := paths.AccountDisable
 			if !enabled {

@@ -341,26 +341,40 @@ func merge(a, b scan, from Cursor, want int) ([]Item, Cursor) {
 	return out, Cursor{account: na, rules: nb}
 }
 
-// Index finds the accounts events name, by id, client ID or name.
-type Index map[string]runai.ServiceAccount
+// Index finds the accounts events name, by id, client ID or name. The
+// zero Index finds none.
+type Index struct {
+	all []runai.ServiceAccount
+	at  map[indexKey]int // position in all
+}
+
+// indexKey is an id (or client ID), or a name.
+type indexKey struct {
+	name bool
+	s    string
+}
 
 // NewIndex indexes every account.
 func NewIndex(all []runai.ServiceAccount) Index {
-	ix := make(Index, 3*len(all))
-	for _, a := range all {
-		ix["n:"+a.Name] = a
-		ix["i:"+a.ClientID] = a
-		ix["i:"+a.ID] = a
+	ix := Index{all: all, at: make(map[indexKey]int, 3*len(all))}
+	for i, a := range all {
+		ix.at[indexKey{true, a.Name}] = i
+		ix.at[indexKey{false, a.ClientID}] = i
+		ix.at[indexKey{false, a.ID}] = i
 	}
 	return ix
 }
 
+// IsZero reports the zero Index, which knows no accounts (none could be
+// read), unlike an index of no accounts.
+func (ix Index) IsZero() bool { return ix.at == nil }
+
 // Find is the account an item is about, if it still exists.
 func (ix Index) Find(it Item) (runai.ServiceAccount, bool) {
-	for _, k := range []string{"i:" + it.AccountID, "i:" + it.RuleHolder, "n:" + it.RuleHolder, "n:" + it.Account} {
-		if len(k) > 2 {
-			if a, ok := ix[k]; ok {
-				return a, true
+	for _, k := range [...]indexKey{{false, it.AccountID}, {false, it.RuleHolder}, {true, it.RuleHolder}, {true, it.Account}} {
+		if k.s != "" {
+			if i, ok := ix.at[k]; ok {
+				return ix.all[i], true
 			}
 		}
 	}
