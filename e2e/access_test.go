@@ -96,7 +96,9 @@ func TestAccountAccess(t *testing.T) {
 			}
 			screenshot(t, p, "access-"+mode(js))
 
-			// Copy from ml-trainer: two rules added.
+			// Copy from ml-trainer: two rules added. The form is drawn on
+			// demand (in place with JavaScript, its own page without).
+			must(t, p.GetByTestId("copy-open").Click())
 			_, err = p.GetByLabel("Account", playwright.PageGetByLabelOptions{Exact: playwright.Bool(true)}).SelectOption(playwright.SelectOptionValues{Labels: &[]string{"ml-trainer"}})
 			must(t, err)
 			must(t, p.GetByRole("button", playwright.PageGetByRoleOptions{Name: "Copy access"}).Click())

@@ -15,6 +15,7 @@ import (
 	"github.com/runai-tools/sa-dashboard/internal/paths"
 	"github.com/runai-tools/sa-dashboard/internal/runai"
 	"github.com/runai-tools/sa-dashboard/internal/stub"
+	"github.com/runai-tools/sa-dashboard/views"
 )
 
 // accessFixture: alpha has two rules, beta (disabled) one, gamma none.
@@ -157,8 +158,32 @@ func TestAccountPageRules(t *testing.T) {
 	if doc.Find(`#add-access-role option`).Length() < 10 || doc.Find(`#add-access-scope optgroup`).Length() != 4 {
 		t.Error("the add form does not offer the roles and every scope type")
 	}
-	if doc.Find(`#copy-from option`).Length() != 3 { // the placeholder and the two others
-		t.Errorf("copy offers %d options", doc.Find(`#copy-from option`).Length())
+	// The page links to the copy form, drawn on demand: with the
+	// session's list fresh, it offers only the others that hold access
+	// (beta; gamma holds none), else every other account; in the page's
+	// place with htmx, as a page of its own without.
+	if doc.Find(`#copy-from`).Length() != 0 || doc.Find(`[data-testid="copy-open"]`).AttrOr("href", "") != paths.AccountRulesCopy.ID(accts["alpha"].ID).String() {
+		t.Error("the account page should link to the copy form, not draw it")
+	}
+	copyForm := func(hx bool) *goquery.Document {
+		if !hx {
+			return h.get(paths.AccountRulesCopy.ID(accts["alpha"].ID)).doc(t)
+		}
+		return h.do("GET", paths.AccountRulesCopy.ID(accts["alpha"].ID), nil, map[string]string{htmx.HeaderRequest: "true", htmx.HeaderTarget: views.AccessCopyID}).doc(t)
+	}
+	for _, hx := range []bool{false, true} {
+		f := copyForm(hx)
+		if got := f.Find(`#copy-from option`).Length(); got != 2 || !strings.Contains(f.Find(views.Sel(views.AccessCopyID)+` .hint`).Text(), "Only the accounts that hold access") {
+			t.Errorf("htmx %t: copy offers %d options, want the placeholder and beta", hx, got)
+		}
+		if got := f.Find(`h1`).Length(); got != map[bool]int{false: 1, true: 0}[hx] {
+			t.Errorf("htmx %t: %d headings, want a page of its own only without htmx", hx, got)
+		}
+	}
+	h.clock.Advance(11e9)
+	page := copyForm(false)
+	if got := page.Find(`#copy-from option`).Length(); got != 3 || strings.Contains(page.Find(views.Sel(views.AccessCopyID)+` .hint`).Text(), "Only") {
+		t.Errorf("without the session's list: %d options, want the placeholder and the two others", got)
 	}
 	if got := h.get(paths.Account.ID(accts["gamma"].ID)).doc(t).Find(`[data-testid="no-access"]`).Text(); !strings.Contains(got, "can obtain tokens but do nothing") {
 		t.Errorf("gamma: %q", got)

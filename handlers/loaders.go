@@ -35,12 +35,18 @@ import (
 //	    Secrets' metadata (1 Kubernetes listing per allowed namespace,
 //	    kept 10 s per Kubernetes identity, read anew after this replica
 //	    delivered or deleted a Secret: delivery.Listings).
-//	account page (accountPage)
+//	account page (showAccount, assemble)
 //	    the account (1), its rules (1), the catalog (kept), every account
 //	    (1; none while the session's list is fresh), the rules of both
 //	    accounts of each rotation it is in (2 per rotation), its history
 //	    (2 audit-log listings, more while a page of matches is not found);
 //	    with delivery on, the managed Secrets' metadata (as the list's).
+//	    All at once, but the rotations' rules after the account list (and
+//	    everything after the account when the session's list does not
+//	    name it, for its ids and name).
+//	Activity page (activity)
+//	    the audit log (1 per 1000 events read) and, at the same time,
+//	    every account (none while the session's list is fresh).
 //	one row, redrawn after a change (rowOf)
 //	    its rules and every account's name from the session's list while
 //	    it is fresh, whatever the session changed since (a change to one
@@ -146,11 +152,26 @@ func (h *handler) readList(c echo.Context) (listData, error) {
 // accounts is every account: the session's fresh list's when there is
 // one, else one listing.
 func (h *handler) accounts(c echo.Context) ([]runai.ServiceAccount, error) {
+	all, _, err := h.accountsAndHolders(c)
+	return all, err
+}
+
+// accountsAndHolders is accounts, and which of them hold access when the
+// session's fresh list knows every account's rules (else nil).
+func (h *handler) accountsAndHolders(c echo.Context) ([]runai.ServiceAccount, map[string]bool, error) {
 	key := listKey(c)
 	if d, _, ok := h.lists.Get(key, h.generation(c.Request().Context(), key)); ok && key != "" {
-		return d.In.All, nil
+		var holders map[string]bool
+		if d.In.RulesKnown {
+			holders = make(map[string]bool, len(d.In.Rules))
+			for id, rules := range d.In.Rules {
+				holders[id] = len(rules) > 0
+			}
+		}
+		return d.In.All, holders, nil
 	}
-	return h.API.ListServiceAccounts(c.Request().Context(), h.tokenOf(c))
+	all, err := h.API.ListServiceAccounts(c.Request().Context(), h.tokenOf(c))
+	return all, nil, err
 }
 
 // catalogOf is the request token's roles and scopes (kept a minute).
@@ -254,21 +275,23 @@ func (h *handler) accountPageOf(c echo.Context, a runai.ServiceAccount) views.Ac
 }
 
 // assemble reads an account's page at once: its access section (section,
-// the account's rules), every account (the copy form's choices, then the
-// rules of the rotations it is in), its history (whose rule events need
+// the account's rules), every account (then the rules of the rotations it
+// is in), its history (whose rule events need
 // the account's rules only once read) and the Secrets that hold it, with
 // their readers. Only a's ids and name are used until the automation
 // section, the last and the only one that reads its record.
 func (h *handler) assemble(c echo.Context, a runai.ServiceAccount, section func() views.AccessSection) views.AccountPage {
 	var (
 		page  = views.AccountPage{Account: a}
-		all   []runai.ServiceAccount
-		err   error
 		ready = make(chan struct{}) // page.Access is read
 		g     errgroup.Group
 	)
 	g.Go(func() error { defer close(ready); page.Access = section(); return nil })
-	g.Go(func() error { all, err = h.accounts(c); page.Rotations = h.rotationPanels(c, a, all); return nil })
+	g.Go(func() error {
+		all, _ := h.accounts(c) // without them, no rotation is found
+		page.Rotations = h.rotationPanels(c, a, all)
+		return nil
+	})
 	g.Go(func() error {
 		rules := func() []string { <-ready; return ruleIDs(page.Access.Access) }
 		page.History = h.accountHistory(c, a, rules, c.QueryParam(form.ParamHistory))
@@ -276,7 +299,6 @@ func (h *handler) assemble(c echo.Context, a runai.ServiceAccount, section func(
 	})
 	g.Go(func() error { page.Held = h.withReaders(c, h.heldBy(c, a)); return nil })
 	_ = g.Wait()
-	page.Copy = h.copyForm(c, a, all, err)
 	page.Automation = h.automationOf(c, a, page.Held)
 	policyNamed(page.History.Items, page.Automation)
 	return page
@@ -285,13 +307,14 @@ func (h *handler) assemble(c echo.Context, a runai.ServiceAccount, section func(
 // withRecord puts a, read while its page was (see showAccount), in the
 // page assembled from the session's list's copy of it.
 func withRecord(page views.AccountPage, a runai.ServiceAccount) views.AccountPage {
-	page.Account, page.Access.Account, page.Copy.Account, page.Automation.Account = a, a, a, a
+	page.Account, page.Access.Account, page.Automation.Account = a, a, a
 	return page
 }
 
-// copyForm lists the accounts access can be copied from.
-func (h *handler) copyForm(c echo.Context, a runai.ServiceAccount, all []runai.ServiceAccount, err error) views.CopyForm {
-	f := views.CopyForm{Account: a}
+// copyForm lists the accounts access can be copied from: those that hold
+// access when that is known (holders), else every other.
+func (h *handler) copyForm(c echo.Context, a runai.ServiceAccount, all []runai.ServiceAccount, holders map[string]bool, err error) views.CopyForm {
+	f := views.CopyForm{Account: a, Holders: holders != nil}
 	if err != nil {
 		f.Problem = "The other accounts could not be listed: " + h.note(c, err, action{verb: verbList})
 		return f
@@ -302,7 +325,7 @@ func (h *handler) copyForm(c echo.Context, a runai.ServiceAccount, all []runai.S
 	}
 	others := make([]keyed, 0, len(all))
 	for i, o := range all {
-		if o.ID != a.ID {
+		if o.ID != a.ID && (holders == nil || holders[o.ID]) {
 			others = append(others, keyed{strings.ToLower(o.Name), i})
 		}
 	}
@@ -320,7 +343,7 @@ func (h *handler) accountHistory(c echo.Context, a runai.ServiceAccount, ruleIDs
 	scope := history.Scope{Accounts: map[string]bool{a.ID: true}, Session: session.HashID(stateOf(c).id())} // the page read a
 	r := h.histories.Account(c.Request().Context(), h.tokenOf(c), a, ruleIDs, cursor, h.Now(), scope)
 	v := views.HistoryView{AccountID: a.ID, Days: history.AccountDays, Paged: history.ParseCursor(cursor) != history.Cursor{},
-		Items: worded(r.Items, true, nil, h.automationID()), Older: r.Older}
+		Items: worded(r.Items, true, history.Index{}, h.automationID()), Older: r.Older}
 	v.HistorySource = h.historySource(c, r.Page)
 	return v
 }

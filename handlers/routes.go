@@ -76,6 +76,7 @@ func (h *handler) routes() *echo.Echo {
 	e.GET(at(paths.AccountRegenerate), h.confirmRegenerate, auth...)
 	e.POST(at(paths.AccountRegenerate), h.regenerateSecret, auth...)
 	e.POST(at(paths.AccountRules), h.addRule, auth...)
+	e.GET(at(paths.AccountRulesCopy), h.showCopyForm, auth...)
 	e.POST(at(paths.AccountRulesCopy), h.copyAccess, auth...)
 	e.GET(at(paths.AccountRuleDelete), h.confirmRemoveRule, auth...)
 	e.POST(at(paths.AccountRuleDelete), h.removeRule, auth...)

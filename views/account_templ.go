@@ -83,7 +83,7 @@ func AccountView(p AccountPage) templ.Component {
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
-		templ_7745c5c3_Err = CopyView(p.Copy).Render(ctx, templ_7745c5c3_Buffer)
+		templ_7745c5c3_Err = CopyEntry(p.Account).Render(ctx, templ_7745c5c3_Buffer)
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}

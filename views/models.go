@@ -88,14 +88,17 @@ type AccessSection struct {
 type CopyForm struct {
 	Account runai.ServiceAccount
 	Others  []runai.ServiceAccount // the accounts to copy from
-	Problem string                 // why the accounts could not be listed
+	// Holders is set when Others are only the accounts known to hold
+	// access (the session's list knew every account's rules).
+	Holders bool
+	Problem string // why the accounts could not be listed
+	Page    bool   // a page of its own (without JavaScript), not in the account's
 }
 
 // AccountPage is an account's own page.
 type AccountPage struct {
 	Account   runai.ServiceAccount
 	Access    AccessSection
-	Copy      CopyForm
 	Rotations []RotationPanel // the rotations the account is part of
 	History   HistoryView
 	Held      HeldSection // the Kubernetes Secrets that hold it

@@ -417,3 +417,35 @@ func TestBulkProgress(t *testing.T) {
 		})
 	}
 }
+
+// TestCopyViewChoices: the copy form lists what it is given, says when
+// that is only the accounts holding access, and says so when none does.
+func TestCopyViewChoices(t *testing.T) {
+	a := runai.ServiceAccount{ID: "a", Name: "alpha"}
+	others := []runai.ServiceAccount{{ID: "b", Name: "beta"}}
+	cases := []struct {
+		name    string
+		f       CopyForm
+		options int
+		hint    bool
+		none    bool
+	}{
+		{"every other account", CopyForm{Account: a, Others: others}, 2, false, false},
+		{"the holders", CopyForm{Account: a, Others: others, Holders: true}, 2, true, false},
+		{"no holder", CopyForm{Account: a, Holders: true}, 0, false, true},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			doc := render(t, CopyView(tc.f), false)
+			if got := doc.Find(`#copy-from option`).Length(); got != tc.options {
+				t.Errorf("%d options, want %d", got, tc.options)
+			}
+			if got := strings.Contains(doc.Find(`.hint`).Text(), "Only the accounts that hold access"); got != tc.hint {
+				t.Errorf("hint %t, want %t", got, tc.hint)
+			}
+			if got := doc.Find(`[data-testid="copy-none"]`).Length() == 1; got != tc.none {
+				t.Errorf("none said %t, want %t", got, tc.none)
+			}
+		})
+	}
+}
