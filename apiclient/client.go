@@ -168,26 +168,52 @@ type response struct {
 	status int
 	header http.Header
 	body   []byte
-	buf    *bytes.Buffer // body's buffer, from bodies
+	pooled *[]byte // body's array, from bodies
 }
 
-// bodies are the buffers answers are read into, reused once a large answer
+// bodies are the arrays answers are read into, reused once a large answer
 // was decoded (release): a fresh read of the list is about a megabyte of
-// JSON, which a new buffer would grow to by doubling, every time.
-var bodies = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+// JSON, which a new slice would grow to every time.
+var bodies = sync.Pool{New: func() any { return new([]byte) }}
 
-// maxPooledBody bounds the buffers kept for reuse.
+// maxPooledBody bounds the arrays kept for reuse.
 const maxPooledBody = 4 << 20
 
-// release hands the body's buffer back for the next answer. The caller
+// release hands the body's array back for the next answer. The caller
 // must hold nothing that points into body: what the decoders make of it
 // is copied out (strings, never slices of it).
 func (r *response) release() {
-	if r.buf != nil && r.buf.Cap() <= maxPooledBody {
-		r.buf.Reset()
-		bodies.Put(r.buf)
+	if r.pooled != nil && cap(r.body) <= maxPooledBody {
+		*r.pooled = r.body[:0]
+		bodies.Put(r.pooled)
 	}
-	r.buf, r.body = nil, nil
+	r.pooled, r.body = nil, nil
+}
+
+// readBody reads r to its end into dst's array (grown, when it must, as
+// io.ReadAll grows: by a quarter once large, so that an outsized answer
+// leaves little behind), sized at first to what the answer announced.
+func readBody(dst []byte, r io.Reader, announced int64) ([]byte, error) {
+	b := dst[:0]
+	if announced > 0 && int64(cap(b)) < announced+1 {
+		b = make([]byte, 0, announced+1) // +1: the read that finds the end
+	}
+	if cap(b) == 0 {
+		b = make([]byte, 0, 512)
+	}
+	for {
+		n, err := r.Read(b[len(b):cap(b)])
+		b = b[:len(b)+n]
+		if err != nil {
+			if err == io.EOF {
+				err = nil
+			}
+			return b, err
+		}
+		if len(b) == cap(b) {
+			b = append(b, 0)[:len(b)]
+		}
+	}
 }
 
 // do sends r, retrying a GET when that is safe, and returns the 2xx answer
@@ -257,17 +283,19 @@ func (c *Client) send(ctx context.Context, r request) (*response, error) {
 		return nil, err
 	}
 	defer resp.Body.Close()
-	buf := bodies.Get().(*bytes.Buffer)
-	if n := resp.ContentLength; n > 0 && n <= c.maxBody {
-		buf.Grow(int(n) + 1) // +1: the read that finds the end
+	pooled := bodies.Get().(*[]byte)
+	announced := resp.ContentLength
+	if announced > c.maxBody {
+		announced = -1 // refused below once read past the bound; not allocated up front
 	}
-	if _, err := buf.ReadFrom(io.LimitReader(resp.Body, c.maxBody+1)); err != nil {
+	b, err := readBody(*pooled, io.LimitReader(resp.Body, c.maxBody+1), announced)
+	if err != nil {
 		return nil, fmt.Errorf("read response: %w", err)
 	}
-	if int64(buf.Len()) > c.maxBody {
+	if int64(len(b)) > c.maxBody {
 		return nil, &BodyTooLargeError{Limit: c.maxBody, Method: r.method, Path: r.path}
 	}
-	return &response{status: resp.StatusCode, header: resp.Header, body: buf.Bytes(), buf: buf}, nil
+	return &response{status: resp.StatusCode, header: resp.Header, body: b, pooled: pooled}, nil
 }
 
 func retryableStatus(s int) bool {

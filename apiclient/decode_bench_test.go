@@ -2,6 +2,7 @@ package apiclient
 
 import (
 	"encoding/json"
+	"errors"
 	"net/http/httptest"
 	"net/url"
 	"testing"
@@ -193,6 +194,26 @@ func TestDecodeAgreesWithPlain(t *testing.T) {
 			if g.Metadata[k] != v {
 				t.Errorf("event %d: metadata %q = %q, want %q", i, k, g.Metadata[k], v)
 			}
+		}
+	}
+}
+
+// BenchmarkDecodeTooMany is the cost of refusing a listing of 25,000
+// accounts (the API holds 1000): counted, never decoded.
+func BenchmarkDecodeTooMany(b *testing.B) {
+	one := listBody(b, 1)
+	item := one[1 : len(one)-2] // the one account, without brackets and newline
+	body := append([]byte("["), item...)
+	for range 24_999 {
+		body = append(append(body, ','), item...)
+	}
+	body = append(body, ']')
+	b.SetBytes(int64(len(body)))
+	b.ReportAllocs()
+	for b.Loop() {
+		var tm *TooManyError
+		if _, err := decodeAccounts(body); !errors.As(err, &tm) || tm.Count != 25_000 {
+			b.Fatalf("err = %v, want 25,000 refused", err)
 		}
 	}
 }

@@ -63,12 +63,12 @@ func (a *account) UnmarshalJSON(b []byte) error {
 // decodeAccounts decodes a list of accounts in one pass; an error names
 // the item at fault.
 func decodeAccounts(b []byte) ([]runai.ServiceAccount, error) {
+	if n := arrayLen(b); n > runai.MaxServiceAccounts { // counted, not decoded: an upstream that lists more fills no memory
+		return nil, &TooManyError{What: "service accounts", Count: n, Max: runai.MaxServiceAccounts}
+	}
 	var ws []wireAccount
 	if err := unmarshal(b, &ws); err != nil {
 		return nil, err
-	}
-	if len(ws) > runai.MaxServiceAccounts {
-		return nil, &TooManyError{What: "service accounts", Count: len(ws), Max: runai.MaxServiceAccounts}
 	}
 	out := make([]runai.ServiceAccount, len(ws))
 	for i := range ws {

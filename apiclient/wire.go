@@ -99,6 +99,23 @@ func (e *MalformedError) at(offset int) *MalformedError {
 	return &MalformedError{Pointer: p + repl + rest, Reason: e.Reason}
 }
 
+// arrayLen counts the elements of b when it is a JSON array, skipping
+// them without decoding; -1 when it is not one (or not valid JSON).
+func arrayLen(b []byte) int {
+	dec := jsontext.NewDecoder(bytes.NewReader(b), tolerant)
+	if tok, err := dec.ReadToken(); err != nil || tok.Kind() != '[' {
+		return -1
+	}
+	n := 0
+	for dec.PeekKind() != ']' {
+		if err := dec.SkipValue(); err != nil {
+			return -1
+		}
+		n++
+	}
+	return n
+}
+
 // malformed words a decoding error without the value that was refused,
 // which could be anything the upstream sent.
 func malformed(err error) *MalformedError {
