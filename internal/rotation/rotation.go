@@ -12,7 +12,6 @@ package rotation
 import (
 	"cmp"
 	"fmt"
-	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -22,9 +21,6 @@ import (
 	"github.com/runai-tools/sa-dashboard/internal/saname"
 )
 
-// genSuffix matches a generation suffix: "-r2", "-r17".
-var genSuffix = regexp.MustCompile(`-r([2-9]|[1-9][0-9]+)$`)
-
 // familyLen is how much of a base name identifies its family: successor
 // names keep at least this much of it, even when the base is shortened to
 // fit the name length limit.
@@ -33,15 +29,21 @@ const familyLen = 240
 // Parse splits a name into its base and generation: "etl-r3" is ("etl",
 // 3); a name without a suffix is generation 1.
 func Parse(name string) (base string, gen int) {
-	m := genSuffix.FindStringSubmatchIndex(name)
-	if m == nil {
+	// The suffix is "-r" and a generation from 2, without a leading zero
+	// ("-r2", "-r17"), read by hand: every list read parses every name.
+	i := strings.LastIndex(name, "-r")
+	if i <= 0 {
 		return name, 1
 	}
-	n, err := strconv.Atoi(name[m[2]:m[3]])
-	if err != nil || m[0] == 0 {
+	digits := name[i+2:]
+	if digits == "" || digits[0] == '0' || strings.ContainsFunc(digits, func(r rune) bool { return r < '0' || r > '9' }) {
 		return name, 1
 	}
-	return name[:m[0]], n
+	n, err := strconv.Atoi(digits)
+	if err != nil || n < 2 {
+		return name, 1
+	}
+	return name[:i], n
 }
 
 // family identifies the accounts of one rotation: the first familyLen

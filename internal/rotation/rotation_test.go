@@ -2,6 +2,8 @@ package rotation
 
 import (
 	"reflect"
+	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -148,5 +150,23 @@ func TestPairsAndSteps(t *testing.T) {
 	}
 	if !p.OldUsedSinceStart() {
 		t.Error("the old account logged in after the rotation began")
+	}
+}
+
+// TestParseAgreesWithThePattern: Parse reads the suffix the pattern
+// `-r([2-9]|[1-9][0-9]+)$` describes, on the names that could trip it.
+func TestParseAgreesWithThePattern(t *testing.T) {
+	suffix := regexp.MustCompile(`-r([2-9]|[1-9][0-9]+)$`)
+	for _, name := range []string{"", "-r2", "a-r2", "a-r1", "a-r0", "a-r02", "a-r10", "a-r99999", "a-r", "a-rr2", "a-r2x", "a-r2-r3",
+		"a-r-r2", "ar2", "a-R2", "a--r2", "a-r2-", "a-r١", "r2", "x-r99999999999999999999"} {
+		wantBase, wantGen := name, 1
+		if m := suffix.FindStringSubmatchIndex(name); m != nil && m[0] > 0 {
+			if n, err := strconv.Atoi(name[m[2]:m[3]]); err == nil {
+				wantBase, wantGen = name[:m[0]], n
+			}
+		}
+		if base, gen := Parse(name); base != wantBase || gen != wantGen {
+			t.Errorf("Parse(%q) = %q, %d; the pattern says %q, %d", name, base, gen, wantBase, wantGen)
+		}
 	}
 }
