@@ -115,80 +115,108 @@ const pageConcurrency = 4
 // all of them or (with subjectIDs) those naming these subjects, fetched
 // PageSize at a time: the first page, then, once it says how many there
 // are, the others at once (pageConcurrency at a time); without a total,
-// one after another until a short page. Rules of users and groups are
-// dropped even if the API ignores the filter. A listing that holds, or
-// says it holds, more than runai.MaxServiceAccountRules is refused
-// (*TooManyError) at the first page that says so.
+// one after another until a short page. When the same token read the same
+// listing lately, every page its total then called for is asked for at
+// once with the first (rulesHint): the pages are one round, not two. Rules
+// of users and groups are dropped even if the API ignores the filter. A
+// listing that holds, or says it holds, more than
+// runai.MaxServiceAccountRules is refused (*TooManyError) at the first
+// page that says so.
 func (c *Client) ListServiceAccountRules(ctx context.Context, token string, subjectIDs ...string) ([]runai.AccessRule, error) {
 	const op = "list access rules"
 	tooMany := func(n int) error {
 		return fmt.Errorf("apiclient: %s: %w", op, &TooManyError{What: "access rules of service accounts", Count: n, Max: runai.MaxServiceAccountRules})
 	}
-	page := func(ctx context.Context, offset int) ([]runai.AccessRule, int, *int, error) {
+	type result struct {
+		rules []runai.AccessRule
+		n     int  // items on the page, of any subject
+		total *int // as the page says
+	}
+	page := func(ctx context.Context, offset int) (result, error) {
 		q := url.Values{"filterBy": {serviceAccountSubjects}, "limit": {strconv.Itoa(PageSize)}, "offset": {strconv.Itoa(offset)}}
 		if len(subjectIDs) > 0 {
 			q.Set("subjectIds", strings.Join(subjectIDs, ","))
 		}
 		resp, err := c.do(ctx, request{op: op, metric: "rules", method: http.MethodGet, path: rulesPath + "?" + q.Encode(), token: token})
 		if err != nil {
-			return nil, 0, nil, err
+			return result{}, err
 		}
 		p, err := c.rulesFrom(resp.body, offset)
 		resp.release()
 		if err != nil {
-			return nil, 0, nil, fmt.Errorf("apiclient: %s: %w", op, err)
+			return result{}, fmt.Errorf("apiclient: %s: %w", op, err)
 		}
-		rules, n, total := p.rules, p.n, p.total
-		if total != nil && *total > runai.MaxServiceAccountRules {
-			return nil, 0, nil, tooMany(*total)
+		if p.total != nil && *p.total > runai.MaxServiceAccountRules {
+			return result{}, tooMany(*p.total)
 		}
-		if offset+n > runai.MaxServiceAccountRules {
-			return nil, 0, nil, tooMany(offset + n)
+		if offset+p.n > runai.MaxServiceAccountRules {
+			return result{}, tooMany(offset + p.n)
 		}
-		return serviceAccountsOnly(rules), n, total, nil
+		return result{serviceAccountsOnly(p.rules), p.n, p.total}, nil
 	}
-	out, n, total, err := page(ctx, 0)
-	switch {
-	case err != nil:
+	// pagesAt reads the pages at offsets at once, into got.
+	got := map[int]result{}
+	pagesAt := func(offsets []int) error {
+		results := make([]result, len(offsets))
+		g, gctx := errgroup.WithContext(ctx)
+		g.SetLimit(pageConcurrency)
+		for i, off := range offsets {
+			g.Go(func() (err error) { results[i], err = page(gctx, off); return err })
+		}
+		err := g.Wait()
+		for i, off := range offsets {
+			got[off] = results[i]
+		}
+		return err
+	}
+	hint := rulesHintKey(token, subjectIDs)
+	first := []int{0}
+	if total, ok := c.rulesHint(hint); ok {
+		for off := PageSize; off < min(total, maxPages*PageSize); off += PageSize {
+			first = append(first, off)
+		}
+	}
+	if err := pagesAt(first); err != nil {
 		return nil, err
+	}
+	p0 := got[0]
+	n, total := p0.n, p0.total
+	if total != nil {
+		c.rememberRulesTotal(hint, *total)
+	}
+	switch {
 	case n == 0 || (total != nil && n >= *total) || (total == nil && n < PageSize):
-		return out, nil
+		return p0.rules, nil
 	case total != nil: // the rest at once, in pages the size of the first
-		var offsets []int
+		var offsets, missing []int
 		for off := n; off < *total; off += n {
 			offsets = append(offsets, off)
+			if _, ok := got[off]; !ok {
+				missing = append(missing, off)
+			}
 		}
 		if len(offsets) >= maxPages { // pages far smaller than asked for: no more calls than the bound
 			return nil, tooMany(maxPages * PageSize)
 		}
-		pages := make([][]runai.AccessRule, len(offsets))
-		g, gctx := errgroup.WithContext(ctx)
-		g.SetLimit(pageConcurrency)
-		for i, off := range offsets {
-			g.Go(func() error {
-				var err error
-				pages[i], _, _, err = page(gctx, off)
-				return err
-			})
-		}
-		if err := g.Wait(); err != nil {
+		if err := pagesAt(missing); err != nil {
 			return nil, err
 		}
-		all := make([]runai.AccessRule, 0, *total)
-		all = append(all, out...)
-		for _, p := range pages {
-			all = append(all, p...)
+		out := make([]runai.AccessRule, 0, *total)
+		out = append(out, p0.rules...)
+		for _, off := range offsets {
+			out = append(out, got[off].rules...)
 		}
-		return all, nil
+		return out, nil
 	}
+	out := p0.rules
 	for pages, offset := 1, n; pages < maxPages; pages++ { // no total: one after another
-		rules, n, _, err := page(ctx, offset)
+		p, err := page(ctx, offset)
 		if err != nil {
 			return nil, err
 		}
-		out = append(out, rules...)
-		offset += n
-		if n < PageSize {
+		out = append(out, p.rules...)
+		offset += p.n
+		if p.n < PageSize {
 			return out, nil
 		}
 	}

@@ -10,6 +10,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/runai-tools/sa-dashboard/internal/runai"
 )
 
 func TestRuleDecodingIsTolerant(t *testing.T) {
@@ -135,5 +137,63 @@ func TestRulePagesConcurrently(t *testing.T) {
 	})
 	if _, err := tiny.ListServiceAccountRules(context.Background(), "t"); !errors.Is(err, ErrTooMany) || calls.Load() != 1 {
 		t.Errorf("pages of one rule each: %v after %d calls", err, calls.Load())
+	}
+}
+
+// TestRulePagesInOneRound: once a token read a listing, its next read asks
+// for every page the last total called for at once with the first; a total
+// that shrank costs the pages past it, one that grew the pages it lacks,
+// and the rules are right either way.
+func TestRulePagesInOneRound(t *testing.T) {
+	var total, calls, inFlight, most atomic.Int32
+	total.Store(1500)
+	c := server(t, func(w http.ResponseWriter, r *http.Request) {
+		calls.Add(1)
+		n := inFlight.Add(1)
+		defer inFlight.Add(-1)
+		for m := most.Load(); n > m && !most.CompareAndSwap(m, n); m = most.Load() {
+		}
+		time.Sleep(20 * time.Millisecond)
+		off, _ := strconv.Atoi(r.URL.Query().Get("offset"))
+		var items []string
+		for i := off; i < int(total.Load()) && i < off+500; i++ {
+			items = append(items, fmt.Sprintf(`{"id":%d,"subjectId":"a","subjectType":"service-account","roleId":1,"scopeType":"tenant","scopeId":"1"}`, i))
+		}
+		fmt.Fprintf(w, `{"totalRecords":%d,"accessRules":[%s]}`, total.Load(), strings.Join(items, ","))
+	})
+	read := func(token string) (rules []runai.AccessRule, callsMade, mostInFlight int32) {
+		t.Helper()
+		calls.Store(0)
+		most.Store(0)
+		rules, err := c.ListServiceAccountRules(context.Background(), token)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i, r := range rules {
+			if r.ID != i {
+				t.Fatalf("rule %d has id %d", i, r.ID)
+			}
+		}
+		return rules, calls.Load(), most.Load()
+	}
+	cases := []struct {
+		name        string
+		token       string
+		total       int32
+		calls, most int32
+		wantRules   int
+	}{
+		{"first read: the first page, then the two others", "t", 1500, 3, 2, 1500},
+		{"again: the three at once", "t", 1500, 3, 3, 1500},
+		{"another token: two rounds again", "u", 1500, 3, 2, 1500},
+		{"the total shrank: the third page was asked for in vain", "t", 700, 3, 3, 700},
+		{"it grew: the pages it lacks in a second round", "t", 2200, 5, 3, 2200},
+	}
+	for _, tc := range cases {
+		total.Store(tc.total)
+		rules, n, m := read(tc.token)
+		if len(rules) != tc.wantRules || n != tc.calls || m != tc.most {
+			t.Errorf("%s: %d rules in %d calls, %d at once; want %d in %d, %d at once", tc.name, len(rules), n, m, tc.wantRules, tc.calls, tc.most)
+		}
 	}
 }

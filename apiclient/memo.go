@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/runai-tools/sa-dashboard/internal/cache"
@@ -75,4 +76,26 @@ func (c *Client) auditFrom(body []byte, offset int) (runai.AuditPage, error) {
 	return decoded(c.memo, "audit@"+strconv.Itoa(offset), body, func(b []byte) (runai.AuditPage, error) {
 		return decodeAuditPage(b, offset)
 	}, func(p runai.AuditPage) runai.AuditPage { p.Events = slices.Clone(p.Events); return p })
+}
+
+// rulesHintKey names a rule listing as one token reads it (the token
+// hashed: the cache holds no credential).
+func rulesHintKey(token string, subjectIDs []string) string {
+	sum := sha256.Sum256([]byte(token + "\x00" + strings.Join(subjectIDs, ",")))
+	return "rules-total:" + hex.EncodeToString(sum[:])
+}
+
+// rulesHint is the total the listing's first page gave when it was last
+// read, kept as long as decoded answers are.
+func (c *Client) rulesHint(key string) (int, bool) {
+	v, _, ok := c.memo.c.Get(key, "")
+	if !ok {
+		return 0, false
+	}
+	return v.(int), true
+}
+
+// rememberRulesTotal keeps the total a listing's first page gave.
+func (c *Client) rememberRulesTotal(key string, total int) {
+	c.memo.c.Put(key, "", total, int64(len(key))+64, time.Now())
 }
