@@ -60,15 +60,27 @@ func (a *account) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
+// countAbove is the size of an account list past which it is counted
+// before it is decoded: over twice what the API's 1000 accounts take.
+const countAbove = 1 << 20
+
 // decodeAccounts decodes a list of accounts in one pass; an error names
 // the item at fault.
 func decodeAccounts(b []byte) ([]runai.ServiceAccount, error) {
-	if n := arrayLen(b); n > runai.MaxServiceAccounts { // counted, not decoded: an upstream that lists more fills no memory
-		return nil, &TooManyError{What: "service accounts", Count: n, Max: runai.MaxServiceAccounts}
+	// An answer too large for the API's bound is counted, not decoded:
+	// an upstream that lists more fills no memory. (Counting every answer
+	// would scan a normal one twice.)
+	if len(b) > countAbove {
+		if n := arrayLen(b); n > runai.MaxServiceAccounts {
+			return nil, &TooManyError{What: "service accounts", Count: n, Max: runai.MaxServiceAccounts}
+		}
 	}
 	var ws []wireAccount
 	if err := unmarshal(b, &ws); err != nil {
 		return nil, err
+	}
+	if len(ws) > runai.MaxServiceAccounts {
+		return nil, &TooManyError{What: "service accounts", Count: len(ws), Max: runai.MaxServiceAccounts}
 	}
 	out := make([]runai.ServiceAccount, len(ws))
 	for i := range ws {
