@@ -8,8 +8,12 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/PuerkitoBio/goquery"
+
 	"github.com/runai-tools/sa-dashboard/internal/paths"
 	"github.com/runai-tools/sa-dashboard/internal/redistest"
+	"github.com/runai-tools/sa-dashboard/internal/runai"
+	"github.com/runai-tools/sa-dashboard/internal/stub"
 )
 
 // holdList holds the upstream's next answer to the account listing: the
@@ -98,5 +102,31 @@ func TestOwnChangesShowOnEveryReplica(t *testing.T) {
 	}
 	if got := rowOf(b.get(paths.Accounts.Link()).doc(t), acct.Name).Find("td.st").Text(); !strings.HasPrefix(got, "Disabled") {
 		t.Errorf("B still shows %s as %q after the session disabled it on A", acct.Name, got)
+	}
+}
+
+// TestReloadShowsChangesMadeElsewhere: a reload whose answers are the
+// same as the last read's shows the same list (worked out once), and one
+// whose answers changed outside the dashboard (a rule granted, an account
+// added) shows the change.
+func TestReloadShowsChangesMadeElsewhere(t *testing.T) {
+	h, accts := accessFixture(t, nil)
+	cell := func(doc interface {
+		Find(string) *goquery.Selection
+	}, name string) string {
+		return strings.Join(strings.Fields(rowOf(doc, name).Find(`td.access`).Text()), " ")
+	}
+	first := h.reload(paths.Accounts.Link()).doc(t)
+	again := h.reload(paths.Accounts.Link()).doc(t)
+	if cell(first, "gamma") != "none" || cell(again, "gamma") != "none" || rowNames(t, h.reload(paths.Accounts.Link())) != "alpha,beta,gamma" {
+		t.Fatalf("gamma: %q then %q", cell(first, "gamma"), cell(again, "gamma"))
+	}
+	h.stub.AddRule(stub.Rule{SubjectType: runai.SubjectServiceAccount, SubjectID: accts["gamma"].ClientID, RoleID: 3, ScopeType: runai.ScopeTenant, ScopeID: "1001"})
+	if got := cell(h.reload(paths.Accounts.Link()).doc(t), "gamma"); !strings.Contains(got, "Viewer") {
+		t.Errorf("after a rule granted elsewhere: %q", got)
+	}
+	h.stub.Insert(stub.Account{Name: "delta", Enabled: true}, "s")
+	if got := rowNames(t, h.reload(paths.Accounts.Link())); got != "alpha,beta,delta,gamma" {
+		t.Errorf("after an account added elsewhere: %s", got)
 	}
 }

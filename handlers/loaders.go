@@ -4,6 +4,8 @@ import (
 	"cmp"
 	"context"
 	"crypto/rand"
+	"hash/maphash"
+	"reflect"
 	"slices"
 	"strings"
 	"time"
@@ -64,6 +66,40 @@ type listData struct {
 	// accounts are not kept: only an account's page lists them.)
 	Orphans    []delivery.Held
 	HeldUnread []string
+	// answers is what In was worked out from, as read (see sameAnswers).
+	answers answers
+}
+
+// answers identifies what a list read got from Run:ai: the accounts and
+// the rules as decoded (hashed: the rules are kept only filed and with
+// their scopes' paths), and the catalog.
+type answers struct {
+	accounts, rules uint64
+	cat             runai.Catalog
+}
+
+// answersSeed keys the hashes of answers (random per process).
+var answersSeed = maphash.MakeSeed()
+
+// answersOf identifies a read of all and rules with cat.
+func answersOf(all []runai.ServiceAccount, rules []runai.AccessRule, cat runai.Catalog) answers {
+	var a, r maphash.Hash
+	a.SetSeed(answersSeed)
+	r.SetSeed(answersSeed)
+	for _, x := range all {
+		maphash.WriteComparable(&a, x)
+	}
+	for _, x := range rules {
+		maphash.WriteComparable(&r, x)
+	}
+	return answers{accounts: a.Sum64(), rules: r.Sum64(), cat: cat}
+}
+
+// sameAnswers reports whether a read got what an earlier one did, so
+// that what was worked out from it (rules by account, scope paths,
+// rotations, sort orders) still holds.
+func sameAnswers(x, y answers) bool {
+	return x.accounts == y.accounts && x.rules == y.rules && reflect.DeepEqual(x.cat, y.cat)
 }
 
 // approxBytes is about how much memory d holds, for the list cache's
@@ -136,6 +172,18 @@ func (h *handler) readList(c echo.Context) (listData, error) {
 	if err := g.Wait(); err != nil {
 		return listData{}, err
 	}
+	// Answers the same as the session's last read's (a reload, a
+	// Refresh, a view past the list's lifetime with nothing changed):
+	// what was worked out from them is used again. Not with delivery on,
+	// where the Secrets and the time make the automation's states.
+	var got answers
+	if rulesErr == nil && !h.deliveryOn() {
+		got = answersOf(all, rules, cat)
+		if prev, _, ok := h.lists.Recent(listKey(c)); ok && listKey(c) != "" && prev.In.RulesKnown && sameAnswers(prev.answers, got) {
+			prev.At, prev.Cat = at, cat
+			return prev, nil
+		}
+	}
 	in := listview.Accounts{All: all}
 	if rulesErr != nil {
 		in.RulesProblem = h.note(c, rulesErr, action{verb: verbReadRules})
@@ -146,7 +194,7 @@ func (h *handler) readList(c echo.Context) (listData, error) {
 	}
 	in.Automation = automationStates(held, all, at)
 	in.Prepare() // once for the views the list serves while cached
-	return listData{In: in, Cat: cat, At: at, Orphans: delivery.Orphans(held, all), HeldUnread: unread}, nil
+	return listData{In: in, Cat: cat, At: at, Orphans: delivery.Orphans(held, all), HeldUnread: unread, answers: got}, nil
 }
 
 // accounts is every account: the session's fresh list's when there is
