@@ -36,7 +36,9 @@ import (
 //	    or more, kept a minute per token); with delivery on, the managed
 //	    Secrets' metadata (1 Kubernetes listing per allowed namespace,
 //	    kept 10 s per Kubernetes identity, read anew after this replica
-//	    delivered or deleted a Secret: delivery.Listings).
+//	    delivered or deleted a Secret: delivery.Listings). A read whose
+//	    answers are those of the session's last read uses what was worked
+//	    out from them again (sameAnswers).
 //	account page (showAccount, assemble)
 //	    the account (1), its rules (1), the catalog (kept), every account
 //	    (1; none while the session's list is fresh), the rules of both
