@@ -53,8 +53,11 @@ func audit(ctx context.Context, o options, t *target) ([]lighthouseRun, error) {
 		return nil, err
 	}
 	defer os.RemoveAll(dir)
-	var runs []lighthouseRun
-	for i := range o.lhRuns {
+	var (
+		runs    []lighthouseRun
+		retried bool
+	)
+	for i := 0; i < o.lhRuns; i++ {
 		out := filepath.Join(dir, fmt.Sprintf("run-%d.json", i))
 		cmd := exec.CommandContext(ctx, o.lighthouse, t.url(paths.Accounts.Link()),
 			"--preset=desktop", "--quiet", "--output=json", "--output-path="+out,
@@ -63,7 +66,16 @@ func audit(ctx context.Context, o options, t *target) ([]lighthouseRun, error) {
 			"--extra-headers="+string(headers))
 		cmd.Env = append(os.Environ(), "CHROME_PATH="+o.chromium)
 		if msg, err := cmd.CombinedOutput(); err != nil {
-			return nil, fmt.Errorf("lighthouse: %w\n%s", err, strings.TrimSpace(string(msg)))
+			// Lighthouse's own failures to record a load (NO_NAVSTART, a
+			// trace lost on a busy machine) are its, not the page's: such
+			// a run is made again, once.
+			if !strings.Contains(string(msg), "Runtime error encountered") || retried {
+				return nil, fmt.Errorf("lighthouse: %w\n%s", err, strings.TrimSpace(string(msg)))
+			}
+			retried = true
+			fmt.Fprintf(os.Stderr, "loadbench: Lighthouse failed to record run %d (%s), running it again\n", i+1, lighthouseReason(msg))
+			i--
+			continue
 		}
 		r, err := readLighthouse(out)
 		if err != nil {
@@ -117,4 +129,17 @@ func readLighthouse(path string) (lighthouseRun, error) {
 	r.LCP = rep.Audits["largest-contentful-paint"].NumericValue
 	r.DOMSize = int(rep.Audits["dom-size"].NumericValue)
 	return r, nil
+}
+
+// lighthouseReason is the code in brackets of a Lighthouse runtime error
+// ("NO_NAVSTART"), or its first line.
+func lighthouseReason(msg []byte) string {
+	m := string(msg)
+	if i := strings.LastIndex(m, "("); i >= 0 {
+		if j := strings.Index(m[i:], ")"); j > 0 {
+			return m[i+1 : i+j]
+		}
+	}
+	first, _, _ := strings.Cut(strings.TrimSpace(m), "\n")
+	return first
 }
