@@ -295,6 +295,14 @@ func (c *Client) send(ctx context.Context, r request) (*response, error) {
 	if int64(len(b)) > c.maxBody {
 		return nil, &BodyTooLargeError{Limit: c.maxBody, Method: r.method, Path: r.path}
 	}
+	if cap(b) > 64<<10 && len(b) < cap(b)/8 {
+		// A small answer in a large pooled array (most answers are never
+		// released): copied out, the array handed back for the listings.
+		small := append([]byte(nil), b...)
+		*pooled = b[:0]
+		bodies.Put(pooled)
+		return &response{status: resp.StatusCode, header: resp.Header, body: small}, nil
+	}
 	return &response{status: resp.StatusCode, header: resp.Header, body: b, pooled: pooled}, nil
 }
 
