@@ -785,3 +785,15 @@ func TestDecodedAnswersKeptByContent(t *testing.T) {
 		t.Fatal("a malformed answer was accepted")
 	}
 }
+
+// TestMalformedErrorAt: an item is counted from the page's offset, and
+// only the item's own token moves.
+func TestMalformedErrorAt(t *testing.T) {
+	e := (&MalformedError{Pointer: "/3field/2/id", Reason: "r"}).at(500)
+	if e.Pointer != "/3field/502/id" || e.Item() != 502 {
+		t.Errorf("moved to %q (item %d)", e.Pointer, e.Item())
+	}
+	if got := e.Error(); got != `item 502, field "id": r` {
+		t.Errorf("reads %q", got)
+	}
+}

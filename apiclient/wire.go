@@ -90,13 +90,18 @@ func (e *MalformedError) Item() int {
 // at moves the error's item index by offset (a page's items are counted
 // from the listing's start).
 func (e *MalformedError) at(offset int) *MalformedError {
-	i := e.Item()
-	if i < 0 || offset == 0 {
+	if offset == 0 || e.Item() < 0 {
 		return e
 	}
-	old, repl := "/"+strconv.Itoa(i), "/"+strconv.Itoa(i+offset)
-	p, rest, _ := strings.Cut(e.Pointer, old)
-	return &MalformedError{Pointer: p + repl + rest, Reason: e.Reason}
+	var p jsontext.Pointer
+	moved := false
+	for tok := range jsontext.Pointer(e.Pointer).Tokens() {
+		if n, err := strconv.Atoi(tok); err == nil && !moved {
+			tok, moved = strconv.Itoa(n+offset), true
+		}
+		p = p.AppendToken(tok)
+	}
+	return &MalformedError{Pointer: string(p), Reason: e.Reason}
 }
 
 // arrayLen counts the elements of b when it is a JSON array, skipping
