@@ -49,11 +49,7 @@ func (h *handler) showAccount(c echo.Context) error {
 // it has one (whatever the session changed since: a change does not touch
 // an account's ids or name).
 func (h *handler) listed(c echo.Context, id string) (runai.ServiceAccount, bool) {
-	key := listKey(c)
-	if key == "" {
-		return runai.ServiceAccount{}, false
-	}
-	d, _, ok := h.lists.Recent(key)
+	d, ok := h.recentList(c)
 	if !ok {
 		return runai.ServiceAccount{}, false
 	}

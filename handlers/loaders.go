@@ -181,7 +181,7 @@ func (h *handler) readList(c echo.Context) (listData, error) {
 	var got answers
 	if rulesErr == nil && !h.deliveryOn() {
 		got = answersOf(all, rules, cat)
-		if prev, _, ok := h.lists.Recent(listKey(c)); ok && listKey(c) != "" && prev.In.RulesKnown && sameAnswers(prev.answers, got) {
+		if prev, ok := h.recentList(c); ok && prev.In.RulesKnown && sameAnswers(prev.answers, got) {
 			prev.At, prev.Cat = at, cat
 			return prev, nil
 		}
@@ -202,26 +202,34 @@ func (h *handler) readList(c echo.Context) (listData, error) {
 // accounts is every account: the session's fresh list's when there is
 // one, else one listing.
 func (h *handler) accounts(c echo.Context) ([]runai.ServiceAccount, error) {
-	all, _, err := h.accountsAndHolders(c)
-	return all, err
+	if d, ok := h.freshList(c); ok {
+		return d.In.All, nil
+	}
+	return h.API.ListServiceAccounts(c.Request().Context(), h.tokenOf(c))
 }
 
-// accountsAndHolders is accounts, and which of them hold access when the
-// session's fresh list knows every account's rules (else nil).
-func (h *handler) accountsAndHolders(c echo.Context) ([]runai.ServiceAccount, map[string]bool, error) {
+// freshList is the session's list while it is fresh and the session has
+// changed nothing since it was read.
+func (h *handler) freshList(c echo.Context) (listData, bool) {
 	key := listKey(c)
-	if d, _, ok := h.lists.Get(key, h.generation(c.Request().Context(), key)); ok && key != "" {
-		var holders map[string]bool
-		if d.In.RulesKnown {
-			holders = make(map[string]bool, len(d.In.Rules))
-			for id, rules := range d.In.Rules {
-				holders[id] = len(rules) > 0
-			}
-		}
-		return d.In.All, holders, nil
+	if key == "" {
+		return listData{}, false
 	}
-	all, err := h.API.ListServiceAccounts(c.Request().Context(), h.tokenOf(c))
-	return all, nil, err
+	d, _, ok := h.lists.Get(key, h.generation(c.Request().Context(), key))
+	return d, ok
+}
+
+// recentList is the session's list while it is fresh, whatever the
+// session changed since: for what a change does not touch (an account's
+// ids and name, the rules around another account, the answers a read
+// is compared with).
+func (h *handler) recentList(c echo.Context) (listData, bool) {
+	key := listKey(c)
+	if key == "" {
+		return listData{}, false
+	}
+	d, _, ok := h.lists.Recent(key)
+	return d, ok
 }
 
 // catalogOf is the request token's roles and scopes (kept a minute).
@@ -283,7 +291,7 @@ func (h *handler) rowOf(c echo.Context, v listview.View, a runai.ServiceAccount)
 
 // related is what a row shows beyond the account's own record: see rowOf.
 func (h *handler) related(c echo.Context, a runai.ServiceAccount) listview.Related {
-	if d, _, ok := h.lists.Recent(listKey(c)); ok && listKey(c) != "" {
+	if d, ok := h.recentList(c); ok {
 		in := d.In
 		if slices.ContainsFunc(in.All, func(x runai.ServiceAccount) bool { return x.ID == a.ID }) {
 			return in.Related(a.ID)

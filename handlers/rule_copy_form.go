@@ -5,6 +5,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/runai-tools/sa-dashboard/internal/runai"
 	"github.com/runai-tools/sa-dashboard/views"
 )
 
@@ -17,12 +18,23 @@ func (h *handler) showCopyForm(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	all, holders, err := h.accountsAndHolders(c)
-	f := h.copyForm(c, a, all, holders, err)
-	title := "Copy access to " + a.Name
-	if hx := hxOf(c); hx.Partial() && hx.Target == views.AccessCopyID {
-		return h.render(c, http.StatusOK, title, views.CopyView(f))
+	var (
+		all     []runai.ServiceAccount
+		holders map[string]bool // nil: not known
+	)
+	if d, ok := h.freshList(c); ok {
+		all = d.In.All
+		if d.In.RulesKnown {
+			holders = make(map[string]bool, len(d.In.Rules))
+			for id, rules := range d.In.Rules {
+				holders[id] = len(rules) > 0
+			}
+		}
+	} else {
+		all, err = h.API.ListServiceAccounts(c.Request().Context(), h.tokenOf(c))
 	}
-	f.Page = true
-	return h.render(c, http.StatusOK, title, views.CopyView(f))
+	f := h.copyForm(c, a, all, holders, err)
+	hx := hxOf(c)
+	f.Page = !hx.Partial() || hx.Target != views.AccessCopyID
+	return h.render(c, http.StatusOK, "Copy access to "+a.Name, views.CopyView(f))
 }
